@@ -1,0 +1,177 @@
+/** Space use-cases that span collections: creation, membership, invites, join requests. */
+import { LIMITS, type CreateInviteBody, type CreateSpaceBody } from '../../shared/schemas';
+import type { Role } from '../../shared/types';
+import type { Ctx } from '../context';
+import { conflict, gone, notFound } from '../errors';
+import { newId, newInviteCode } from '../ids';
+import type { InviteRecord, MembershipRecord, SpaceRecord } from '../repos';
+import { DuplicateKeyError } from '../store/port';
+import { accessSpace } from './access';
+
+/** Creates a space, makes the creator its facilitator and opens its `general` channel. */
+export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBody) {
+  const now = new Date(ctx.now());
+  const space: SpaceRecord = {
+    _id: newId(),
+    name: body.name,
+    nameLower: body.name.toLowerCase(),
+    kind: body.kind,
+    description: body.description ?? '',
+    visibility: body.visibility ?? 'private',
+    createdBy: userId,
+    createdAt: now,
+  };
+  await ctx.repos.spaces.insert(space);
+  await ctx.repos.memberships.insert({ _id: newId(), spaceId: space._id, userId, role: 'facilitator', joinedAt: now });
+  await ctx.repos.channels.insert({ _id: newId(), spaceId: space._id, name: 'general', archived: false, createdAt: now, createdBy: userId });
+  return space;
+}
+
+/** The spaces a user belongs to, with their role in each. */
+export async function mySpaces(ctx: Ctx, userId: string) {
+  const memberships = await ctx.repos.memberships.ofUser(userId);
+  const roles = new Map(memberships.map((m) => [m.spaceId, m.role]));
+  const spaces = await ctx.repos.spaces.byIds([...roles.keys()]);
+  return spaces.map((space) => ({ space, role: roles.get(space._id)! }));
+}
+
+/** Creates an invite link for a role; expiry defaults to a week. */
+export async function createInvite(ctx: Ctx, userId: string, spaceId: string, body: CreateInviteBody) {
+  await accessSpace(ctx, spaceId, userId, 'invites.create');
+  const now = ctx.now();
+  const invite: InviteRecord = {
+    _id: newInviteCode(),
+    spaceId,
+    role: body.role,
+    maxUses: body.maxUses ?? null,
+    uses: 0,
+    expiresAt: new Date(now + (body.expiresInHours ?? LIMITS.inviteDefaultHours) * 3600_000),
+    createdBy: userId,
+    createdAt: new Date(now),
+    revokedAt: null,
+  };
+  await ctx.repos.invites.insert(invite);
+  return invite;
+}
+
+/** Why an invite cannot be used right now, or null when it can. */
+export function inviteProblem(invite: InviteRecord, now: number): 'revoked' | 'expired' | 'used_up' | null {
+  if (invite.revokedAt) return 'revoked';
+  if (invite.expiresAt.getTime() <= now) return 'expired';
+  if (invite.maxUses !== null && invite.uses >= invite.maxUses) return 'used_up';
+  return null;
+}
+
+const INVITE_PROBLEM_MESSAGES = {
+  revoked: 'This invite link was revoked by a facilitator. Ask them for a new one.',
+  expired: 'This invite link has expired. Ask a facilitator of the space for a new one.',
+  used_up: 'This invite link has been used as many times as allowed. Ask a facilitator for a new one.',
+} as const;
+
+/**
+ * Joins the space behind an invite. Someone already in the space keeps their role (an invite never
+ * demotes); otherwise one use of the invite is consumed atomically.
+ */
+export async function acceptInvite(ctx: Ctx, userId: string, code: string) {
+  const invite = await ctx.repos.invites.byCode(code);
+  if (!invite) throw notFound('That invite link');
+  const space = await ctx.repos.spaces.byId(invite.spaceId);
+  if (!space) throw notFound('That invite link');
+  const existing = await ctx.repos.memberships.get(space._id, userId);
+  if (existing) return { space, role: existing.role, alreadyMember: true };
+  const problem = inviteProblem(invite, ctx.now());
+  if (problem) throw gone(INVITE_PROBLEM_MESSAGES[problem], { reason: problem });
+  const consumed = await ctx.repos.invites.consume(code, new Date(ctx.now()), invite.maxUses);
+  if (!consumed) throw gone(INVITE_PROBLEM_MESSAGES.used_up, { reason: 'used_up' });
+  try {
+    await ctx.repos.memberships.insert({ _id: newId(), spaceId: space._id, userId, role: invite.role, joinedAt: new Date(ctx.now()) });
+  } catch (err) {
+    await ctx.repos.invites.release(code);
+    if (err instanceof DuplicateKeyError) {
+      const m = await ctx.repos.memberships.get(space._id, userId);
+      return { space, role: m?.role ?? invite.role, alreadyMember: true };
+    }
+    throw err;
+  }
+  return { space, role: invite.role, alreadyMember: false };
+}
+
+/** Changes a member's role; a space always keeps at least one facilitator. */
+export async function changeRole(ctx: Ctx, actorId: string, spaceId: string, targetId: string, role: Role) {
+  await accessSpace(ctx, spaceId, actorId, 'members.changeRole');
+  const target = await ctx.repos.memberships.get(spaceId, targetId);
+  if (!target) throw notFound('That member');
+  if (target.role === role) return target;
+  if (target.role === 'facilitator') await ensureAnotherFacilitator(ctx, spaceId, 'demote the last facilitator');
+  const updated = await ctx.repos.memberships.setRole(spaceId, targetId, role);
+  if (!updated) throw notFound('That member');
+  ctx.bus.emit('membership:changed', { spaceId, userId: targetId, role });
+  return updated;
+}
+
+/** Removes someone from a space (facilitators), or lets a member leave (themselves). */
+export async function removeMember(ctx: Ctx, actorId: string, spaceId: string, targetId: string) {
+  const access = await accessSpace(ctx, spaceId, actorId, targetId === actorId ? 'space.leave' : 'members.remove');
+  const target: MembershipRecord | null = targetId === actorId ? access.membership : await ctx.repos.memberships.get(spaceId, targetId);
+  if (!target) throw notFound('That member');
+  if (target.role === 'facilitator') {
+    await ensureAnotherFacilitator(
+      ctx,
+      spaceId,
+      targetId === actorId ? 'leave as the last facilitator; make someone else a facilitator first' : 'remove the last facilitator',
+    );
+  }
+  await ctx.repos.memberships.remove(spaceId, targetId);
+  ctx.bus.emit('membership:removed', { spaceId, userId: targetId });
+}
+
+async function ensureAnotherFacilitator(ctx: Ctx, spaceId: string, what: string) {
+  const count = await ctx.repos.memberships.countRole(spaceId, 'facilitator');
+  if (count <= 1) throw conflict(`You cannot ${what}.`, { reason: 'last_facilitator' });
+}
+
+/** Asks to join a listed space; one pending request per person. */
+export async function requestToJoin(ctx: Ctx, userId: string, spaceId: string, message: string) {
+  await accessSpace(ctx, spaceId, userId, 'joinRequests.create');
+  const pending = await ctx.repos.joinRequests.pendingOf(spaceId, userId);
+  if (pending) return { request: pending, created: false };
+  const request = {
+    _id: newId(),
+    spaceId,
+    userId,
+    message,
+    status: 'pending' as const,
+    createdAt: new Date(ctx.now()),
+    decidedBy: null,
+    decidedAt: null,
+  };
+  await ctx.repos.joinRequests.insert(request);
+  return { request, created: true };
+}
+
+/** Approves (the requester becomes a member) or declines a pending join request. */
+export async function decideJoinRequest(ctx: Ctx, actorId: string, spaceId: string, requestId: string, decision: 'approved' | 'declined') {
+  await accessSpace(ctx, spaceId, actorId, 'joinRequests.decide');
+  const request = await ctx.repos.joinRequests.byId(requestId);
+  if (!request || request.spaceId !== spaceId) throw notFound('That join request');
+  const decided = await ctx.repos.joinRequests.decide(requestId, decision, actorId, new Date(ctx.now()));
+  if (!decided) throw conflict('This request was already decided.', { status: request.status });
+  if (decision === 'approved') {
+    try {
+      await ctx.repos.memberships.insert({ _id: newId(), spaceId, userId: request.userId, role: 'member', joinedAt: new Date(ctx.now()) });
+    } catch (err) {
+      if (!(err instanceof DuplicateKeyError)) throw err;
+    }
+  }
+  return decided;
+}
+
+/** Revokes an invite so its link stops working. */
+export async function revokeInvite(ctx: Ctx, actorId: string, spaceId: string, code: string) {
+  await accessSpace(ctx, spaceId, actorId, 'invites.revoke');
+  const n = await ctx.repos.invites.revoke(spaceId, code, new Date(ctx.now()));
+  if (n === 0) {
+    const inv = await ctx.repos.invites.byCode(code);
+    if (!inv || inv.spaceId !== spaceId) throw notFound('That invite');
+  }
+}

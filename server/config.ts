@@ -1,0 +1,100 @@
+/**
+ * Configuration, parsed once at boot from the environment. A bad value stops the boot with a message
+ * naming the variable. In development a missing SESSION_SECRET is generated and kept under DATA_DIR.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, { error: 'must start with mongodb:// or mongodb+srv://' })
+    .optional(),
+  SESSION_SECRET: z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s || !s.trim()) return [] as string[];
+      const list = s.split(',').map((o) => o.trim()).filter(Boolean);
+      for (const o of list) {
+        try {
+          const u = new URL(o);
+          if (u.origin !== o.replace(/\/$/, '')) throw new Error('not an origin');
+        } catch {
+          ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin like https://example.org` });
+        }
+      }
+      return list.map((o) => o.replace(/\/$/, ''));
+    }),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(24 * 14),
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  YJS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' }).optional(),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  mongodbUri: string | undefined;
+  sessionSecret: string;
+  allowedOrigins: string[];
+  logLevel: string;
+  sessionTtlMs: number;
+  trustProxy: boolean;
+  yjsMaxMessageBytes: number;
+  redisUrl: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses `env` into a Config or throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": shells and .env files often leave them behind.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  let secret = e.SESSION_SECRET;
+  if (!secret) {
+    if (e.NODE_ENV === 'production') throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
+    secret = devSecret(dataDir);
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir,
+    mongodbUri: e.MONGODB_URI,
+    sessionSecret: secret,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: e.SESSION_TTL_HOURS * 3600 * 1000,
+    trustProxy: e.TRUST_PROXY,
+    yjsMaxMessageBytes: e.YJS_MAX_MESSAGE_BYTES,
+    redisUrl: e.REDIS_URL,
+  };
+}
+
+/** Reads or creates the development session secret kept under DATA_DIR. */
+function devSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,17 @@
+/** The dependencies every command, route and socket handler receives. */
+import type { Config } from './config';
+import type { Logger } from './logger';
+import type { Repos } from './repos';
+import type { Store } from './store/port';
+import type { Bus } from './bus';
+import type { SessionManager } from './auth/sessions';
+
+export interface Ctx {
+  config: Config;
+  store: Store;
+  repos: Repos;
+  logger: Logger;
+  bus: Bus;
+  sessions: SessionManager;
+  now: () => number;
+}

@@ -1,0 +1,46 @@
+/** Small helpers that keep routes reading like recipes: auth -> validate -> authorize -> command -> present. */
+import type { NextFunction, Request, Response } from 'express';
+import type { z } from 'zod';
+import { authRequired, fromZod, notFound } from '../errors';
+import type { SessionInfo } from '../auth/sessions';
+import type { UserRecord } from '../repos';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    session?: SessionInfo | null;
+  }
+}
+
+/** Parses `value` with `schema` or throws `invalid_payload` naming the fields. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
+  const r = schema.safeParse(value ?? {});
+  if (!r.success) throw fromZod(r.error, where);
+  return r.data;
+}
+
+/** The signed-in user, or 401. */
+export function requireUser(req: Request): UserRecord {
+  if (!req.session) throw authRequired();
+  return req.session.user;
+}
+
+/** The signed-in user's id, or null when anonymous. */
+export function userIdOf(req: Request): string | null {
+  return req.session?.user._id ?? null;
+}
+
+/** A route param (Express 5 types them loosely). */
+export function param(req: Request, name: string): string {
+  const v = req.params[name];
+  return typeof v === 'string' ? v : '';
+}
+
+export type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void;
+
+const ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+/** A route param that must look like one of our ids; anything else cannot exist, so 404. */
+export function idParam(req: Request, name: string, what = 'That'): string {
+  const v = param(req, name);
+  if (!ID_RE.test(v)) throw notFound(what);
+  return v;
+}

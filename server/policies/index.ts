@@ -1,0 +1,109 @@
+/**
+ * Who may do what: the one place that decides. Routes, socket handlers and the collab upgrade ask
+ * `can` / `authorize`; none re-implements a rule. The test in test/unit/policy.test.ts walks the whole
+ * matrix of roles x actions.
+ */
+import type { Role, Visibility } from '../../shared/types';
+import { authRequired, forbidden, notFound } from '../errors';
+
+/** Who is asking, relative to one space: anonymous, a signed-in stranger (role null) or a member. */
+export type Actor = { userId: null; role: null } | { userId: string; role: Role | null };
+
+export const ACTIONS = [
+  'space.view',
+  'space.update',
+  'members.list',
+  'members.changeRole',
+  'members.remove',
+  'space.leave',
+  'invites.create',
+  'invites.list',
+  'invites.revoke',
+  'joinRequests.create',
+  'joinRequests.list',
+  'joinRequests.decide',
+  'docs.list',
+  'docs.read',
+  'docs.create',
+  'docs.edit',
+  'docs.manage',
+  'channels.read',
+  'channels.manage',
+  'chat.send',
+  'messages.moderate',
+  'sessions.create',
+  'sessions.view',
+  'sessions.participate',
+  'sessions.control',
+  'actionItems.manage',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+type Who = Role | 'stranger-listed' | 'stranger-private' | 'anonymous';
+
+const F: Who = 'facilitator';
+const M: Who = 'member';
+const G: Who = 'guest';
+const EVERY_MEMBER = [F, M, G];
+
+/** The matrix itself: the roles allowed each action. Strangers appear only where they are allowed. */
+const RULES: Record<Action, readonly Who[]> = {
+  'space.view': [...EVERY_MEMBER, 'stranger-listed'],
+  'space.update': [F],
+  'members.list': EVERY_MEMBER,
+  'members.changeRole': [F],
+  'members.remove': [F],
+  'space.leave': EVERY_MEMBER,
+  'invites.create': [F],
+  'invites.list': [F],
+  'invites.revoke': [F],
+  'joinRequests.create': ['stranger-listed'],
+  'joinRequests.list': [F],
+  'joinRequests.decide': [F],
+  'docs.list': EVERY_MEMBER,
+  'docs.read': EVERY_MEMBER,
+  'docs.create': [F, M],
+  'docs.edit': [F, M],
+  'docs.manage': [F, M],
+  'channels.read': EVERY_MEMBER,
+  'channels.manage': [F],
+  'chat.send': EVERY_MEMBER,
+  'messages.moderate': [F],
+  'sessions.create': [F],
+  'sessions.view': EVERY_MEMBER,
+  'sessions.participate': EVERY_MEMBER,
+  'sessions.control': [F],
+  'actionItems.manage': [F, M],
+};
+
+function who(actor: Actor, visibility: Visibility): Who {
+  if (actor.userId === null) return 'anonymous';
+  if (actor.role) return actor.role;
+  return visibility === 'listed' ? 'stranger-listed' : 'stranger-private';
+}
+
+/** True when `actor` may perform `action` in a space of the given visibility. */
+export function can(actor: Actor, action: Action, visibility: Visibility): boolean {
+  return RULES[action].includes(who(actor, visibility));
+}
+
+/**
+ * Throws the right error when `actor` may not act: 401 when anonymous, 404 when the space is hidden
+ * from them (a stranger to a private space must not learn it exists), 403 otherwise.
+ */
+export function authorize(actor: Actor, action: Action, visibility: Visibility): void {
+  if (can(actor, action, visibility)) return;
+  if (actor.userId === null) throw authRequired();
+  if (!actor.role && !can(actor, 'space.view', visibility)) throw notFound('That space');
+  throw forbidden(FORBIDDEN_MESSAGES[action] ?? 'You do not have permission to do that.');
+}
+
+const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
+  'docs.edit': 'Guests can read documents but not edit them.',
+  'docs.create': 'Only facilitators and members can create documents.',
+  'invites.create': 'Only facilitators can create invite links.',
+  'members.changeRole': 'Only facilitators can change roles.',
+  'members.remove': 'Only facilitators can remove members.',
+  'joinRequests.create': 'You are already a member of this space.',
+  'sessions.control': 'Only the facilitator or timekeeper can control the timer.',
+};

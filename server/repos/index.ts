@@ -1,0 +1,111 @@
+/**
+ * Repositories, written once against the storage port. Each method is one store call or a short,
+ * named sequence of them; anything that spans collections lives in server/commands.
+ */
+import type { IndexSpec, Store } from '../store/port';
+import type {
+  ChannelRecord,
+  InviteRecord,
+  JoinRequestRecord,
+  MembershipRecord,
+  SessionRecord,
+  SpaceRecord,
+  UserRecord,
+} from './records';
+
+export * from './records';
+
+/** Indexes every adapter creates at boot. */
+export const INDEXES: IndexSpec[] = [
+  { collection: 'users', fields: { email: 1 }, unique: true },
+  { collection: 'sessions', fields: { userId: 1 } },
+  { collection: 'sessions', fields: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'spaces', fields: { visibility: 1 } },
+  { collection: 'memberships', fields: { spaceId: 1, userId: 1 }, unique: true },
+  { collection: 'memberships', fields: { userId: 1 } },
+  { collection: 'invites', fields: { spaceId: 1 } },
+  { collection: 'joinRequests', fields: { spaceId: 1, status: 1 } },
+  { collection: 'channels', fields: { spaceId: 1 } },
+];
+
+/** Builds the repositories over one store. */
+export function createRepos(store: Store) {
+  const users = store.collection<UserRecord>('users');
+  const sessions = store.collection<SessionRecord>('sessions');
+  const spaces = store.collection<SpaceRecord>('spaces');
+  const memberships = store.collection<MembershipRecord>('memberships');
+  const invites = store.collection<InviteRecord>('invites');
+  const joinRequests = store.collection<JoinRequestRecord>('joinRequests');
+  const channels = store.collection<ChannelRecord>('channels');
+
+  return {
+    users: {
+      insert: (u: UserRecord) => users.insertOne(u),
+      byId: (id: string) => users.findOne({ _id: id }),
+      byEmail: (email: string) => users.findOne({ email: email.toLowerCase() }),
+      byIds: (ids: string[]) => users.find({ _id: { $in: ids } }),
+    },
+    sessions: {
+      insert: (s: SessionRecord) => sessions.insertOne(s),
+      byId: (id: string) => sessions.findOne({ _id: id }),
+      delete: (id: string) => sessions.deleteOne({ _id: id }),
+      deleteExpired: (now: Date) => sessions.deleteMany({ expiresAt: { $lt: now } }),
+    },
+    spaces: {
+      insert: (s: SpaceRecord) => spaces.insertOne(s),
+      byId: (id: string) => spaces.findOne({ _id: id }),
+      byIds: (ids: string[]) => spaces.find({ _id: { $in: ids } }, { sort: { nameLower: 1 } }),
+      update: (id: string, set: Partial<SpaceRecord>) => spaces.findOneAndUpdate({ _id: id }, { $set: set }),
+      listed: (nameRegex: RegExp | null, kind: string | undefined, limit: number) =>
+        spaces.find(
+          { visibility: 'listed', ...(nameRegex ? { nameLower: { $regex: nameRegex } } : {}), ...(kind ? { kind } : {}) },
+          { sort: { nameLower: 1 }, limit },
+        ),
+    },
+    memberships: {
+      insert: (m: MembershipRecord) => memberships.insertOne(m),
+      get: (spaceId: string, userId: string) => memberships.findOne({ spaceId, userId }),
+      ofUser: (userId: string) => memberships.find({ userId }),
+      ofSpace: (spaceId: string) => memberships.find({ spaceId }, { sort: { joinedAt: 1 } }),
+      count: (spaceId: string) => memberships.count({ spaceId }),
+      countRole: (spaceId: string, role: string) => memberships.count({ spaceId, role }),
+      setRole: (spaceId: string, userId: string, role: string) =>
+        memberships.findOneAndUpdate({ spaceId, userId }, { $set: { role } }),
+      remove: (spaceId: string, userId: string) => memberships.deleteOne({ spaceId, userId }),
+    },
+    invites: {
+      insert: (i: InviteRecord) => invites.insertOne(i),
+      byCode: (code: string) => invites.findOne({ _id: code }),
+      ofSpace: (spaceId: string) => invites.find({ spaceId }, { sort: { createdAt: -1 } }),
+      revoke: (spaceId: string, code: string, at: Date) =>
+        invites.updateOne({ _id: code, spaceId, revokedAt: null }, { $set: { revokedAt: at } }),
+      /**
+       * Uses one seat of the invite atomically: matches only while it is unrevoked, unexpired and not
+       * used up, so two people racing for the last seat cannot both get it.
+       */
+      consume: (code: string, now: Date, maxUses: number | null) =>
+        invites.findOneAndUpdate(
+          { _id: code, revokedAt: null, expiresAt: { $gt: now }, ...(maxUses === null ? {} : { uses: { $lt: maxUses } }) },
+          { $inc: { uses: 1 } },
+        ),
+      release: (code: string) => invites.updateOne({ _id: code, uses: { $gt: 0 } }, { $inc: { uses: -1 } }),
+    },
+    joinRequests: {
+      insert: (r: JoinRequestRecord) => joinRequests.insertOne(r),
+      byId: (id: string) => joinRequests.findOne({ _id: id }),
+      pendingOf: (spaceId: string, userId: string) => joinRequests.findOne({ spaceId, userId, status: 'pending' }),
+      pendingOfUser: (userId: string) => joinRequests.find({ userId, status: 'pending' }),
+      pendingInSpace: (spaceId: string) => joinRequests.find({ spaceId, status: 'pending' }, { sort: { createdAt: 1 } }),
+      /** Decides a request only if it is still pending; returns null if someone else decided first. */
+      decide: (id: string, status: 'approved' | 'declined', by: string, at: Date) =>
+        joinRequests.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status, decidedBy: by, decidedAt: at } }),
+    },
+    channels: {
+      insert: (c: ChannelRecord) => channels.insertOne(c),
+      byId: (id: string) => channels.findOne({ _id: id }),
+      ofSpace: (spaceId: string) => channels.find({ spaceId }, { sort: { createdAt: 1 } }),
+    },
+  };
+}
+
+export type Repos = ReturnType<typeof createRepos>;

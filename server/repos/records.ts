@@ -1,0 +1,68 @@
+/** Stored record shapes (what the store holds); presenters turn them into the public shapes in shared/types. */
+import type { JoinRequestStatus, Role, SpaceKind, Visibility } from '../../shared/types';
+
+export interface UserRecord {
+  _id: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface SessionRecord {
+  _id: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface SpaceRecord {
+  _id: string;
+  name: string;
+  nameLower: string;
+  kind: SpaceKind;
+  description: string;
+  visibility: Visibility;
+  createdBy: string;
+  createdAt: Date;
+}
+
+export interface MembershipRecord {
+  _id: string;
+  spaceId: string;
+  userId: string;
+  role: Role;
+  joinedAt: Date;
+}
+
+export interface InviteRecord {
+  _id: string;
+  spaceId: string;
+  role: Role;
+  maxUses: number | null;
+  uses: number;
+  expiresAt: Date;
+  createdBy: string;
+  createdAt: Date;
+  revokedAt: Date | null;
+}
+
+export interface JoinRequestRecord {
+  _id: string;
+  spaceId: string;
+  userId: string;
+  message: string;
+  status: JoinRequestStatus;
+  createdAt: Date;
+  decidedBy: string | null;
+  decidedAt: Date | null;
+}
+
+export interface ChannelRecord {
+  _id: string;
+  spaceId: string;
+  name: string;
+  archived: boolean;
+  createdAt: Date;
+  createdBy: string;
+}

@@ -1,0 +1,192 @@
+/**
+ * Embedded adapter: one NeDB datastore per collection, files under DATA_DIR. NeDB appends every write to
+ * its file before resolving, so an acknowledged write survives a killed process. Binary values
+ * (Uint8Array) are stored as base64 because NeDB's file format is JSON.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import NedbModule from '@seald-io/nedb';
+import {
+  DuplicateKeyError,
+  type Collection,
+  type Doc,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type Store,
+  type Update,
+} from './port';
+
+// The package's typings describe a class; with ESM interop the default export is that class.
+const Nedb = NedbModule as unknown as typeof import('@seald-io/nedb').default;
+type Datastore = InstanceType<typeof Nedb>;
+
+const BIN = '__bin';
+
+/** Replaces Uint8Arrays with `{ __bin: base64 }` so they survive NeDB's JSON format. */
+function encode(value: unknown): unknown {
+  if (value instanceof Uint8Array) return { [BIN]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  if (Array.isArray(value)) return value.map(encode);
+  if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof RegExp)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = encode(v);
+    return out;
+  }
+  return value;
+}
+
+/** Reverses `encode`, turning `{ __bin }` back into Uint8Array. */
+function decode(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decode);
+  if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof RegExp)) {
+    const rec = value as Record<string, unknown>;
+    if (typeof rec[BIN] === 'string' && Object.keys(rec).length === 1) return new Uint8Array(Buffer.from(rec[BIN] as string, 'base64'));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(rec)) out[k] = decode(v);
+    return out;
+  }
+  return value;
+}
+
+function translateError(err: unknown): never {
+  const e = err as { errorType?: string; message?: string };
+  if (e && e.errorType === 'uniqueViolated') throw new DuplicateKeyError(e.message);
+  throw err;
+}
+
+class EmbeddedCollection<T extends Doc> implements Collection<T> {
+  constructor(private readonly db: Datastore) {}
+
+  async insertOne(doc: T): Promise<void> {
+    await this.db.insertAsync(encode(doc) as T).catch(translateError);
+  }
+
+  async insertMany(docs: T[]): Promise<void> {
+    if (docs.length === 0) return;
+    await this.db.insertAsync(docs.map(encode) as T[]).catch(translateError);
+  }
+
+  async findOne(filter: Filter): Promise<T | null> {
+    const doc = await this.db.findOneAsync(encode(filter) as Filter);
+    return doc ? (decode(doc) as T) : null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    let cursor = this.db.findAsync(encode(filter) as Filter);
+    if (options.sort) cursor = cursor.sort(options.sort);
+    if (options.skip) cursor = cursor.skip(options.skip);
+    if (options.limit) cursor = cursor.limit(options.limit);
+    const docs = await cursor;
+    return docs.map((d) => decode(d) as T);
+  }
+
+  async count(filter: Filter): Promise<number> {
+    return this.db.countAsync(encode(filter) as Filter);
+  }
+
+  async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<number> {
+    const res = await this.db
+      .updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: false, upsert: options.upsert ?? false })
+      .catch(translateError);
+    return res.numAffected;
+  }
+
+  async updateMany(filter: Filter, update: Update): Promise<number> {
+    const res = await this.db.updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: true }).catch(translateError);
+    return res.numAffected;
+  }
+
+  async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
+    const res = await this.db
+      .updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: false, returnUpdatedDocs: true })
+      .catch(translateError);
+    const doc = res.affectedDocuments as unknown;
+    return doc ? (decode(doc) as T) : null;
+  }
+
+  async deleteOne(filter: Filter): Promise<number> {
+    return this.db.removeAsync(encode(filter) as Filter, { multi: false });
+  }
+
+  async deleteMany(filter: Filter): Promise<number> {
+    return this.db.removeAsync(encode(filter) as Filter, { multi: true });
+  }
+}
+
+/** Opens (or creates) the embedded store under `dataDir`. */
+export async function openEmbeddedStore(dataDir: string): Promise<Store> {
+  await mkdir(dataDir, { recursive: true });
+  const dbs = new Map<string, Datastore>();
+  const loading = new Map<string, Promise<Datastore>>();
+
+  async function open(name: string): Promise<Datastore> {
+    const existing = dbs.get(name);
+    if (existing) return existing;
+    let p = loading.get(name);
+    if (!p) {
+      p = (async () => {
+        const db = new Nedb({ filename: path.join(dataDir, `${name}.db`) });
+        await db.loadDatabaseAsync();
+        // Deleted and updated lines pile up in the append-only file; compact it now and then.
+        db.setAutocompactionInterval(10 * 60 * 1000);
+        dbs.set(name, db);
+        return db;
+      })();
+      loading.set(name, p);
+    }
+    return p;
+  }
+
+  // Collections are opened lazily but every call awaits the load, so callers never see a half-loaded file.
+  function lazy<T extends Doc>(name: string): Collection<T> {
+    const get = async () => new EmbeddedCollection<T>(await open(name));
+    return {
+      insertOne: async (d) => (await get()).insertOne(d),
+      insertMany: async (d) => (await get()).insertMany(d),
+      findOne: async (f) => (await get()).findOne(f),
+      find: async (f, o) => (await get()).find(f, o),
+      count: async (f) => (await get()).count(f),
+      updateOne: async (f, u, o) => (await get()).updateOne(f, u, o),
+      updateMany: async (f, u) => (await get()).updateMany(f, u),
+      findOneAndUpdate: async (f, u) => (await get()).findOneAndUpdate(f, u),
+      deleteOne: async (f) => (await get()).deleteOne(f),
+      deleteMany: async (f) => (await get()).deleteMany(f),
+    };
+  }
+
+  const collections = new Map<string, Collection<Doc>>();
+
+  return {
+    kind: 'embedded',
+    collection<T extends Doc>(name: string): Collection<T> {
+      let c = collections.get(name);
+      if (!c) {
+        c = lazy<Doc>(name);
+        collections.set(name, c);
+      }
+      return c as unknown as Collection<T>;
+    },
+    async ensureIndexes(specs: IndexSpec[]) {
+      for (const spec of specs) {
+        const db = await open(spec.collection);
+        const fields = Object.keys(spec.fields);
+        await db.ensureIndexAsync({
+          fieldName: fields.length === 1 ? fields[0]! : fields,
+          unique: spec.unique ?? false,
+          ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
+        });
+      }
+    },
+    async ping() {
+      await mkdir(dataDir, { recursive: true });
+    },
+    async close() {
+      for (const db of dbs.values()) {
+        db.stopAutocompaction();
+        // Waits for queued writes: NeDB runs operations through one executor queue.
+        await db.countAsync({});
+      }
+      dbs.clear();
+    },
+  };
+}
