@@ -21,6 +21,8 @@ import { createIo, type IoServer } from './realtime/io';
 import { createRepos, INDEXES } from './repos';
 import type { Store } from './store/port';
 import { forbidden } from './errors';
+import { FEATURES } from './features';
+import type { Feature } from './feature';
 
 export interface AppDeps {
   config: Config;
@@ -28,6 +30,8 @@ export interface AppDeps {
   logger: Logger;
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
+  /** Defaults to every feature in server/features.ts. */
+  features?: Feature[];
 }
 
 export interface App {
@@ -44,7 +48,8 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Builds the app around injected dependencies. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const { config, store, logger } = deps;
-  await store.ensureIndexes(INDEXES);
+  const features = deps.features ?? FEATURES;
+  await store.ensureIndexes([...INDEXES, ...features.flatMap((f) => f.indexes ?? [])]);
   const repos = createRepos(store);
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
   const now = deps.now ?? Date.now;
@@ -115,6 +120,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   api.use(authRoutes(ctx, limits));
   api.use(spaceRoutes(ctx));
+  for (const f of features) if (f.routes) api.use(f.routes(ctx));
   api.use((_req, _res, next) => next(notFound('That API endpoint')));
   app.use('/api', api);
 
@@ -125,7 +131,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const server = createServer(app);
   const io = createIo(server, ctx);
 
-  const closers: Array<() => Promise<void>> = [];
+  const socketHandlers = features.flatMap((f) => (f.socket ? [f.socket(io, ctx)] : []));
+  io.on('connection', (socket) => {
+    for (const h of socketHandlers) h(socket);
+  });
+  const runtimes = [];
+  for (const f of features) if (f.attach) runtimes.push(await f.attach(server, ctx, io));
 
   return {
     ctx,
@@ -135,7 +146,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
-      for (const c of closers) await c();
+      for (const r of runtimes) await r.close?.();
       server.closeAllConnections();
     },
   };
