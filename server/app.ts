@@ -22,7 +22,7 @@ import { createRepos, INDEXES } from './repos';
 import type { Store } from './store/port';
 import { forbidden } from './errors';
 import { FEATURES } from './features';
-import type { Feature } from './feature';
+import type { Feature, FeatureRuntime } from './feature';
 
 export interface AppDeps {
   config: Config;
@@ -135,7 +135,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   io.on('connection', (socket) => {
     for (const h of socketHandlers) h(socket);
   });
-  const runtimes = [];
+  const runtimes: FeatureRuntime[] = [];
   for (const f of features) if (f.attach) runtimes.push(await f.attach(server, ctx, io));
 
   return {
