@@ -120,7 +120,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   api.use(authRoutes(ctx, limits));
   api.use(spaceRoutes(ctx));
-  for (const f of features) if (f.routes) api.use(f.routes(ctx));
+  const instances = features.map((f) => f.create(ctx));
+  for (const f of instances) if (f.routes) api.use(f.routes());
   api.use((_req, _res, next) => next(notFound('That API endpoint')));
   app.use('/api', api);
 
@@ -131,12 +132,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const server = createServer(app);
   const io = createIo(server, ctx);
 
-  const socketHandlers = features.flatMap((f) => (f.socket ? [f.socket(io, ctx)] : []));
   io.on('connection', (socket) => {
-    for (const h of socketHandlers) h(socket);
+    for (const f of instances) f.socket?.(socket);
   });
   const runtimes: FeatureRuntime[] = [];
-  for (const f of features) if (f.attach) runtimes.push(await f.attach(server, ctx, io));
+  for (const f of instances) if (f.attach) runtimes.push(await f.attach(server, io));
 
   return {
     ctx,
