@@ -12,6 +12,7 @@ import type { Ctx } from './context';
 import { notFound } from './errors';
 import { authRoutes } from './http/auth';
 import { errorMiddleware } from './http/errors';
+import { requireJsonBody } from './http/kit';
 import { originAllowed } from './http/origin';
 import { defaultRateLimits, type RateLimits } from './http/rate-limit';
 import { spaceRoutes } from './http/spaces';
@@ -112,6 +113,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
     next();
   });
+  api.use(requireJsonBody);
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(async (req, _res, next) => {
     req.session = await sessions.fromCookieHeader(req.headers.cookie);

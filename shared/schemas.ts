@@ -74,7 +74,7 @@ export const updateSpaceBody = z
   .strictObject({
     name: text(LIMITS.spaceNameMax, 'Name').optional(),
     description: optionalText(LIMITS.descriptionMax, 'Description').optional(),
-    visibility: z.enum(VISIBILITIES).optional(),
+    visibility: z.enum(VISIBILITIES, { error: 'Visibility must be private or listed' }).optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { error: 'Nothing to change' });
 
@@ -103,3 +103,4 @@ export type SignupBody = z.infer<typeof signupBody>;
 export type LoginBody = z.infer<typeof loginBody>;
 export type CreateSpaceBody = z.infer<typeof createSpaceBody>;
 export type CreateInviteBody = z.infer<typeof createInviteBody>;
+export type UpdateSpaceBody = z.infer<typeof updateSpaceBody>;

@@ -1,5 +1,5 @@
 /** Space use-cases that span collections: creation, membership, invites, join requests. */
-import { LIMITS, type CreateInviteBody, type CreateSpaceBody } from '../../shared/schemas';
+import { LIMITS, type CreateInviteBody, type CreateSpaceBody, type UpdateSpaceBody } from '../../shared/schemas';
 import type { Role } from '../../shared/types';
 import type { Ctx } from '../context';
 import { conflict, gone, notFound } from '../errors';
@@ -25,6 +25,13 @@ export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBod
   await ctx.repos.memberships.insert({ _id: newId(), spaceId: space._id, userId, role: 'facilitator', joinedAt: now });
   await ctx.repos.channels.insert({ _id: newId(), spaceId: space._id, name: 'general', archived: false, createdAt: now, createdBy: userId });
   return space;
+}
+
+/** Renames a space or changes its description or visibility (facilitators). */
+export async function updateSpace(ctx: Ctx, userId: string, spaceId: string, body: UpdateSpaceBody) {
+  const { space } = await accessSpace(ctx, spaceId, userId, 'space.update');
+  const updated = await ctx.repos.spaces.update(space._id, { ...body, ...(body.name ? { nameLower: body.name.toLowerCase() } : {}) });
+  return updated ?? space;
 }
 
 /** The spaces a user belongs to, with their role in each. */
@@ -105,6 +112,11 @@ export async function changeRole(ctx: Ctx, actorId: string, spaceId: string, tar
   if (target.role === 'facilitator') await ensureAnotherFacilitator(ctx, spaceId, 'demote the last facilitator');
   const updated = await ctx.repos.memberships.setRole(spaceId, targetId, role);
   if (!updated) throw notFound('That member');
+  if (target.role === 'facilitator' && (await ctx.repos.memberships.countRole(spaceId, 'facilitator')) === 0) {
+    // Two facilitators demoted each other at once: both checks passed. Undo ours so the space keeps one.
+    await ctx.repos.memberships.setRole(spaceId, targetId, 'facilitator');
+    throw lastFacilitator('demote the last facilitator');
+  }
   ctx.bus.emit('membership:changed', { spaceId, userId: targetId, role });
   return updated;
 }
@@ -122,13 +134,20 @@ export async function removeMember(ctx: Ctx, actorId: string, spaceId: string, t
     );
   }
   await ctx.repos.memberships.remove(spaceId, targetId);
+  if (target.role === 'facilitator' && (await ctx.repos.memberships.countRole(spaceId, 'facilitator')) === 0) {
+    // Two facilitators left (or removed each other) at once: put ours back so the space keeps one.
+    await ctx.repos.memberships.insert(target);
+    throw lastFacilitator('leave as the last facilitator; make someone else a facilitator first');
+  }
   ctx.bus.emit('membership:removed', { spaceId, userId: targetId });
 }
 
 async function ensureAnotherFacilitator(ctx: Ctx, spaceId: string, what: string) {
   const count = await ctx.repos.memberships.countRole(spaceId, 'facilitator');
-  if (count <= 1) throw conflict(`You cannot ${what}.`, { reason: 'last_facilitator' });
+  if (count <= 1) throw lastFacilitator(what);
 }
+
+const lastFacilitator = (what: string) => conflict(`You cannot ${what}.`, { reason: 'last_facilitator' });
 
 /** Asks to join a listed space; one pending request per person. */
 export async function requestToJoin(ctx: Ctx, userId: string, spaceId: string, message: string) {

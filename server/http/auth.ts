@@ -3,6 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { loginBody, signupBody } from '../../shared/schemas';
 import { login, logout, signup } from '../commands/accounts';
 import type { Ctx } from '../context';
+import { AppError } from '../errors';
 import { presentUser } from '../presenters';
 import { parse, requireUser } from './kit';
 import type { RateLimits } from './rate-limit';
@@ -29,12 +30,14 @@ export function authRoutes(ctx: Ctx, limits: RateLimits): Router {
     await limits.loginPerIp.consume(req.ip ?? 'unknown');
     const body = parse(loginBody, req.body);
     const accountKey = body.email.toLowerCase();
-    await limits.loginFailuresPerAccount.consume(accountKey, 0);
+    // Refuse before checking the password: once an account has used its failures, even a correct
+    // guess is not tried (and not revealed) until the window passes.
+    await limits.loginFailuresPerAccount.check(accountKey);
     let result;
     try {
       result = await login(ctx, body);
     } catch (err) {
-      await limits.loginFailuresPerAccount.consume(accountKey);
+      if (err instanceof AppError && err.code === 'authentication_required') await limits.loginFailuresPerAccount.tryConsume(accountKey);
       throw err;
     }
     await limits.loginFailuresPerAccount.reset(accountKey);

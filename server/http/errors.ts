@@ -3,6 +3,8 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger';
 import { AppError, invalidPayload, toAppError, tooLarge } from '../errors';
 
+const bodyField = (message: string) => ({ fields: [{ field: 'body', message }] });
+
 /** Maps body-parser failures to contract codes, logs unexpected errors, and answers JSON. */
 export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
@@ -10,9 +12,9 @@ export function errorMiddleware(logger: Logger) {
     const e = err as { type?: string; status?: number };
     if (err instanceof AppError) appErr = err;
     else if (e?.type === 'entity.too.large') appErr = tooLarge('The request body is too large.');
-    else if (e?.type === 'entity.parse.failed') appErr = invalidPayload('The request body is not valid JSON.');
-    else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') appErr = invalidPayload('Unsupported body encoding.');
-    else if (e?.status === 400) appErr = invalidPayload('Malformed request.');
+    else if (e?.type === 'entity.parse.failed') appErr = invalidPayload('The request body is not valid JSON.', bodyField('is not valid JSON'));
+    else if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') appErr = invalidPayload('Unsupported body encoding.', bodyField('unsupported encoding'));
+    else if (e?.status === 400 || e?.status === 415) appErr = invalidPayload('Malformed request.', bodyField('malformed'));
     else {
       logger.error({ err, method: req.method, url: req.originalUrl }, 'unhandled error');
       appErr = toAppError(err);

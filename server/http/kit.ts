@@ -1,7 +1,7 @@
 /** Small helpers that keep routes reading like recipes: auth -> validate -> authorize -> command -> present. */
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
-import { authRequired, fromZod, notFound } from '../errors';
+import { authRequired, fromZod, invalidPayload, notFound } from '../errors';
 import type { SessionInfo } from '../auth/sessions';
 import type { UserRecord } from '../repos';
 
@@ -43,4 +43,15 @@ export function idParam(req: Request, name: string, what = 'That'): string {
   const v = param(req, name);
   if (!ID_RE.test(v)) throw notFound(what);
   return v;
+}
+
+/**
+ * Refuses a request body that is not JSON. Without this, express.json() skips it and the route sees an
+ * empty body, so a form post to an endpoint whose fields are all optional would silently succeed.
+ */
+export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  if (req.is('application/json') === false) {
+    return next(invalidPayload('Send the request body as JSON (Content-Type: application/json).', { fields: [{ field: 'body', message: 'must be JSON' }] }));
+  }
+  next();
 }

@@ -7,21 +7,24 @@ export interface Limiter {
   consume(key: string, points?: number): Promise<void>;
   /** Counts without throwing; true when still within the limit. */
   tryConsume(key: string): Promise<boolean>;
+  /** Throws `rate_limited` when `key` has already used every point, without counting a hit. */
+  check(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
 /** A limiter allowing `points` hits per `seconds` per key. */
 export function createLimiter(points: number, seconds: number, message?: string): Limiter {
   const rl = new RateLimiterMemory({ points, duration: seconds });
+  const refuse = (msBeforeNext: number) => {
+    const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+    return rateLimited(message ?? `Too many requests. Please wait ${retryAfterSeconds} seconds and try again.`, { retryAfterSeconds });
+  };
   return {
     async consume(key, n = 1) {
       try {
         await rl.consume(key, n);
       } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          const retryAfterSeconds = Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-          throw rateLimited(message ?? `Too many requests. Please wait ${retryAfterSeconds} seconds and try again.`, { retryAfterSeconds });
-        }
+        if (err instanceof RateLimiterRes) throw refuse(err.msBeforeNext);
         throw err;
       }
     },
@@ -33,6 +36,10 @@ export function createLimiter(points: number, seconds: number, message?: string)
         if (err instanceof RateLimiterRes) return false;
         throw err;
       }
+    },
+    async check(key) {
+      const res = await rl.get(key);
+      if (res && res.consumedPoints >= points) throw refuse(res.msBeforeNext);
     },
     async reset(key) {
       await rl.delete(key);
@@ -50,7 +57,7 @@ export interface RateLimits {
 /** Default limits, generous per IP because a whole school often shares one address. */
 export function defaultRateLimits(overrides: Partial<RateLimits> = {}): RateLimits {
   return {
-    loginPerIp: createLimiter(300, 15 * 60),
+    loginPerIp: createLimiter(300, 15 * 60, 'Too many log-in attempts from your network. Please wait a few minutes and try again.'),
     loginFailuresPerAccount: createLimiter(10, 15 * 60, 'Too many failed log-in attempts for this account. Please wait 15 minutes and try again.'),
     signupPerIp: createLimiter(200, 60 * 60),
     writesPerUser: createLimiter(600, 60),

@@ -22,6 +22,7 @@ import {
   removeMember,
   requestToJoin,
   revokeInvite,
+  updateSpace,
 } from '../commands/spaces';
 import type { Ctx } from '../context';
 import { notFound } from '../errors';
@@ -59,10 +60,10 @@ export function spaceRoutes(ctx: Ctx): Router {
 
   r.patch('/spaces/:spaceId', async (req, res) => {
     const user = requireUser(req);
-    const { space } = await accessSpace(ctx, idParam(req, 'spaceId', 'That space'), user._id, 'space.update');
+    const spaceId = idParam(req, 'spaceId', 'That space');
     const body = parse(updateSpaceBody, req.body);
-    const updated = await ctx.repos.spaces.update(space._id, { ...body, ...(body.name ? { nameLower: body.name.toLowerCase() } : {}) });
-    res.json({ space: presentSpace(updated ?? space) });
+    const updated = await updateSpace(ctx, user._id, spaceId, body);
+    res.json({ space: presentSpace(updated) });
   });
 
   r.get('/spaces/:spaceId/members', async (req, res) => {
