@@ -55,7 +55,10 @@ export interface Config {
   redisUrl: string | undefined;
 }
 
-export class ConfigError extends Error {}
+/** A configuration problem; its message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
 
 /** Parses `env` into a Config or throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -92,7 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Reads or creates the development session secret kept under DATA_DIR. */
 function devSecret(dataDir: string): string {
   const file = path.join(dataDir, 'session-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept.length >= 32) return kept;
+    // An empty or truncated file (a crash mid-write) must not become a guessable secret.
+  }
   mkdirSync(dataDir, { recursive: true });
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, secret, { mode: 0o600 });

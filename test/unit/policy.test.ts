@@ -1,0 +1,100 @@
+/**
+ * The policy matrix: every action x every kind of caller, against a table written out here by hand
+ * (never derived from the module), so a changed rule fails until this table is changed on purpose.
+ */
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../../server/errors';
+import { ACTIONS, authorize, can, type Action, type Actor } from '../../server/policies';
+import type { Visibility } from '../../shared/types';
+
+type Outcome = 'allow' | 401 | 403 | 404;
+const Y: Outcome = 'allow';
+const N: Outcome = 403; // a member or a stranger to a listed space is told "forbidden"
+const H: Outcome = 404; // a stranger to a private space must not learn it exists
+const A: Outcome = 401; // anonymous callers are asked to log in
+
+// Columns: facilitator, member, guest, stranger (listed space), stranger (private space), anonymous.
+const EXPECTED: Record<string, [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome]> = {
+  'space.view': [Y, Y, Y, Y, H, A],
+  'space.update': [Y, N, N, N, H, A],
+  'members.list': [Y, Y, Y, N, H, A],
+  'members.changeRole': [Y, N, N, N, H, A],
+  'members.remove': [Y, N, N, N, H, A],
+  'space.leave': [Y, Y, Y, N, H, A],
+  'invites.create': [Y, N, N, N, H, A],
+  'invites.list': [Y, N, N, N, H, A],
+  'invites.revoke': [Y, N, N, N, H, A],
+  'joinRequests.create': [N, N, N, Y, H, A],
+  'joinRequests.list': [Y, N, N, N, H, A],
+  'joinRequests.decide': [Y, N, N, N, H, A],
+  'docs.list': [Y, Y, Y, N, H, A],
+  'docs.read': [Y, Y, Y, N, H, A],
+  'docs.create': [Y, Y, N, N, H, A],
+  'docs.edit': [Y, Y, N, N, H, A],
+  'docs.manage': [Y, Y, N, N, H, A],
+  'channels.read': [Y, Y, Y, N, H, A],
+  'channels.manage': [Y, N, N, N, H, A],
+  'chat.send': [Y, Y, Y, N, H, A],
+  'messages.moderate': [Y, N, N, N, H, A],
+  'sessions.create': [Y, N, N, N, H, A],
+  'sessions.view': [Y, Y, Y, N, H, A],
+  'sessions.participate': [Y, Y, Y, N, H, A],
+  'sessions.control': [Y, N, N, N, H, A],
+  'actionItems.manage': [Y, Y, N, N, H, A],
+};
+
+interface Caller {
+  label: string;
+  actor: Actor;
+  /** Visibilities the caller is tested in (a member's rights must not depend on visibility). */
+  visibilities: Visibility[];
+}
+
+const CALLERS: Caller[] = [
+  { label: 'facilitator', actor: { userId: 'u1', role: 'facilitator' }, visibilities: ['private', 'listed'] },
+  { label: 'member', actor: { userId: 'u2', role: 'member' }, visibilities: ['private', 'listed'] },
+  { label: 'guest', actor: { userId: 'u3', role: 'guest' }, visibilities: ['private', 'listed'] },
+  { label: 'stranger to a listed space', actor: { userId: 'u4', role: null }, visibilities: ['listed'] },
+  { label: 'stranger to a private space', actor: { userId: 'u5', role: null }, visibilities: ['private'] },
+  { label: 'anonymous', actor: { userId: null, role: null }, visibilities: ['private', 'listed'] },
+];
+
+const CODE_OF: Record<number, string> = { 401: 'authentication_required', 403: 'forbidden', 404: 'not_found' };
+
+function outcome(actor: Actor, action: Action, visibility: Visibility): Outcome {
+  try {
+    authorize(actor, action, visibility);
+    return 'allow';
+  } catch (err) {
+    expect(err).toBeInstanceOf(AppError);
+    const e = err as AppError;
+    expect(e.code).toBe(CODE_OF[e.status]);
+    return e.status as Outcome;
+  }
+}
+
+describe('policy matrix', () => {
+  it('the table above covers exactly the actions the module defines', () => {
+    // A new action must be added to EXPECTED with a decision for every caller.
+    expect([...ACTIONS].sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  for (const action of ACTIONS) {
+    describe(action, () => {
+      CALLERS.forEach((caller, col) => {
+        for (const visibility of caller.visibilities) {
+          const expected = EXPECTED[action]?.[col];
+          it(`${caller.label} (${visibility} space): ${expected}`, () => {
+            expect(expected, `no expectation written for ${action}`).toBeDefined();
+            expect(outcome(caller.actor, action, visibility)).toBe(expected);
+            expect(can(caller.actor, action, visibility)).toBe(expected === 'allow');
+          });
+        }
+      });
+    });
+  }
+
+  it('guests are told plainly why they cannot edit', () => {
+    expect(() => authorize({ userId: 'g', role: 'guest' }, 'docs.edit', 'private')).toThrow(/Guests can read documents/);
+  });
+});
