@@ -1,0 +1,47 @@
+/** Who is signed in: loaded once at boot from GET /api/me, changed by log in, sign up and log out. */
+import type { User } from '../../../shared/types';
+import { ApiError, api } from './api';
+
+class Session {
+  user = $state<User | null>(null);
+  /** False until GET /api/me has answered; the app shows a loading state meanwhile. */
+  ready = $state(false);
+  /** Set when the boot request failed for a reason other than "not signed in". */
+  bootError = $state<string | null>(null);
+
+  /** Asks the server who we are. */
+  async load(): Promise<void> {
+    try {
+      const r = await api.get<{ user: User }>('/api/me', { allowAnonymous: true });
+      this.user = r.user;
+    } catch (err) {
+      this.user = null;
+      if (!(err instanceof ApiError && err.status === 401)) this.bootError = (err as Error).message;
+    } finally {
+      this.ready = true;
+    }
+  }
+
+  /** Logs in; throws ApiError (401 wrong password, 429 too many attempts, 400 bad fields). */
+  async login(body: { email: string; password: string }): Promise<void> {
+    const r = await api.post<{ user: User }>('/api/auth/login', body, { allowAnonymous: true });
+    this.user = r.user;
+  }
+
+  /** Creates an account and signs in. */
+  async signup(body: { email: string; password: string; name: string }): Promise<void> {
+    const r = await api.post<{ user: User }>('/api/auth/signup', body, { allowAnonymous: true });
+    this.user = r.user;
+  }
+
+  /** Ends the session server-side; the local state is cleared even if the network fails. */
+  async logout(): Promise<void> {
+    try {
+      await api.post('/api/auth/logout', {}, { allowAnonymous: true });
+    } finally {
+      this.user = null;
+    }
+  }
+}
+
+export const session = new Session();
