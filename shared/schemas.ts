@@ -19,6 +19,9 @@ export const LIMITS = {
   inviteDefaultHours: 24 * 7,
 } as const;
 
+// Control characters other than tab and line breaks: invisible, and a way to spoof names in lists.
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
 /** A trimmed, non-empty string of at most `max` characters with no control characters. */
 export const text = (max: number, label = 'This field') =>
   z
@@ -26,16 +29,15 @@ export const text = (max: number, label = 'This field') =>
     .trim()
     .min(1, { error: `${label} is required` })
     .max(max, { error: `${label} must be at most ${max} characters` })
-    .refine((s) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(s), {
-      error: `${label} contains control characters`,
-    });
+    .refine((s) => !CONTROL_CHARS.test(s), { error: `${label} contains control characters` });
 
-/** Optional longer text that may be empty. */
+/** Optional longer text that may be empty (line breaks allowed, other control characters not). */
 export const optionalText = (max: number, label = 'This field') =>
   z
     .string({ error: `${label} must be text` })
     .trim()
-    .max(max, { error: `${label} must be at most ${max} characters` });
+    .max(max, { error: `${label} must be at most ${max} characters` })
+    .refine((s) => !CONTROL_CHARS.test(s), { error: `${label} contains control characters` });
 
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'Invalid id' });
 

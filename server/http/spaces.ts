@@ -5,6 +5,7 @@ import {
   createInviteBody,
   createSpaceBody,
   directoryQuery,
+  emptyBody,
   inviteCodeSchema,
   joinRequestBody,
   updateSpaceBody,
@@ -91,6 +92,7 @@ export function spaceRoutes(ctx: Ctx): Router {
 
   r.post('/spaces/:spaceId/leave', async (req, res) => {
     const user = requireUser(req);
+    parse(emptyBody, req.body);
     await removeMember(ctx, user._id, idParam(req, 'spaceId', 'That space'), user._id);
     res.status(204).end();
   });
@@ -135,6 +137,7 @@ export function spaceRoutes(ctx: Ctx): Router {
   r.post('/invites/:code/accept', async (req, res) => {
     const user = requireUser(req);
     const code = parse(inviteCodeSchema, param(req, 'code'), 'code');
+    parse(emptyBody, req.body);
     const { space, role } = await acceptInvite(ctx, user._id, code);
     res.json({ space: presentSpace(space), role });
   });
@@ -176,6 +179,7 @@ export function spaceRoutes(ctx: Ctx): Router {
   for (const [verb, decision] of [['approve', 'approved'], ['decline', 'declined']] as const) {
     r.post(`/spaces/:spaceId/join-requests/:requestId/${verb}`, async (req, res) => {
       const user = requireUser(req);
+      parse(emptyBody, req.body);
       const decided = await decideJoinRequest(ctx, user._id, idParam(req, 'spaceId', 'That space'), idParam(req, 'requestId', 'That join request'), decision);
       const requester = await ctx.repos.users.byId(decided.userId);
       res.json({ joinRequest: presentJoinRequest(decided, requester ?? undefined) });
