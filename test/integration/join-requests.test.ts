@@ -21,7 +21,13 @@ const ids = (list: { id: string }[]) => list.map((s) => s.id).sort();
 
 beforeAll(async () => {
   srv = await startServer();
-  [fac, mem, asker, asker2, asker3] = await Promise.all(['Facil', 'Mem', 'Asker', 'Asker2', 'Asker3'].map((n) => signupUser(srv.url, n)));
+  [fac, mem, asker, asker2, asker3] = await Promise.all([
+    signupUser(srv.url, 'Facil'),
+    signupUser(srv.url, 'Mem'),
+    signupUser(srv.url, 'Asker'),
+    signupUser(srv.url, 'Asker2'),
+    signupUser(srv.url, 'Asker3'),
+  ]);
   const mk = async (body: Record<string, unknown>) => (await fac.client.post('/api/spaces', body)).body.space.id as string;
   labId = await mk({ name: 'Open Science Lab', kind: 'lab', visibility: 'listed' });
   mathId = await mk({ name: 'Math (Grade 5) Team', kind: 'school-team', visibility: 'listed' });
