@@ -1,0 +1,152 @@
+/**
+ * Docs use-cases: create from a template, rename/archive, versions (named, automatic, restore) and export.
+ * Each loads the document, asks the policy module through accessSpace, then acts.
+ */
+import * as Y from 'yjs';
+import type { CreateDocBody, ExportFormat, UpdateDocBody } from '../../shared/docs';
+import { templateById } from '../../shared/templates';
+import type { CollabService } from '../collab/service';
+import { accessSpace, type SpaceAccess } from '../commands/access';
+import type { Ctx } from '../context';
+import { AppError, invalidPayload, notFound } from '../errors';
+import { newId, newSortableId } from '../ids';
+import type { Action } from '../policies';
+import { applyTemplate, docFromState, replaceContent } from './content';
+import { budgetCsv, budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown } from './export';
+import { removeDocRecord, type DocRecord, type DocsRepo, type VersionRecord, type VersionsRepo } from './records';
+
+export interface DocsDeps {
+  ctx: Ctx;
+  docs: DocsRepo;
+  versions: VersionsRepo;
+  collab: CollabService;
+}
+
+/** How often an edited document gets an automatic version, at most. */
+export const AUTO_VERSION_EVERY_MS = 60 * 60 * 1000;
+
+/** Loads a document and authorizes `action` in its space; unknown or hidden documents are 404. */
+export async function accessDoc(d: DocsDeps, docId: string, userId: string | null, action: Action): Promise<SpaceAccess & { doc: DocRecord }> {
+  const doc = await d.docs.byId(docId);
+  if (!doc) throw notFound('That document');
+  try {
+    return { ...(await accessSpace(d.ctx, doc.spaceId, userId, action)), doc };
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'not_found') throw notFound('That document');
+    throw err;
+  }
+}
+
+const isBudget = (doc: DocRecord) => templateById(doc.template)?.kind === 'budget';
+
+/** Creates a document and writes its template content through the collab core before anyone connects. */
+export async function createDoc(d: DocsDeps, userId: string, spaceId: string, body: CreateDocBody): Promise<DocRecord> {
+  await accessSpace(d.ctx, spaceId, userId, 'docs.create');
+  const tpl = templateById(body.template);
+  if (!tpl) throw invalidPayload('Unknown template.');
+  const at = new Date(d.ctx.now());
+  const doc: DocRecord = { _id: newId(), spaceId, title: body.title, template: tpl.id, createdBy: userId, createdAt: at, updatedAt: at, archived: false };
+  await d.docs.insert(doc);
+  try {
+    await d.collab.edit(doc._id, (ydoc) => applyTemplate(ydoc, tpl));
+  } catch (err) {
+    d.ctx.logger.error({ err, docId: doc._id }, 'writing template content failed; removing the document');
+    await removeDocRecord(d.ctx.store, doc._id);
+    throw err;
+  }
+  return doc;
+}
+
+/** Renames, archives or restores a document from the archive. */
+export async function updateDoc(d: DocsDeps, userId: string, docId: string, body: UpdateDocBody): Promise<DocRecord> {
+  await accessDoc(d, docId, userId, 'docs.manage');
+  const set: Partial<DocRecord> = { updatedAt: new Date(d.ctx.now()) };
+  if (body.title !== undefined) set.title = body.title;
+  if (body.archived !== undefined) set.archived = body.archived;
+  const updated = await d.docs.update(docId, set);
+  if (!updated) throw notFound('That document');
+  return updated;
+}
+
+/** Stores the document's current full state as a version. */
+export async function saveVersion(d: DocsDeps, docId: string, name: string, kind: VersionRecord['kind'], userId: string | null): Promise<VersionRecord> {
+  const state = await d.collab.snapshot(docId);
+  const v: VersionRecord = {
+    _id: newSortableId(d.ctx.now()),
+    docId,
+    name,
+    kind,
+    state,
+    stateVector: Y.encodeStateVectorFromUpdate(state),
+    createdBy: userId,
+    createdAt: new Date(d.ctx.now()),
+  };
+  await d.versions.insert(v);
+  return v;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Saves an automatic version when the content changed since the latest version of any kind and the
+ * latest automatic one is at least an hour old. Returns the new version or null. Called by the periodic
+ * sweep and before listing versions, so a busy document gets one at most hourly.
+ */
+export async function maybeAutoVersion(d: DocsDeps, doc: DocRecord): Promise<VersionRecord | null> {
+  const now = d.ctx.now();
+  const lastAuto = await d.versions.latest(doc._id, 'auto');
+  if (lastAuto && now - lastAuto.createdAt.getTime() < AUTO_VERSION_EVERY_MS) return null;
+  if (!lastAuto && now - doc.createdAt.getTime() < AUTO_VERSION_EVERY_MS) return null;
+  const latest = await d.versions.latest(doc._id);
+  const state = await d.collab.snapshot(doc._id);
+  const sv = Y.encodeStateVectorFromUpdate(state);
+  if (latest && sameBytes(latest.stateVector, sv)) return null;
+  return saveVersion(d, doc._id, 'Automatic version', 'auto', null);
+}
+
+/**
+ * Restores a version as a NEW edit on top: the current content is first kept as "Before restore", then
+ * replaced by the version's content. No history is removed.
+ */
+export async function restoreVersion(d: DocsDeps, userId: string, docId: string, versionId: string): Promise<VersionRecord> {
+  const { doc } = await accessDoc(d, docId, userId, 'docs.edit');
+  const v = await d.versions.byId(docId, versionId);
+  if (!v) throw notFound('That version');
+  await saveVersion(d, docId, 'Before restore', 'auto', userId);
+  const source = docFromState(v.state);
+  const kind = isBudget(doc) ? 'budget' : 'rich';
+  await d.collab.edit(docId, (ydoc) => replaceContent(ydoc, source, kind));
+  source.destroy();
+  await d.docs.touch(docId, new Date(d.ctx.now()));
+  return v;
+}
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  markdown: 'text/markdown; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+};
+const EXTENSIONS: Record<ExportFormat, string> = { markdown: 'md', html: 'html', csv: 'csv' };
+
+/** A filename made of the title's safe characters. */
+export function exportFilename(title: string, format: ExportFormat): string {
+  const base = title.normalize('NFKD').replace(/[^\w\s-]/g, '').trim().replace(/\s+/g, '-').slice(0, 80) || 'document';
+  return `${base}.${EXTENSIONS[format]}`;
+}
+
+/** Renders the document in `format`; CSV exists only for budgets. */
+export async function exportDoc(d: DocsDeps, doc: DocRecord, format: ExportFormat): Promise<{ body: string; contentType: string; filename: string }> {
+  const budget = isBudget(doc);
+  if (format === 'csv' && !budget) throw invalidPayload('CSV export is only available for budgets.', { fields: [{ field: 'format', message: 'csv is for budgets' }] });
+  const ydoc = docFromState(await d.collab.snapshot(doc._id));
+  try {
+    const body =
+      format === 'csv' ? budgetCsv(ydoc)
+      : format === 'html' ? (budget ? budgetToHtml(ydoc, doc.title) : docToHtml(ydoc, doc.title))
+      : budget ? budgetToMarkdown(ydoc, doc.title)
+      : docToMarkdown(ydoc, doc.title);
+    return { body, contentType: CONTENT_TYPES[format], filename: exportFilename(doc.title, format) };
+  } finally {
+    ydoc.destroy();
+  }
+}

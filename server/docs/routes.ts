@@ -1,0 +1,102 @@
+/** Docs routes (CONTRACT.md "Documents"): metadata, export and versions. Each reads as a recipe. */
+import { Router } from 'express';
+import { createDocBody, createVersionBody, exportQuery, listDocsQuery, updateDocBody } from '../../shared/docs';
+import { emptyBody } from '../../shared/schemas';
+import { accessSpace } from '../commands/access';
+import { notFound } from '../errors';
+import { can } from '../policies';
+import { idParam, parse, requireUser, userIdOf } from '../http/kit';
+import type { UserRecord } from '../repos';
+import { accessDoc, createDoc, exportDoc, maybeAutoVersion, restoreVersion, saveVersion, updateDoc, type DocsDeps } from './commands';
+import { presentDoc, presentVersion } from './presenters';
+
+/** Routes under /api for documents. */
+export function docRoutes(d: DocsDeps): Router {
+  const r = Router();
+  const usersById = async (ids: string[]) =>
+    new Map<string, UserRecord>((await d.ctx.repos.users.byIds([...new Set(ids)])).map((u) => [u._id, u]));
+  const docId = (req: Parameters<typeof idParam>[0]) => idParam(req, 'docId', 'That document');
+
+  r.post('/spaces/:spaceId/docs', async (req, res) => {
+    const user = requireUser(req);
+    const spaceId = idParam(req, 'spaceId', 'That space');
+    const body = parse(createDocBody, req.body);
+    const doc = await createDoc(d, user._id, spaceId, body);
+    res.status(201).json({ doc: presentDoc(doc) });
+  });
+
+  r.get('/spaces/:spaceId/docs', async (req, res) => {
+    const query = parse(listDocsQuery, req.query, 'query');
+    const { space } = await accessSpace(d.ctx, idParam(req, 'spaceId', 'That space'), userIdOf(req), 'docs.list');
+    const docs = await d.docs.ofSpace(space._id, query.archived === 'true');
+    res.json({ docs: docs.map(presentDoc) });
+  });
+
+  r.get('/docs/:docId', async (req, res) => {
+    const { doc, space, actor } = await accessDoc(d, docId(req), userIdOf(req), 'docs.read');
+    res.json({
+      doc: presentDoc(doc),
+      role: actor.role,
+      canEdit: can(actor, 'docs.edit', space.visibility),
+      space: { id: space._id, name: space.name },
+    });
+  });
+
+  r.patch('/docs/:docId', async (req, res) => {
+    const user = requireUser(req);
+    const id = docId(req);
+    const body = parse(updateDocBody, req.body);
+    const doc = await updateDoc(d, user._id, id, body);
+    res.json({ doc: presentDoc(doc) });
+  });
+
+  r.get('/docs/:docId/export', async (req, res) => {
+    const id = docId(req);
+    const { format } = parse(exportQuery, req.query, 'query');
+    const { doc } = await accessDoc(d, id, userIdOf(req), 'docs.read');
+    const out = await exportDoc(d, doc, format);
+    res
+      .status(200)
+      .set('Content-Type', out.contentType)
+      .set('Content-Disposition', `attachment; filename="${out.filename}"`)
+      .set('Cache-Control', 'no-store')
+      .send(out.body);
+  });
+
+  r.get('/docs/:docId/versions', async (req, res) => {
+    const { doc } = await accessDoc(d, docId(req), userIdOf(req), 'docs.read');
+    await maybeAutoVersion(d, doc);
+    const list = await d.versions.ofDoc(doc._id);
+    const users = await usersById(list.flatMap((v) => (v.createdBy ? [v.createdBy] : [])));
+    res.json({ versions: list.map((v) => presentVersion(v, users)) });
+  });
+
+  r.post('/docs/:docId/versions', async (req, res) => {
+    const user = requireUser(req);
+    const id = docId(req);
+    const body = parse(createVersionBody, req.body);
+    await accessDoc(d, id, user._id, 'docs.edit');
+    const v = await saveVersion(d, id, body.name, 'named', user._id);
+    res.status(201).json({ version: presentVersion(v, new Map([[user._id, user]])) });
+  });
+
+  r.get('/docs/:docId/versions/:versionId', async (req, res) => {
+    const { doc } = await accessDoc(d, docId(req), userIdOf(req), 'docs.read');
+    const v = await d.versions.byId(doc._id, idParam(req, 'versionId', 'That version'));
+    if (!v) throw notFound('That version');
+    const users = await usersById(v.createdBy ? [v.createdBy] : []);
+    res.json({ version: presentVersion(v, users), state: Buffer.from(v.state).toString('base64') });
+  });
+
+  r.post('/docs/:docId/versions/:versionId/restore', async (req, res) => {
+    const user = requireUser(req);
+    const id = docId(req);
+    const versionId = idParam(req, 'versionId', 'That version');
+    parse(emptyBody, req.body);
+    const v = await restoreVersion(d, user._id, id, versionId);
+    const users = await usersById(v.createdBy ? [v.createdBy] : []);
+    res.json({ restored: presentVersion(v, users) });
+  });
+
+  return r;
+}
