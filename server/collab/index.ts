@@ -1,11 +1,34 @@
 /**
  * The collab core's entry: builds the Yjs rooms, the /yjs/:docId upgrade handler and the CollabService.
- * (Signature fixed; body under construction.)
+ * Rooms load once (concurrent connects share the load), unload some seconds after their last client,
+ * and every update goes through the room's grouped writer before a saved acknowledgement covers it.
  */
-import type { Server as HttpServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import * as Y from 'yjs';
+import {
+  CLOSE_AUTH_REQUIRED,
+  CLOSE_FORBIDDEN,
+  CLOSE_GOING_AWAY,
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_INVALID_MESSAGE,
+  CLOSE_RATE_LIMITED,
+  CLOSE_TOO_LARGE,
+} from '../../shared/collab';
 import type { Ctx } from '../context';
-import type { DocsRepo } from '../docs/records';
+import type { DocRecord, DocsRepo } from '../docs/records';
+import { can } from '../policies';
+import { Conn, type RateLimit } from './connection';
+import { createLocalFanout, type RoomFanout } from './fanout';
+import { InvalidMessage, Room } from './room';
 import type { CollabService } from './service';
+import { createUpdateLog } from './updateLog';
+import { authorizeUpgrade, docIdOf, refuse, UpgradeRefusal } from './upgrade';
+
+export { COLLAB_INDEXES } from './updateLog';
+export type { RoomFanout } from './fanout';
 
 export interface Collab {
   service: CollabService;
@@ -13,8 +36,355 @@ export interface Collab {
   attach(server: HttpServer): void;
   /** Flushes and closes every room and connection. */
   close(): Promise<void>;
+  /** Live counters (tests, benchmark, health). */
+  stats(): CollabStats;
 }
 
-export function createCollab(_ctx: Ctx, _docs: DocsRepo): Collab {
-  throw new Error('not implemented yet');
+export interface CollabStats {
+  rooms: number;
+  connections: number;
+  /** Updates delivered to connections by live rooms. */
+  deliveries: number;
+  /** Store writes of the update log by live rooms. */
+  writes: number;
+}
+
+/** Tunables; every one has a production default. Tests shorten the delays. */
+export interface CollabOptions {
+  /** How long a room stays loaded after its last client leaves (default 10 s). */
+  unloadDelayMs?: number;
+  /** Log updates between snapshots (default 500). */
+  compactEvery?: number;
+  /** On unload, snapshot when at least this many updates landed since the last one (default 1). */
+  compactOnUnloadMin?: number;
+  /** Per-connection message rate (default 100/s with a burst of 500). */
+  rateLimit?: RateLimit;
+  /** Minimum interval between DocsRepo.touch calls per document (default 5 s). */
+  touchIntervalMs?: number;
+  /** Overrides config.yjsMaxMessageBytes. */
+  maxMessageBytes?: number;
+  /** Replaces the in-process fan-out (e.g. a Redis relay). */
+  fanout?: RoomFanout;
+}
+
+const DEFAULTS = {
+  unloadDelayMs: 10_000,
+  compactEvery: 500,
+  compactOnUnloadMin: 1,
+  rateLimit: { perSecond: 100, burst: 500 },
+  touchIntervalMs: 5_000,
+};
+
+const toBytes = (data: RawData): Uint8Array => {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+};
+
+/** Builds the collab core for one app. `options` is optional so the docs feature calls `createCollab(ctx, docs)`. */
+export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = {}): Collab {
+  const opts = { ...DEFAULTS, ...options };
+  const logger = ctx.logger.child({ cat: 'collab' });
+  const maxBytes = options.maxMessageBytes ?? ctx.config.yjsMaxMessageBytes;
+  const log = createUpdateLog(ctx.store, ctx.now);
+  const fanout = options.fanout ?? createLocalFanout();
+  const instance = randomBytes(6).toString('base64url');
+  const originPrefix = `${instance}:`;
+  const serverOrigin = `${instance}:server`;
+  let connSeq = 0;
+  let closed = false;
+
+  // ws enforces maxPayload by closing with 1009; we want 4413 and map it (see onConnection).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: maxBytes, clientTracking: false });
+  const rooms = new Map<string, Room>();
+  const loading = new Map<string, Promise<Room>>();
+  const touches = new Map<string, { last: number; timer: NodeJS.Timeout | null }>();
+
+  /** DocsRepo.touch at most once per interval per document, trailing edge included. */
+  function touchSoon(docId: string) {
+    let t = touches.get(docId);
+    if (!t) {
+      t = { last: 0, timer: null };
+      touches.set(docId, t);
+    }
+    if (t.timer) return;
+    const wait = Math.max(0, t.last + opts.touchIntervalMs - ctx.now());
+    const entry = t;
+    const fire = () => {
+      entry.timer = null;
+      entry.last = ctx.now();
+      docs.touch(docId, new Date(entry.last)).catch((err) => logger.error({ err, docId }, 'touching document failed'));
+    };
+    if (wait === 0) fire();
+    else {
+      entry.timer = setTimeout(fire, wait);
+      entry.timer.unref();
+    }
+  }
+
+  /** Returns the live room for `docId`, loading it once however many callers ask at the same time. */
+  async function acquire(docId: string, spaceId: string): Promise<Room> {
+    for (;;) {
+      const live = rooms.get(docId);
+      if (live && !live.closing) {
+        live.holds++;
+        cancelUnload(live);
+        return live;
+      }
+      if (live?.closing) {
+        await live.closing.catch(() => undefined);
+        continue;
+      }
+      let p = loading.get(docId);
+      if (!p) {
+        p = (async () => {
+          const loaded = await log.load(docId);
+          const room = new Room({
+            docId,
+            spaceId,
+            loaded,
+            log,
+            fanout,
+            logger,
+            originPrefix,
+            serverOrigin,
+            compactEvery: opts.compactEvery,
+            onDurable: touchSoon,
+          });
+          rooms.set(docId, room);
+          return room;
+        })().finally(() => loading.delete(docId));
+        loading.set(docId, p);
+      }
+      const room = await p;
+      if (room.closing) continue;
+      room.holds++;
+      cancelUnload(room);
+      return room;
+    }
+  }
+
+  function cancelUnload(room: Room) {
+    if (room.unloadTimer) {
+      clearTimeout(room.unloadTimer);
+      room.unloadTimer = null;
+    }
+  }
+
+  /** Drops a hold; schedules the unload when nobody holds or is connected. */
+  function release(room: Room) {
+    room.holds = Math.max(0, room.holds - 1);
+    maybeScheduleUnload(room);
+  }
+
+  function maybeScheduleUnload(room: Room) {
+    if (closed || room.closing || room.holds > 0 || room.conns.size > 0 || room.unloadTimer) return;
+    room.unloadTimer = setTimeout(() => {
+      room.unloadTimer = null;
+      if (room.holds > 0 || room.conns.size > 0 || room.closing) return;
+      void unload(room);
+    }, opts.unloadDelayMs);
+    room.unloadTimer.unref();
+  }
+
+  async function unload(room: Room): Promise<void> {
+    room.closing = (async () => {
+      try {
+        await room.shutdown(opts.compactOnUnloadMin);
+      } catch (err) {
+        logger.error({ err, docId: room.docId }, 'unloading document failed');
+      } finally {
+        if (rooms.get(room.docId) === room) rooms.delete(room.docId);
+      }
+    })();
+    await room.closing;
+  }
+
+  function onConnection(ws: WebSocket, room: Room, grant: { userId: string; sessionId: string; canEdit: boolean; wantsSaved: boolean }) {
+    const conn = new Conn(
+      `${originPrefix}${++connSeq}`,
+      ws,
+      { userId: grant.userId, sessionId: grant.sessionId, spaceId: room.spaceId, docId: room.docId, canEdit: grant.canEdit, wantsSaved: grant.wantsSaved },
+      opts.rateLimit,
+    );
+    // ws closes an over-limit frame with 1009 before buffering it; the contract says 4413.
+    const wsClose = ws.close.bind(ws);
+    ws.close = ((code?: number, reason?: string | Buffer) =>
+      code === 1009 ? wsClose(CLOSE_TOO_LARGE, 'payload_too_large') : wsClose(code, reason)) as typeof ws.close;
+    ws.on('error', (err) => logger.debug({ err, docId: room.docId }, 'collab socket error'));
+    ws.on('close', () => {
+      conn.closed = true;
+      try {
+        room.remove(conn);
+      } catch (err) {
+        logger.error({ err, docId: room.docId }, 'removing connection failed');
+      }
+      maybeScheduleUnload(room);
+    });
+    ws.on('message', (data, isBinary) => {
+      if (conn.closed) return;
+      try {
+        const bytes = toBytes(data);
+        if (bytes.byteLength > maxBytes) return conn.close(CLOSE_TOO_LARGE, 'payload_too_large');
+        if (!conn.take()) return conn.close(CLOSE_RATE_LIMITED, 'rate_limited');
+        if (!isBinary) return conn.close(CLOSE_INVALID_MESSAGE, 'invalid_message');
+        room.receive(conn, bytes);
+      } catch (err) {
+        if (err instanceof InvalidMessage) {
+          logger.info({ docId: room.docId, userId: conn.userId, reason: err.message }, 'closing connection: invalid message');
+          conn.close(CLOSE_INVALID_MESSAGE, 'invalid_message');
+        } else {
+          logger.error({ err, docId: room.docId }, 'handling collab message failed');
+          conn.close(CLOSE_INTERNAL_ERROR, 'internal');
+        }
+      }
+    });
+    room.add(conn);
+  }
+
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
+    const target = docIdOf(req.url);
+    if (!target) return; // not ours (Socket.IO and others answer their own)
+    socket.on('error', () => socket.destroy());
+    if (closed) return refuse(socket, 'unavailable', 'The server is shutting down.');
+    let room: Room | null = null;
+    try {
+      const grant = await authorizeUpgrade(ctx, docs, req, target);
+      try {
+        room = await acquire(grant.doc._id, grant.doc.spaceId);
+      } catch (err) {
+        // Never serve an empty document that could overwrite the real one.
+        logger.error({ err, docId: grant.doc._id }, 'loading document failed; refusing connection');
+        return refuse(socket, 'unavailable', 'The document could not be loaded. Please try again.');
+      }
+      if (socket.destroyed || closed) return;
+      const held = room;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        try {
+          onConnection(ws, held, grant);
+        } catch (err) {
+          logger.error({ err, docId: held.docId }, 'opening collab connection failed');
+          ws.close(CLOSE_INTERNAL_ERROR, 'internal');
+        }
+      });
+    } catch (err) {
+      if (err instanceof UpgradeRefusal) return refuse(socket, err.code, err.message);
+      logger.error({ err }, 'collab upgrade failed');
+      return refuse(socket, 'unavailable', 'The document service is unavailable. Please try again.');
+    } finally {
+      if (room) release(room);
+    }
+  }
+
+  function connsWhere(pred: (c: Conn) => boolean): Conn[] {
+    const out: Conn[] = [];
+    for (const room of rooms.values()) for (const c of room.conns.values()) if (pred(c)) out.push(c);
+    return out;
+  }
+
+  const offBus = [
+    ctx.bus.on('session:revoked', ({ sessionId }) => {
+      for (const c of connsWhere((c) => c.sessionId === sessionId)) c.close(CLOSE_AUTH_REQUIRED, 'authentication_required');
+    }),
+    ctx.bus.on('membership:removed', ({ spaceId, userId }) => {
+      for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.close(CLOSE_FORBIDDEN, 'forbidden');
+    }),
+    // A role change applies in place: a member made guest stops editing at once (updates dropped from
+    // then on) without losing the open view; a guest made member may edit on the same connection.
+    ctx.bus.on('membership:changed', ({ spaceId, userId, role }) => {
+      const editable = can({ userId, role }, 'docs.edit', 'private');
+      void (async () => {
+        const affected = connsWhere((c) => c.spaceId === spaceId && c.userId === userId);
+        if (affected.length === 0) return;
+        const records = new Map<string, DocRecord | null>();
+        for (const c of affected) {
+          if (!records.has(c.docId)) records.set(c.docId, editable ? await docs.byId(c.docId) : null);
+          c.canEdit = editable && Boolean(records.get(c.docId) && !records.get(c.docId)!.archived);
+        }
+      })().catch((err) => logger.error({ err, spaceId, userId }, 'applying role change failed'));
+      // Downgrades take effect synchronously, before any further message is read.
+      if (!editable) for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.canEdit = false;
+    }),
+  ];
+
+  const service: CollabService = {
+    async edit(docId, fn) {
+      const record = await docs.byId(docId);
+      if (!record) throw new Error(`collab.edit: unknown document ${docId}`);
+      const room = await acquire(docId, record.spaceId);
+      try {
+        room.edit(fn);
+        await room.writer.flush();
+      } finally {
+        release(room);
+      }
+    },
+    async snapshot(docId) {
+      const live = rooms.get(docId);
+      if (live && !live.closing) return Y.encodeStateAsUpdate(live.doc);
+      if (live?.closing) await live.closing.catch(() => undefined);
+      const again = rooms.get(docId);
+      if (again && !again.closing) return Y.encodeStateAsUpdate(again.doc);
+      const loaded = await log.load(docId);
+      try {
+        return Y.encodeStateAsUpdate(loaded.doc);
+      } finally {
+        loaded.doc.destroy();
+      }
+    },
+    disconnectUser(spaceId, userId, code, reason) {
+      for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.close(code, reason);
+    },
+    async flushAll() {
+      await Promise.all([...rooms.values()].map((r) => r.writer.flush()));
+    },
+  };
+
+  let upgradeListener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
+  let attachedTo: HttpServer | null = null;
+
+  return {
+    service,
+    stats() {
+      let connections = 0;
+      let deliveries = 0;
+      let writes = 0;
+      for (const r of rooms.values()) {
+        connections += r.conns.size;
+        deliveries += r.deliveries;
+        writes += r.writer.writes;
+      }
+      return { rooms: rooms.size, connections, deliveries, writes };
+    },
+    attach(server) {
+      upgradeListener = (req, socket, head) => {
+        handleUpgrade(req, socket, head).catch((err) => {
+          logger.error({ err }, 'collab upgrade crashed');
+          socket.destroy();
+        });
+      };
+      attachedTo = server;
+      server.on('upgrade', upgradeListener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const off of offBus) off();
+      if (attachedTo && upgradeListener) attachedTo.off('upgrade', upgradeListener);
+      for (const room of rooms.values()) {
+        cancelUnload(room);
+        for (const c of room.conns.values()) c.close(CLOSE_GOING_AWAY, 'server_shutdown');
+      }
+      await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
+      await Promise.all(
+        [...rooms.values()].map((room) => (room.closing ? room.closing.catch(() => undefined) : unload(room))),
+      );
+      for (const t of touches.values()) if (t.timer) clearTimeout(t.timer);
+      // One final touch for documents whose trailing touch was still pending.
+      await Promise.all(
+        [...touches.entries()].filter(([, t]) => t.timer).map(([docId]) => docs.touch(docId, new Date(ctx.now())).catch(() => undefined)),
+      );
+      wss.close();
+    },
+  };
 }

@@ -1,0 +1,89 @@
+/**
+ * One client's WebSocket inside a room: who it is, whether it may edit, whether it asked for saved
+ * acknowledgements, which awareness client ids it controls, and its message-rate bucket.
+ */
+import type { WebSocket } from 'ws';
+
+export interface ConnIdentity {
+  userId: string;
+  sessionId: string;
+  spaceId: string;
+  docId: string;
+  /** False for guests (and archived documents): their document updates are dropped. */
+  canEdit: boolean;
+  /** Opened with `?saved=1`: receives message type 100. */
+  wantsSaved: boolean;
+}
+
+export interface RateLimit {
+  /** Sustained messages per second. */
+  perSecond: number;
+  /** Messages allowed in a burst above the sustained rate. */
+  burst: number;
+}
+
+/** A connection; its `id` is unique across processes (it travels through the fan-out as an origin). */
+export class Conn implements ConnIdentity {
+  readonly userId: string;
+  readonly sessionId: string;
+  readonly spaceId: string;
+  readonly docId: string;
+  canEdit: boolean;
+  readonly wantsSaved: boolean;
+  /** Awareness client ids this connection has announced (removed when it leaves). */
+  readonly awarenessIds = new Set<number>();
+  closed = false;
+  private tokens: number;
+  private lastRefill: number;
+
+  constructor(
+    readonly id: string,
+    readonly ws: WebSocket,
+    who: ConnIdentity,
+    private readonly rate: RateLimit,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.userId = who.userId;
+    this.sessionId = who.sessionId;
+    this.spaceId = who.spaceId;
+    this.docId = who.docId;
+    this.canEdit = who.canEdit;
+    this.wantsSaved = who.wantsSaved;
+    this.tokens = rate.burst;
+    this.lastRefill = this.now();
+  }
+
+  /** Takes one token from the bucket; false when the client exceeds its rate. */
+  take(): boolean {
+    const t = this.now();
+    const elapsed = t - this.lastRefill;
+    if (elapsed > 0) {
+      this.tokens = Math.min(this.rate.burst, this.tokens + (elapsed * this.rate.perSecond) / 1000);
+      this.lastRefill = t;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Sends a binary message if the socket is still open (never throws). */
+  send(data: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    try {
+      this.ws.send(data, { binary: true, compress: false });
+    } catch {
+      /* the socket went away under us; its close handler cleans up */
+    }
+  }
+
+  /** Closes with a code and short reason (once). */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.ws.close(code, reason.slice(0, 120));
+    } catch {
+      this.ws.terminate();
+    }
+  }
+}

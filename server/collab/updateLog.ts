@@ -1,0 +1,87 @@
+/**
+ * The durable form of a document: an append-only log of Yjs updates (`docUpdates`) plus at most a few
+ * snapshots (`docSnapshots`), through the storage port. A snapshot records the full state and the
+ * highest log sequence number it covers, written in ONE insert; only after it is stored are the covered
+ * updates and older snapshots deleted. Loading takes the newest snapshot and replays the updates after
+ * it, so a crash between any two steps leaves a complete (if redundant) history, never a hole.
+ */
+import * as Y from 'yjs';
+import type { IndexSpec, Store } from '../store/port';
+
+export interface UpdateRecord {
+  _id: string;
+  docId: string;
+  seq: number;
+  update: Uint8Array;
+  createdAt: Date;
+}
+
+export interface SnapshotRecord {
+  _id: string;
+  docId: string;
+  /** Every update with `seq <= this.seq` is contained in `state`. */
+  seq: number;
+  state: Uint8Array;
+  createdAt: Date;
+}
+
+export const UPDATES = 'docUpdates';
+export const SNAPSHOTS = 'docSnapshots';
+
+/** Indexes the collab core needs; the feature that wires it in adds them. */
+export const COLLAB_INDEXES: IndexSpec[] = [
+  { collection: UPDATES, fields: { docId: 1, seq: 1 }, unique: true },
+  { collection: SNAPSHOTS, fields: { docId: 1, seq: 1 }, unique: true },
+];
+
+/** What a load returns: the state and where the log stands. */
+export interface LoadedLog {
+  doc: Y.Doc;
+  /** Highest sequence number stored (snapshot or update); the next update gets `lastSeq + 1`. */
+  lastSeq: number;
+  /** Updates stored after the newest snapshot. */
+  updatesSinceSnapshot: number;
+}
+
+const pad = (n: number) => n.toString().padStart(12, '0');
+
+/** Repository over the two collections. */
+export function createUpdateLog(store: Store, now: () => number) {
+  const updates = store.collection<UpdateRecord>(UPDATES);
+  const snapshots = store.collection<SnapshotRecord>(SNAPSHOTS);
+
+  return {
+    /** Loads the newest snapshot and the updates after it into a fresh Y.Doc (gc on). Throws if the store fails. */
+    async load(docId: string): Promise<LoadedLog> {
+      const [snap] = await snapshots.find({ docId }, { sort: { seq: -1 }, limit: 1 });
+      const after = snap ? snap.seq : 0;
+      const rest = await updates.find({ docId, seq: { $gt: after } }, { sort: { seq: 1 } });
+      const doc = new Y.Doc({ gc: true });
+      const parts: Uint8Array[] = [];
+      if (snap) parts.push(snap.state);
+      for (const r of rest) parts.push(r.update);
+      // One merged apply integrates faster than many small ones for long logs.
+      if (parts.length === 1) Y.applyUpdate(doc, parts[0]!);
+      else if (parts.length > 1) Y.applyUpdate(doc, Y.mergeUpdates(parts));
+      const lastSeq = rest.length ? rest[rest.length - 1]!.seq : after;
+      return { doc, lastSeq, updatesSinceSnapshot: rest.length };
+    },
+
+    /** Appends one (merged) update under `seq`; resolves once the store has it. */
+    async append(docId: string, seq: number, update: Uint8Array): Promise<void> {
+      await updates.insertOne({ _id: `${docId}:${pad(seq)}`, docId, seq, update, createdAt: new Date(now()) });
+    },
+
+    /**
+     * Writes `state` as a snapshot covering `seq` (one insert), then removes what it makes redundant.
+     * A failure after the insert leaves extra records that the next compaction removes.
+     */
+    async compact(docId: string, seq: number, state: Uint8Array): Promise<void> {
+      await snapshots.insertOne({ _id: `${docId}:${pad(seq)}`, docId, seq, state, createdAt: new Date(now()) });
+      await updates.deleteMany({ docId, seq: { $lte: seq } });
+      await snapshots.deleteMany({ docId, seq: { $lt: seq } });
+    },
+  };
+}
+
+export type UpdateLog = ReturnType<typeof createUpdateLog>;
