@@ -53,9 +53,9 @@ export function createVersionsRepo(store: Store) {
   return {
     insert: (v: VersionRecord) => versions.insertOne(v),
     byId: (docId: string, id: string) => versions.findOne({ _id: id, docId }),
-    ofDoc: (docId: string, limit = 200) => versions.find({ docId }, { sort: { createdAt: -1 }, limit }),
+    ofDoc: (docId: string, limit = 200) => versions.find({ docId }, { sort: { createdAt: -1, _id: -1 }, limit }),
     latest: (docId: string, kind?: VersionRecord['kind']) =>
-      versions.find(kind ? { docId, kind } : { docId }, { sort: { createdAt: -1 }, limit: 1 }).then((r) => r[0] ?? null),
+      versions.find(kind ? { docId, kind } : { docId }, { sort: { createdAt: -1, _id: -1 }, limit: 1 }).then((r) => r[0] ?? null),
   };
 }
 

@@ -1,0 +1,137 @@
+/** History over real HTTP + the stock y-websocket client: named versions, fetch, restore on top, automatic versions. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import * as decoding from 'lib0/decoding';
+import { signupUser, startServer, type TestServer } from '../helpers/server';
+
+let srv: TestServer;
+const open = new Set<WebsocketProvider>();
+let clock = Date.now();
+type U = Awaited<ReturnType<typeof signupUser>>;
+let fac: U, guest: U;
+let spaceId: string;
+const HOUR = 60 * 60 * 1000;
+
+function connect(u: U, docId: string) {
+  const cookie = u.client.cookie;
+  class CookieWebSocket extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols, { headers: { cookie } });
+    }
+  }
+  const ydoc = new Y.Doc();
+  const provider = new WebsocketProvider(`${srv.wsUrl}/yjs`, docId, ydoc, {
+    WebSocketPolyfill: CookieWebSocket as unknown as typeof globalThis.WebSocket,
+    disableBc: true,
+  });
+  // Message type 100 (saved acknowledgement): the stock provider does not know it; read and ignore it.
+  provider.messageHandlers[100] = (_enc, dec) => void decoding.readVarUint8Array(dec);
+  open.add(provider);
+  const synced = new Promise<void>((resolve) => provider.once('sync', () => resolve()));
+  return { ydoc, provider, synced };
+}
+
+async function waitFor(check: () => Promise<boolean> | boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('condition not met in time');
+}
+
+const text = (doc: Y.Doc) => doc.getXmlFragment('default').toString();
+const exported = async (docId: string) => (await fac.client.get(`/api/docs/${docId}/export?format=markdown`)).body as string;
+
+function setBody(doc: Y.Doc, s: string) {
+  const frag = doc.getXmlFragment('default');
+  doc.transact(() => {
+    frag.delete(0, frag.length);
+    const p = new Y.XmlElement('paragraph');
+    p.insert(0, [new Y.XmlText(s)]);
+    frag.insert(0, [p]);
+  });
+}
+
+beforeAll(async () => {
+  srv = await startServer({ now: () => clock });
+  [fac, guest] = await Promise.all([signupUser(srv.url, 'Fac'), signupUser(srv.url, 'Guest')]);
+  spaceId = (await fac!.client.post('/api/spaces', { name: 'History PLC', kind: 'plc' })).body.space.id;
+  const inv = await fac!.client.post(`/api/spaces/${spaceId}/invites`, { role: 'guest' });
+  await guest!.client.post(`/api/invites/${inv.body.invite.code}/accept`);
+});
+afterAll(async () => {
+  for (const p of open) p.destroy();
+  await srv?.close();
+});
+
+describe('versions', () => {
+  it('names, lists, fetches and restores a version as a new edit, keeping all history', async () => {
+    const doc = (await fac.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Unit', template: 'curriculum-unit' })).body.doc;
+    const c = connect(fac, doc.id);
+    await c.synced;
+    setBody(c.ydoc, 'Draft one');
+    await waitFor(async () => (await exported(doc.id)).includes('Draft one'));
+
+    const named = await fac.client.post(`/api/docs/${doc.id}/versions`, { name: 'Draft sent to principal' });
+    expect(named.status, JSON.stringify(named.body)).toBe(201);
+    expect(named.body.version).toMatchObject({ docId: doc.id, name: 'Draft sent to principal', kind: 'named', createdBy: { id: fac.user.id, name: 'Fac' } });
+    expect((await guest.client.post(`/api/docs/${doc.id}/versions`, { name: 'Nope' })).status).toBe(403);
+    expect((await fac.client.post(`/api/docs/${doc.id}/versions`, { name: '' })).status).toBe(400);
+
+    setBody(c.ydoc, 'Rewritten entirely');
+    await waitFor(async () => (await exported(doc.id)).includes('Rewritten entirely'));
+
+    const fetched = await guest.client.get(`/api/docs/${doc.id}/versions/${named.body.version.id}`);
+    expect(fetched.status).toBe(200);
+    expect(fetched.body.version.name).toBe('Draft sent to principal');
+    const old = new Y.Doc();
+    Y.applyUpdate(old, Buffer.from(fetched.body.state, 'base64'));
+    expect(text(old)).toContain('Draft one');
+    expect((await fac.client.get(`/api/docs/${doc.id}/versions/nope`)).status).toBe(404);
+
+    expect((await guest.client.post(`/api/docs/${doc.id}/versions/${named.body.version.id}/restore`)).status).toBe(403);
+    const restored = await fac.client.post(`/api/docs/${doc.id}/versions/${named.body.version.id}/restore`);
+    expect(restored.status, JSON.stringify(restored.body)).toBe(200);
+    // The connected client receives the restore as an ordinary update.
+    await waitFor(() => text(c.ydoc).includes('Draft one') && !text(c.ydoc).includes('Rewritten entirely'));
+    expect(await exported(doc.id)).toContain('Draft one');
+
+    const list = await fac.client.get(`/api/docs/${doc.id}/versions`);
+    expect(list.body.versions.map((v: { name: string }) => v.name)).toEqual(['Before restore', 'Draft sent to principal']);
+    const before = list.body.versions[0];
+    const beforeState = (await fac.client.get(`/api/docs/${doc.id}/versions/${before.id}`)).body.state;
+    const b = new Y.Doc();
+    Y.applyUpdate(b, Buffer.from(beforeState, 'base64'));
+    expect(text(b)).toContain('Rewritten entirely');
+    c.provider.destroy();
+  });
+
+  it('saves an automatic version at most hourly while the document changes', async () => {
+    const doc = (await fac.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Auto', template: 'meeting-notes' })).body.doc;
+    const c = connect(fac, doc.id);
+    await c.synced;
+    setBody(c.ydoc, 'First hour');
+    await waitFor(async () => (await exported(doc.id)).includes('First hour'));
+    const autos = async () => (await fac.client.get(`/api/docs/${doc.id}/versions`)).body.versions.filter((v: { kind: string }) => v.kind === 'auto');
+    expect(await autos()).toHaveLength(0); // younger than an hour
+
+    clock += HOUR + 1000;
+    expect(await autos()).toHaveLength(1);
+    setBody(c.ydoc, 'Still the second hour');
+    await waitFor(async () => (await exported(doc.id)).includes('second hour'));
+    expect(await autos()).toHaveLength(1); // changed, but the last automatic one is recent
+
+    clock += HOUR + 1000;
+    const after = await autos();
+    expect(after).toHaveLength(2);
+    expect(after[0].name).toBe('Automatic version');
+    expect(after[0].createdBy).toBeNull();
+
+    clock += HOUR + 1000;
+    expect(await autos()).toHaveLength(2); // nothing changed since: no new version
+    c.provider.destroy();
+  });
+});
