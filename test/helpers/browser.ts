@@ -51,7 +51,8 @@ export async function newUser(browser: Browser, baseURL: string, opts: { width?:
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[browser pageerror] ${err.message}`));
   page.on('console', (msg) => {
-    if (msg.type() === 'error') console.error(`[browser console] ${msg.text()}`);
+    // Failed fetches (401 at boot, 404 on purpose) are answers the app handles; other errors are printed.
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) console.error(`[browser console] ${msg.text()}`);
   });
   return { context, page };
 }
