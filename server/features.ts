@@ -1,4 +1,5 @@
 /** The features the app is built from; each issue's feature adds itself here. */
+import { docsFeature } from './docs/feature';
 import type { Feature } from './feature';
 
-export const FEATURES: Feature[] = [];
+export const FEATURES: Feature[] = [docsFeature];

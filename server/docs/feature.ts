@@ -2,7 +2,7 @@
  * The docs feature: document metadata, templates, export and history over HTTP, plus the collab core's
  * /yjs endpoint, which it builds and attaches (the collab core owns rooms and persistence).
  */
-import { createCollab } from '../collab';
+import { COLLAB_INDEXES, createCollab } from '../collab';
 import type { Feature } from '../feature';
 import { startAutoVersions } from './auto-versions';
 import type { DocsDeps } from './commands';
@@ -11,7 +11,7 @@ import { docRoutes } from './routes';
 
 export const docsFeature: Feature = {
   name: 'docs',
-  indexes: [...DOC_INDEXES, ...VERSION_INDEXES],
+  indexes: [...DOC_INDEXES, ...VERSION_INDEXES, ...COLLAB_INDEXES],
   create(ctx) {
     const docs = createDocsRepo(ctx.store);
     const collab = createCollab(ctx, docs);
