@@ -92,7 +92,13 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
   it('A makes an invite link; B opens it signed out, signs up through it and lands in the space', async () => {
     await a.page.goto(plcUrl);
     await a.page.getByLabel('Joins as').selectOption('member');
+    await a.page.getByLabel('Maximum uses').fill('0');
     await a.page.getByRole('button', { name: 'Create invite link' }).click();
+    await a.page.getByText('Enter a whole number from 1 to 1000').waitFor();
+    await a.page.getByLabel('Maximum uses').fill('10');
+    await a.page.getByLabel('Expires after').selectOption({ label: '30 days' });
+    await a.page.getByRole('button', { name: 'Create invite link' }).click();
+    await a.page.getByRole('list', { name: 'Invite links' }).getByText('Used 0 of 10 times').waitFor();
     const link = await a.page.getByLabel('New invite link').inputValue();
     expect(link).toMatch(new RegExp(`^${server.url}/invite/[\\w-]{8,}$`));
     await a.page.getByRole('button', { name: 'Copy' }).click();
