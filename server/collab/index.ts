@@ -93,6 +93,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
   const serverOrigin = `${instance}:server`;
   let connSeq = 0;
   let closed = false;
+  let closing: Promise<void> | null = null;
 
   // ws enforces maxPayload by closing with 1009; we want 4413 and map it (see onConnection).
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: maxBytes, clientTracking: false });
@@ -340,6 +341,19 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     },
   };
 
+  /** Refuses new upgrades and closes every connection with 1001; stragglers are terminated after a grace. */
+  function stopConnections() {
+    closed = true;
+    const open: Conn[] = [];
+    for (const room of rooms.values()) for (const c of room.conns.values()) open.push(c);
+    for (const c of open) c.close(CLOSE_GOING_AWAY, 'server_shutdown');
+    if (open.length) {
+      setTimeout(() => {
+        for (const c of open) if (c.ws.readyState !== c.ws.CLOSED) c.ws.terminate();
+      }, 1_000).unref();
+    }
+  }
+
   let upgradeListener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
   let attachedTo: HttpServer | null = null;
 
@@ -365,26 +379,33 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
       };
       attachedTo = server;
       server.on('upgrade', upgradeListener);
+      // http.Server#close (and Socket.IO's close, which calls it) waits for every socket, upgraded
+      // WebSockets included, to end; our sockets only end in close(), which runs later. So when the
+      // server starts closing, say goodbye to the clients now; close() still flushes everything.
+      const serverClose = server.close.bind(server);
+      server.close = ((cb?: (err?: Error) => void) => {
+        stopConnections();
+        return serverClose(cb);
+      }) as typeof server.close;
     },
     async close() {
-      if (closed) return;
-      closed = true;
-      for (const off of offBus) off();
-      if (attachedTo && upgradeListener) attachedTo.off('upgrade', upgradeListener);
-      for (const room of rooms.values()) {
-        cancelUnload(room);
-        for (const c of room.conns.values()) c.close(CLOSE_GOING_AWAY, 'server_shutdown');
-      }
-      await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
-      await Promise.all(
-        [...rooms.values()].map((room) => (room.closing ? room.closing.catch(() => undefined) : unload(room))),
-      );
-      for (const t of touches.values()) if (t.timer) clearTimeout(t.timer);
-      // One final touch for documents whose trailing touch was still pending.
-      await Promise.all(
-        [...touches.entries()].filter(([, t]) => t.timer).map(([docId]) => docs.touch(docId, new Date(ctx.now())).catch(() => undefined)),
-      );
-      wss.close();
+      if (closing) return closing;
+      closing = (async () => {
+        for (const off of offBus) off();
+        if (attachedTo && upgradeListener) attachedTo.off('upgrade', upgradeListener);
+        stopConnections();
+        for (const room of rooms.values()) cancelUnload(room);
+        await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
+        await Promise.all(
+          [...rooms.values()].map((room) => (room.closing ? room.closing.catch(() => undefined) : unload(room))),
+        );
+        // One final touch for documents whose trailing touch was still pending.
+        const due = [...touches.entries()].filter(([, t]) => t.timer);
+        for (const [, t] of due) clearTimeout(t.timer!);
+        await Promise.all(due.map(([docId]) => docs.touch(docId, new Date(ctx.now())).catch(() => undefined)));
+        wss.close();
+      })();
+      return closing;
     },
   };
 }
