@@ -227,6 +227,30 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     }
   });
 
+  it('a signed-in teacher joins from a link with one button; a member is told they are already in', async () => {
+    const team = 'Lincoln Middle Leadership Team';
+    const link = await a.page.evaluate(async (name) => {
+      const post = async (url: string, body: unknown) =>
+        (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json();
+      const { space } = await post('/api/spaces', { name, kind: 'school-team' });
+      const { invite } = await post(`/api/spaces/${space.id}/invites`, { role: 'guest' });
+      return `/invite/${invite.code}`;
+    }, team);
+
+    const p = b.page;
+    await p.goto(link);
+    await p.getByText(`Signed in as ${B.name}`).waitFor();
+    await checkA11y(p, 'invite landing (signed in)');
+    await p.getByRole('button', { name: `Join ${team}` }).click();
+    await p.getByRole('heading', { name: team, level: 1 }).waitFor();
+    await waitForRole(p, B.name, 'Guest');
+
+    await a.page.goto(link);
+    await a.page.getByRole('heading', { name: `You are already in ${team}` }).waitFor();
+    await a.page.getByRole('link', { name: `Open ${team}` }).click();
+    await a.page.getByRole('heading', { name: team, level: 1 }).waitFor();
+  });
+
   it('unknown pages and spaces the viewer may not see say so plainly', async () => {
     const p = b.page;
     await p.goto('/no/such/page');
@@ -246,12 +270,19 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     await p.waitForURL(/\/login\?next=/);
     await p.getByRole('heading', { name: 'Log in' }).waitFor();
     await checkA11y(p, 'login');
-    await p.getByLabel('Email').fill(B.email);
-    await p.getByLabel('Password').fill('wrong password here');
-    await p.getByRole('button', { name: 'Log in' }).click();
+    // Keyboard only: on a fresh load the skip link comes first, then the form works with Tab and Enter.
+    await p.reload();
+    await p.getByRole('heading', { name: 'Log in' }).waitFor();
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => document.activeElement?.textContent)).toBe('Skip to main content');
+    await p.getByLabel('Email').focus();
+    await p.keyboard.type(B.email);
+    await p.keyboard.press('Tab');
+    await p.keyboard.type('wrong password here');
+    await p.keyboard.press('Enter');
     await p.getByRole('alert').waitFor();
     await p.getByLabel('Password').fill(B.password);
-    await p.getByRole('button', { name: 'Log in' }).click();
+    await p.getByLabel('Password').press('Enter');
     await p.waitForURL((u) => u.pathname === plcUrl);
     await p.getByRole('heading', { name: PLC, level: 1 }).waitFor();
   });
