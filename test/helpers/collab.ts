@@ -54,11 +54,12 @@ export function collabTestFeature(options: CollabOptions, onCreate: (c: Collab) 
 
 /** Starts the app on 127.0.0.1:0 with the embedded store and the collab test feature. */
 export async function startCollabServer(
-  opts: { dataDir?: string; env?: Record<string, string>; collab?: CollabOptions } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; collab?: CollabOptions; wrapStore?: (s: Store) => Store } = {},
 ): Promise<CollabTestServer> {
   const dataDir = opts.dataDir ?? tempDir('collab-yjs-');
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...opts.env });
-  const store = await openEmbeddedStore(dataDir);
+  const raw = await openEmbeddedStore(dataDir);
+  const store = opts.wrapStore ? opts.wrapStore(raw) : raw;
   let collab: Collab | null = null;
   const app = await createApp({
     config,

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { UPDATES } from '../../server/collab/updateLog';
-import { connect, covers, createSpaceWithOwner, insertDoc, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
+import type { Collection, Doc, Store } from '../../server/store/port';
+import { connect, covers, upgradeStatus, createSpaceWithOwner, insertDoc, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
 
 let server: CollabTestServer | null = null;
 const clients: TestClient[] = [];
@@ -111,5 +112,35 @@ describe('collab sync', () => {
     await waitFor(() => b.doc.getText('t').toString() === 'before unload', 'reloaded state');
     b.doc.getText('t').insert(0, '+');
     await waitFor(() => s.collab.stats().rooms === 1, 'room live');
+  });
+
+  it('a document that fails to load refuses the connection (503) instead of serving it empty', async () => {
+    let failLoads = true;
+    // Reads of the update log fail while failLoads is set; everything else works.
+    const wrapStore = (inner: Store): Store => ({
+      ...inner,
+      kind: inner.kind,
+      collection<T extends Doc>(name: string): Collection<T> {
+        const c = inner.collection<T>(name);
+        if (name !== UPDATES) return c;
+        return {
+          ...c,
+          find: async (f, o) => {
+            if (failLoads) throw new Error('disk on fire');
+            return c.find(f, o);
+          },
+        };
+      },
+    });
+    server = await startCollabServer({ wrapStore });
+    const space = await createSpaceWithOwner(server.url);
+    const docId = await insertDoc(server.docs, space.spaceId, space.owner.user.id);
+    const res = await upgradeStatus(server.wsUrl, `/yjs/${docId}`, { cookie: space.owner.client.cookie });
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'unavailable' } });
+    expect(server.collab.stats().rooms).toBe(0);
+    failLoads = false;
+    const c = open(server.wsUrl, docId, space.owner);
+    await synced(c);
   });
 });

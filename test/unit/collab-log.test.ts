@@ -1,0 +1,177 @@
+/**
+ * The update log, the grouped writer and the fan-out, against the real embedded store (with failures
+ * injected where a test needs the store to misbehave).
+ */
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { createLocalFanout, type FanoutBatch } from '../../server/collab/fanout';
+import { createUpdateLog, SNAPSHOTS, UPDATES } from '../../server/collab/updateLog';
+import { RoomWriter } from '../../server/collab/writer';
+import { createLogger } from '../../server/logger';
+import { openEmbeddedStore } from '../../server/store/embedded';
+import type { Collection, Doc, Store } from '../../server/store/port';
+import { tempDir } from '../helpers/server';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function store(): Promise<Store> {
+  const dir = tempDir('collab-log-');
+  dirs.push(dir);
+  const s = await openEmbeddedStore(dir);
+  stores.push(s);
+  return s;
+}
+
+/** Wraps a store so chosen collection methods throw while `fail(name, method)` says so. */
+function flaky(inner: Store, fail: (collection: string, method: string) => boolean): Store {
+  return {
+    ...inner,
+    kind: inner.kind,
+    collection<T extends Doc>(name: string): Collection<T> {
+      const c = inner.collection<T>(name);
+      return new Proxy(c, {
+        get(target, prop: string) {
+          const v = (target as unknown as Record<string, unknown>)[prop];
+          if (typeof v !== 'function') return v;
+          return async (...args: unknown[]) => {
+            if (fail(name, prop)) throw new Error(`injected ${name}.${prop} failure`);
+            return (v as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      });
+    },
+  };
+}
+
+const silent = createLogger('silent');
+
+function writerFor(doc: Y.Doc, log: ReturnType<typeof createUpdateLog>, docId: string, extra: Partial<ConstructorParameters<typeof RoomWriter>[0]> = {}) {
+  const durable: { sv: Uint8Array; origins: string[] }[] = [];
+  const w = new RoomWriter({
+    docId,
+    log,
+    logger: silent,
+    stateVector: () => Y.encodeStateVector(doc),
+    fullState: () => Y.encodeStateAsUpdate(doc),
+    onDurable: (sv, origins) => durable.push({ sv, origins: [...origins] }),
+    lastSeq: 0,
+    updatesSinceSnapshot: 0,
+    compactEvery: 1000,
+    ...extra,
+  });
+  doc.on('update', (u: Uint8Array, origin: unknown) => w.push(u, typeof origin === 'string' ? origin : 'server'));
+  return { w, durable };
+}
+
+describe('grouped writes', () => {
+  it('updates queued while a write is in flight go out as one merged insert', async () => {
+    const s = await store();
+    const log = createUpdateLog(s, Date.now);
+    const doc = new Y.Doc();
+    const { w, durable } = writerFor(doc, log, 'd1');
+    const t = doc.getText('t');
+    doc.transact(() => t.insert(0, 'a'), 'c1');
+    for (let i = 0; i < 30; i++) doc.transact(() => t.insert(t.length, String(i % 10)), i % 2 ? 'c2' : 'c3');
+    await w.flush();
+    expect(w.writes).toBe(2);
+    expect(durable[1]!.origins.sort()).toEqual(['c2', 'c3']);
+    // The last acknowledgement covers the whole document.
+    expect(Y.decodeStateVector(durable.at(-1)!.sv)).toEqual(Y.decodeStateVector(Y.encodeStateVector(doc)));
+    const loaded = await log.load('d1');
+    expect(loaded.doc.getText('t').toString()).toBe(t.toString());
+    expect(loaded.lastSeq).toBe(2);
+  });
+
+  it('a failing store is retried and nothing is acknowledged before it accepts', async () => {
+    const s = await store();
+    let failures = 2;
+    const log = createUpdateLog(flaky(s, (c, m) => c === UPDATES && m === 'insertOne' && failures-- > 0), Date.now);
+    const doc = new Y.Doc();
+    const { w, durable } = writerFor(doc, log, 'd2');
+    doc.getText('t').insert(0, 'first');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(durable).toEqual([]);
+    doc.getText('t').insert(5, ' second');
+    await w.flush();
+    expect(durable.length).toBeGreaterThan(0);
+    const loaded = await log.load('d2');
+    expect(loaded.doc.getText('t').toString()).toBe('first second');
+  });
+});
+
+describe('compaction', () => {
+  it('snapshots every N updates, deletes what it covers, and loads the same state', async () => {
+    const s = await store();
+    const log = createUpdateLog(s, Date.now);
+    const doc = new Y.Doc();
+    const { w } = writerFor(doc, log, 'd3', { compactEvery: 5 });
+    for (let i = 0; i < 12; i++) {
+      doc.getText('t').insert(0, `${i};`);
+      await w.flush();
+    }
+    const snaps = await s.collection<{ _id: string; seq: number }>(SNAPSHOTS).find({ docId: 'd3' });
+    expect(snaps.length).toBe(1);
+    const ups = await s.collection<{ _id: string; seq: number }>(UPDATES).find({ docId: 'd3' });
+    expect(ups.every((u) => u.seq > snaps[0]!.seq)).toBe(true);
+    const loaded = await log.load('d3');
+    expect(loaded.doc.getText('t').toString()).toBe(doc.getText('t').toString());
+    expect(loaded.lastSeq).toBe(12);
+  });
+
+  it('a crash between the snapshot insert and the deletes leaves no hole', async () => {
+    const s = await store();
+    const log = createUpdateLog(s, Date.now);
+    const doc = new Y.Doc();
+    const { w } = writerFor(doc, log, 'd4');
+    for (let i = 0; i < 4; i++) {
+      doc.getText('t').insert(0, `${i};`);
+      await w.flush();
+    }
+    // The snapshot lands; the process "dies" before the covered updates are deleted.
+    const crashing = createUpdateLog(flaky(s, (_c, m) => m === 'deleteMany'), Date.now);
+    await expect(crashing.compact('d4', 4, Y.encodeStateAsUpdate(doc))).rejects.toThrow(/injected/);
+    doc.getText('t').insert(0, 'after;');
+    await w.flush();
+    const loaded = await log.load('d4');
+    expect(loaded.doc.getText('t').toString()).toBe('after;3;2;1;0;');
+    expect(loaded.lastSeq).toBe(5);
+  });
+
+  it('a load that fails rejects instead of yielding an empty document', async () => {
+    const s = await store();
+    const log = createUpdateLog(flaky(s, (c, m) => c === SNAPSHOTS && m === 'find'), Date.now);
+    await expect(log.load('d5')).rejects.toThrow(/injected/);
+  });
+});
+
+describe('fan-out', () => {
+  it('merges the updates of one turn into one batch and keeps documents apart', async () => {
+    const fanout = createLocalFanout();
+    const got: Record<string, FanoutBatch[]> = { a: [], b: [] };
+    const offA = fanout.subscribe('a', (b) => got.a!.push(b));
+    fanout.subscribe('b', (b) => got.b!.push(b));
+    const src = new Y.Doc();
+    const ups: Uint8Array[] = [];
+    src.on('update', (u: Uint8Array) => ups.push(u));
+    for (let i = 0; i < 5; i++) src.getText('t').insert(i, 'x');
+    ups.forEach((u, i) => fanout.publish('a', u, `c${i % 2}`));
+    fanout.publish('b', ups[0]!, 'c9');
+    await new Promise((r) => setImmediate(r));
+    expect(got.a!.length).toBe(1);
+    expect([...got.a![0]!.origins].sort()).toEqual(['c0', 'c1']);
+    const dst = new Y.Doc();
+    Y.applyUpdate(dst, got.a![0]!.update);
+    expect(dst.getText('t').toString()).toBe('xxxxx');
+    expect(got.b!.length).toBe(1);
+    offA();
+    fanout.publish('a', ups[0]!, 'c0');
+    fanout.flush();
+    expect(got.a!.length).toBe(1);
+  });
+});
