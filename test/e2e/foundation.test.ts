@@ -21,6 +21,11 @@ const LAB = 'Cross-district Science Lab';
 
 /** The member list's row for a person, and its role badge. */
 const memberRow = (page: Page, name: string) => page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: name });
+/** Fails when the page scrolls sideways (B browses at phone width). */
+async function expectNoSideways(page: Page) {
+  const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  expect(scroll, `horizontal overflow on ${page.url()}`).toBeLessThanOrEqual(client);
+}
 const waitForRole = (page: Page, name: string, role: string) => memberRow(page, name).locator('.badge', { hasText: role }).waitFor();
 
 describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
@@ -101,13 +106,14 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     await a.page.getByRole('list', { name: 'Invite links' }).getByText('Used 0 of 10 times').waitFor();
     const link = await a.page.getByLabel('New invite link').inputValue();
     expect(link).toMatch(new RegExp(`^${server.url}/invite/[\\w-]{8,}$`));
-    await a.page.getByRole('button', { name: 'Copy' }).click();
+    await a.page.getByRole('button', { name: 'Copy', exact: true }).click();
     await a.page.getByRole('status').filter({ hasText: /cop/i }).first().waitFor();
 
     const p = b.page;
     await p.goto(link);
     await p.getByRole('heading', { name: `Join ${PLC}` }).waitFor();
     await checkA11y(p, 'invite landing (signed out)');
+    await expectNoSideways(p);
     await p.getByRole('link', { name: 'Sign up to join' }).click();
     await p.waitForURL(/\/signup\?next=/);
     await p.getByLabel('Your name').fill(B.name);
@@ -119,6 +125,7 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     await waitForRole(p, B.name, 'Member');
     await waitForRole(p, A.name, 'Facilitator');
     await checkA11y(p, 'space home (member, 375px)');
+    await expectNoSideways(p);
 
     await a.page.reload();
     await waitForRole(a.page, B.name, 'Member');
@@ -174,6 +181,7 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     await p.getByRole('button', { name: 'Send request' }).click();
     await results.getByText('Request pending').waitFor();
     await checkA11y(p, 'directory (request sent)');
+    await expectNoSideways(p);
     await p.reload(); // the search and the pending state survive a reload
     await p.getByRole('list', { name: 'Listed spaces' }).getByText('Request pending').waitFor();
 
