@@ -1,0 +1,77 @@
+/**
+ * A budget document's live state: the Y.Array `lines` of Y.Map and the Y.Map `meta`, mirrored into runes
+ * state on every change (local or remote), with totals from shared/budget.ts. Each cell writes only its
+ * own Y.Map key, so two people editing different cells of one line both keep their edits.
+ */
+import * as Y from 'yjs';
+import { BUDGET_FIELDS, computeTotals, toAmount, toBudgetLine, type BudgetField, type BudgetLine, type BudgetTotals } from '../../../shared/budget';
+
+export interface BudgetRow {
+  /** Stable across re-renders and peers: the Y.Map's own id. */
+  key: string;
+  map: Y.Map<unknown>;
+  line: BudgetLine;
+}
+
+const NUMERIC = new Set<BudgetField>(['quantity', 'unitCost']);
+
+export class BudgetState {
+  rows = $state<BudgetRow[]>([]);
+  allocation = $state(0);
+  totals = $derived<BudgetTotals>(computeTotals(this.rows.map((r) => r.line), this.allocation));
+
+  private readonly lines: Y.Array<Y.Map<unknown>>;
+  private readonly meta: Y.Map<unknown>;
+  private readonly off: () => void;
+
+  constructor(private readonly doc: Y.Doc) {
+    this.lines = doc.getArray<Y.Map<unknown>>('lines');
+    this.meta = doc.getMap('meta');
+    const read = () => this.read();
+    this.lines.observeDeep(read);
+    this.meta.observe(read);
+    this.off = () => {
+      this.lines.unobserveDeep(read);
+      this.meta.unobserve(read);
+    };
+    this.read();
+  }
+
+  private read(): void {
+    this.rows = this.lines
+      .toArray()
+      .filter((m): m is Y.Map<unknown> => m instanceof Y.Map)
+      .map((map) => ({ key: map._item ? `${map._item.id.client}-${map._item.id.clock}` : String(Math.random()), map, line: toBudgetLine(map.toJSON() as Record<string, unknown>) }));
+    this.allocation = toAmount(this.meta.get('allocation'));
+  }
+
+  /** Writes one cell. */
+  set(row: BudgetRow, field: BudgetField, raw: string): void {
+    const value = NUMERIC.has(field) ? toAmount(raw) : raw;
+    if (row.map.get(field) !== value) row.map.set(field, value);
+  }
+
+  setAllocation(raw: string): void {
+    const v = toAmount(raw);
+    if (this.meta.get('allocation') !== v) this.meta.set('allocation', v);
+  }
+
+  /** Appends an empty line (category copied from the last line, the usual next entry). */
+  addLine(): void {
+    const m = new Y.Map<unknown>();
+    const last = this.rows.at(-1)?.line;
+    this.doc.transact(() => {
+      for (const f of BUDGET_FIELDS) m.set(f, NUMERIC.has(f) ? (f === 'quantity' ? 1 : 0) : f === 'category' ? (last?.category ?? '') : '');
+      this.lines.push([m]);
+    });
+  }
+
+  removeLine(row: BudgetRow): void {
+    const i = this.lines.toArray().indexOf(row.map);
+    if (i >= 0) this.lines.delete(i, 1);
+  }
+
+  destroy(): void {
+    this.off();
+  }
+}
