@@ -1,0 +1,456 @@
+/**
+ * Collab benchmark: one busy document, then cold opens of a large document.
+ *
+ * Usage:
+ *   npm run bench -- collab [--writers 10] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
+ *                           [--doc-mb 1] [--cold-runs 5] [--json]
+ *   e.g. npm run bench -- collab --writers 50 --readers 100 --duration 20
+ *
+ * Method. The real app (createApp with every feature, embedded store in a temp dir, durable writes on)
+ * runs in THIS process on 127.0.0.1:0, so process.cpuUsage() here is the server's CPU. The load runs
+ * in a child process (this file with --role load): raw `ws` clients speaking the y-websocket protocol,
+ * all in one document. Each writer types `rate` keystrokes per second (one small Yjs update each, a
+ * marker `@w.n#` inserted into its own Y.Text) and asks for saved acknowledgements (`?saved=1`); every
+ * other connection (readers and the other writers) scans what it receives for markers. Reported:
+ * keystroke-to-peer latency p50/p95/p99 over every delivery, saved-ack latency, server CPU ms per 1,000
+ * deliveries, server RSS and event-loop delay. Then the app restarts on the same data dir and each of
+ * `cold-runs` documents of `doc-mb` MB is opened cold (room not in memory): time from connect to the
+ * client holding the whole document. Loopback traffic only; every phase is bounded in time.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { messageSaved, messageSync } from '../shared/collab';
+
+const HELP = `see the usage header of scripts/bench-collab.ts`;
+
+function flags(argv: string[]) {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') out.help = '1';
+    else if (a.startsWith('--')) {
+      const [k, v] = a.slice(2).split('=');
+      if (v !== undefined) out[k!] = v;
+      else if (argv[i + 1] && !argv[i + 1]!.startsWith('--')) out[k!] = argv[++i]!;
+      else out[k!] = '1';
+    }
+  }
+  return out;
+}
+
+const f = flags(process.argv.slice(2));
+const num = (k: string, d: number) => (f[k] !== undefined ? Number(f[k]) : d);
+const cfg = {
+  writers: num('writers', 10),
+  readers: num('readers', 20),
+  rate: num('rate', 5),
+  duration: num('duration', 10),
+  warmup: num('warmup', 2),
+  docMb: num('doc-mb', 1),
+  coldRuns: num('cold-runs', 5),
+};
+
+function pct(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+// ---------------------------------------------------------------------------------------------------
+// Load role (child process): writers and readers.
+// ---------------------------------------------------------------------------------------------------
+
+async function loadRole() {
+  const url = f.url!;
+  const cookie = f.cookie!;
+  const docId = f.doc!;
+  const headers = { cookie };
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const ackLatencies: number[] = [];
+  let measuring = false;
+  let deliveries = 0;
+  const marker = /@(\d+)\.(\d+)#/g;
+
+  function open(saved: boolean): Promise<WebSocket> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(`${url}/yjs/${docId}${saved ? '?saved=1' : ''}`, { headers, perMessageDeflate: false });
+      ws.binaryType = 'nodebuffer';
+      ws.once('open', () => resolve(ws));
+      ws.once('error', reject);
+    });
+  }
+
+  /** Scans an incoming update for markers and records their latency. */
+  function onUpdateBytes(buf: Buffer, self: number) {
+    const s = buf.toString('latin1');
+    const now = performance.now();
+    marker.lastIndex = 0;
+    for (let m = marker.exec(s); m; m = marker.exec(s)) {
+      if (Number(m[1]) === self) continue;
+      const t = sentAt.get(`${m[1]}.${m[2]}`);
+      if (t === undefined || !measuring) continue;
+      latencies.push(now - t);
+      deliveries++;
+    }
+  }
+
+  interface Writer {
+    idx: number;
+    ws: WebSocket;
+    doc: Y.Doc;
+    seq: number;
+    /** Keystrokes awaiting a saved ack: [clock after the keystroke, sent at, measured?]. */
+    pending: [number, number, boolean][];
+  }
+
+  const writers: Writer[] = [];
+  const readers: WebSocket[] = [];
+  for (let i = 0; i < cfg.writers; i++) {
+    const ws = await open(true);
+    const doc = new Y.Doc();
+    const w: Writer = { idx: i, ws, doc, seq: 0, pending: [] };
+    doc.on('update', (update: Uint8Array) => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, messageSync);
+      encoding.writeVarUint(e, 2);
+      encoding.writeVarUint8Array(e, update);
+      ws.send(encoding.toUint8Array(e));
+    });
+    ws.on('message', (data: Buffer) => {
+      const type = data[0];
+      if (type === messageSync) onUpdateBytes(data, i);
+      else if (type === messageSaved) {
+        const dec = decoding.createDecoder(data);
+        decoding.readVarUint(dec);
+        const sv = Y.decodeStateVector(decoding.readVarUint8Array(dec));
+        const clock = sv.get(doc.clientID) ?? 0;
+        const now = performance.now();
+        while (w.pending.length && w.pending[0]![0] <= clock) {
+          const [, t, m] = w.pending.shift()!;
+          if (m) ackLatencies.push(now - t);
+        }
+      }
+    });
+    writers.push(w);
+  }
+  for (let i = 0; i < cfg.readers; i++) {
+    const ws = await open(false);
+    ws.on('message', (data: Buffer) => {
+      if (data[0] === messageSync) onUpdateBytes(data, -1);
+    });
+    readers.push(ws);
+  }
+
+  const interval = 1000 / cfg.rate;
+  const timers: NodeJS.Timeout[] = [];
+  for (const w of writers) {
+    const text = w.doc.getText('bench');
+    const tick = () => {
+      const key = `${w.idx}.${++w.seq}`;
+      const t = performance.now();
+      sentAt.set(key, t);
+      text.insert(text.length, `@${key}#`);
+      w.pending.push([Y.getState(w.doc.store, w.doc.clientID), t, measuring]);
+    };
+    // Spread writers evenly over one interval so keystrokes do not arrive in lockstep.
+    timers.push(
+      setTimeout(() => {
+        tick();
+        timers.push(setInterval(tick, interval));
+      }, Math.random() * interval),
+    );
+  }
+
+  const say = (o: object) => process.stdout.write(`${JSON.stringify(o)}\n`);
+  await new Promise((r) => setTimeout(r, cfg.warmup * 1000));
+  measuring = true;
+  say({ event: 'measure-start' });
+  await new Promise((r) => setTimeout(r, cfg.duration * 1000));
+  say({ event: 'measure-end' });
+  // Stop typing; keystrokes sent while measuring are still counted as they arrive.
+  for (const t of timers) clearTimeout(t);
+  await new Promise((r) => setTimeout(r, 1000));
+  measuring = false;
+  const lat = Float64Array.from(latencies).sort();
+  const ack = Float64Array.from(ackLatencies).sort();
+  say({
+    event: 'result',
+    deliveries,
+    keystrokes: writers.reduce((n, w) => n + w.seq, 0),
+    latency: { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), max: lat.length ? lat[lat.length - 1] : NaN },
+    savedAck: { count: ack.length, p50: pct(ack, 50), p95: pct(ack, 95), p99: pct(ack, 99) },
+  });
+  for (const w of writers) w.ws.terminate();
+  for (const ws of readers) ws.terminate();
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Server role (this process): the real app, the busy-document phase, then cold loads.
+// ---------------------------------------------------------------------------------------------------
+
+async function startApp(dataDir: string) {
+  const { createApp } = await import('../server/app');
+  const { loadConfig } = await import('../server/config');
+  const { createLogger } = await import('../server/logger');
+  const { openEmbeddedStore } = await import('../server/store/embedded');
+  const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'b'.repeat(40), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  const store = await openEmbeddedStore(dataDir);
+  const app = await createApp({ config, store, logger: createLogger('warn'), rateLimits: {} });
+  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
+  const port = (app.server.address() as AddressInfo).port;
+  return {
+    http: `http://127.0.0.1:${port}`,
+    ws: `ws://127.0.0.1:${port}`,
+    async close() {
+      app.server.close();
+      await app.close();
+      await store.close();
+    },
+  };
+}
+
+async function api(base: string, cookie: string, method: string, url: string, body?: unknown) {
+  const res = await fetch(base + url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('collab_sid='));
+  const json = (await res.json().catch(() => null)) as any;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return { json, cookie: setCookie ? setCookie.split(';')[0]! : cookie };
+}
+
+/** Builds a rich-text document of about `mb` megabytes (paragraphs in the `default` fragment). */
+function bigDocUpdate(mb: number): Uint8Array {
+  const d = new Y.Doc();
+  const frag = d.getXmlFragment('default');
+  const line = 'Students compare ratios in tables, graphs and equations; evidence of understanding comes from exit tickets. ';
+  const target = mb * 1024 * 1024;
+  d.transact(() => {
+    let n = 0;
+    // ~ (line length + overhead) per paragraph; check the size now and then.
+    for (;;) {
+      const batch: Y.XmlElement[] = [];
+      for (let i = 0; i < 500; i++) {
+        const p = new Y.XmlElement('paragraph');
+        p.insert(0, [new Y.XmlText(`${n++}. ${line}`)]);
+        batch.push(p);
+      }
+      frag.insert(frag.length, batch);
+      if (Y.encodeStateAsUpdate(d).length >= target) break;
+    }
+  });
+  return Y.encodeStateAsUpdate(d);
+}
+
+/** Uploads `update` over the protocol and resolves once a saved ack covers it. */
+function upload(wsUrl: string, cookie: string, docId: string, update: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${wsUrl}/yjs/${docId}?saved=1`, { headers: { cookie }, perMessageDeflate: false });
+    const want = Y.decodeStateVector(Y.encodeStateVectorFromUpdate(update));
+    const timer = setTimeout(() => reject(new Error('upload not acknowledged in 30 s')), 30_000);
+    ws.on('open', () => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, messageSync);
+      encoding.writeVarUint(e, 2);
+      encoding.writeVarUint8Array(e, update);
+      ws.send(encoding.toUint8Array(e));
+    });
+    ws.on('message', (data: Buffer) => {
+      if (data[0] !== messageSaved) return;
+      const dec = decoding.createDecoder(data);
+      decoding.readVarUint(dec);
+      const sv = Y.decodeStateVector(decoding.readVarUint8Array(dec));
+      for (const [c, k] of want) if ((sv.get(c) ?? 0) < k) return;
+      clearTimeout(timer);
+      ws.close();
+      resolve();
+    });
+    ws.on('error', reject);
+    ws.on('close', (code) => {
+      if (code !== 1005 && code !== 1000) reject(new Error(`upload closed with ${code}`));
+    });
+  });
+}
+
+/** Opens a document cold like the stock client would (sync step 1, wait for step 2); returns ms. */
+function coldOpen(wsUrl: string, cookie: string, docId: string): Promise<{ ms: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(`${wsUrl}/yjs/${docId}`, { headers: { cookie }, perMessageDeflate: false });
+    const doc = new Y.Doc();
+    const timer = setTimeout(() => reject(new Error('cold open took over 30 s')), 30_000);
+    ws.on('open', () => {
+      const e = encoding.createEncoder();
+      encoding.writeVarUint(e, messageSync);
+      encoding.writeVarUint(e, 0);
+      encoding.writeVarUint8Array(e, Y.encodeStateVector(doc));
+      ws.send(encoding.toUint8Array(e));
+    });
+    ws.on('message', (data: Buffer) => {
+      const dec = decoding.createDecoder(data);
+      if (decoding.readVarUint(dec) !== messageSync) return;
+      if (decoding.readVarUint(dec) !== 1) return; // wait for sync step 2
+      const update = decoding.readVarUint8Array(dec);
+      Y.applyUpdate(doc, update);
+      const ms = performance.now() - t0;
+      clearTimeout(timer);
+      ws.close();
+      doc.destroy();
+      resolve({ ms, bytes: update.length });
+    });
+    ws.on('error', reject);
+  });
+}
+
+async function serverRole() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'collab-bench-'));
+  const hardStop = setTimeout(() => {
+    process.stderr.write('bench-collab: exceeded its time bound; aborting\n');
+    process.exit(1);
+  }, (cfg.warmup + cfg.duration) * 1000 + 240_000);
+  hardStop.unref();
+  let server = await startApp(dataDir);
+  try {
+    const signup = await api(server.http, '', 'POST', '/api/auth/signup', { email: 'bench@school.test', password: 'benchmark-password', name: 'Bench' });
+    const cookie = signup.cookie;
+    const space = await api(server.http, cookie, 'POST', '/api/spaces', { name: 'Bench PLC', kind: 'plc' });
+    const spaceId: string = space.json.space.id;
+    const mkDoc = async (title: string) => (await api(server.http, cookie, 'POST', `/api/spaces/${spaceId}/docs`, { title, template: 'blank' })).json.doc.id as string;
+    const busyDoc = await mkDoc('Busy document');
+
+    process.stdout.write(
+      `busy document: ${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured after ${cfg.warmup}s warm-up\n`,
+    );
+    const self = fileURLToPath(import.meta.url);
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', self, '--role', 'load', '--url', server.ws, '--cookie', cookie, '--doc', busyDoc, ...process.argv.slice(2)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const eld = monitorEventLoopDelay({ resolution: 10 });
+    let cpuStart = process.cpuUsage();
+    let cpuMs = 0;
+    let result: any = null;
+    let buf = '';
+    await new Promise<void>((resolve, reject) => {
+      const bound = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error('load generator did not finish in time'));
+      }, (cfg.warmup + cfg.duration + 60) * 1000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        buf += chunk.toString();
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          let msg: any;
+          try {
+            msg = JSON.parse(line);
+          } catch {
+            process.stdout.write(`${line}\n`);
+            continue;
+          }
+          if (msg.event === 'measure-start') {
+            cpuStart = process.cpuUsage();
+            eld.enable();
+          } else if (msg.event === 'measure-end') {
+            const d = process.cpuUsage(cpuStart);
+            cpuMs = (d.user + d.system) / 1000;
+            eld.disable();
+          } else if (msg.event === 'result') result = msg;
+        }
+      });
+      child.on('exit', (code) => {
+        clearTimeout(bound);
+        if (code === 0 && result) resolve();
+        else reject(new Error(`load generator exited with ${code}`));
+      });
+    });
+    const rssMb = process.memoryUsage().rss / 1024 / 1024;
+    const perSec = result.deliveries / cfg.duration;
+    const busy = {
+      writers: cfg.writers,
+      readers: cfg.readers,
+      keystrokes: result.keystrokes,
+      deliveriesPerSec: Math.round(perSec),
+      latencyMs: { p50: r1(result.latency.p50), p95: r1(result.latency.p95), p99: r1(result.latency.p99), max: r1(result.latency.max) },
+      savedAckMs: { count: result.savedAck.count, p50: r1(result.savedAck.p50), p95: r1(result.savedAck.p95), p99: r1(result.savedAck.p99) },
+      serverCpuMsPer1kDeliveries: r1(cpuMs / (result.deliveries / 1000)),
+      serverCpuPctOfOneCore: r1((cpuMs / (cfg.duration * 1000)) * 100),
+      serverRssMb: Math.round(rssMb),
+      eventLoopDelayP99Ms: r1(eld.percentile(99) / 1e6),
+    };
+
+    // Cold loads: build documents, restart the app, open each once.
+    process.stdout.write(`cold open: ${cfg.coldRuns} documents of ~${cfg.docMb} MB\n`);
+    const big = bigDocUpdate(cfg.docMb);
+    const coldDocs: string[] = [];
+    for (let i = 0; i < cfg.coldRuns; i++) {
+      const id = await mkDoc(`Big ${i}`);
+      await upload(server.ws, cookie, id, big);
+      coldDocs.push(id);
+    }
+    await server.close();
+    server = await startApp(dataDir);
+    const cold: number[] = [];
+    const coldEld = monitorEventLoopDelay({ resolution: 5 });
+    coldEld.enable();
+    let bytes = 0;
+    for (const id of coldDocs) {
+      const r = await coldOpen(server.ws, cookie, id);
+      cold.push(r.ms);
+      bytes = r.bytes;
+    }
+    coldEld.disable();
+    cold.sort((a, b) => a - b);
+    const coldOut = {
+      documents: cfg.coldRuns,
+      stateBytes: bytes,
+      ms: { p50: r1(pct(cold, 50)), p95: r1(pct(cold, 95)), max: r1(cold[cold.length - 1]!) },
+      eventLoopMaxMs: r1(coldEld.max / 1e6),
+    };
+
+    const report = { machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, busy, cold: coldOut };
+    if (f.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      process.stdout.write(
+        [
+          '',
+          `deliveries/s            ${busy.deliveriesPerSec}`,
+          `edit-to-peer ms         p50 ${busy.latencyMs.p50}  p95 ${busy.latencyMs.p95}  p99 ${busy.latencyMs.p99}  max ${busy.latencyMs.max}`,
+          `saved ack ms            p50 ${busy.savedAckMs.p50}  p95 ${busy.savedAckMs.p95}  p99 ${busy.savedAckMs.p99}  (${busy.savedAckMs.count} keystrokes)`,
+          `server CPU              ${busy.serverCpuMsPer1kDeliveries} ms / 1k deliveries  (${busy.serverCpuPctOfOneCore}% of one core)`,
+          `server RSS              ${busy.serverRssMb} MB;  event-loop delay p99 ${busy.eventLoopDelayP99Ms} ms`,
+          `cold open ${(bytes / 1024 / 1024).toFixed(2)} MB      p50 ${coldOut.ms.p50}  p95 ${coldOut.ms.p95}  max ${coldOut.ms.max} ms;  event-loop max ${coldOut.eventLoopMaxMs} ms`,
+          '',
+        ].join('\n'),
+      );
+    }
+  } finally {
+    await server.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+
+if (f.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+if (f.role === 'load') await loadRole();
+else await serverRole();
