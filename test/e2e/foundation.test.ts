@@ -89,6 +89,13 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     // The page survives a reload and the space shows up under My spaces with the role.
     await p.reload();
     await p.getByRole('heading', { name: PLC, level: 1 }).waitFor();
+
+    // A facilitator edits the details in place.
+    await p.getByRole('button', { name: 'Edit details' }).click();
+    const details = p.getByRole('form', { name: 'Edit space details' });
+    await details.getByLabel('Description').fill('Unit planning and looking at student work, every other Tuesday.');
+    await details.getByRole('button', { name: 'Save details' }).click();
+    await p.getByText('Unit planning and looking at student work, every other Tuesday.').waitFor();
     await p.getByRole('link', { name: 'My spaces' }).click();
     await p.getByRole('link', { name: PLC }).waitFor();
     await checkA11y(p, 'my spaces');
