@@ -115,6 +115,7 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     expect(link).toMatch(new RegExp(`^${server.url}/invite/[\\w-]{8,}$`));
     await a.page.getByRole('button', { name: 'Copy', exact: true }).click();
     await a.page.getByRole('status').filter({ hasText: /cop/i }).first().waitFor();
+    await checkA11y(a.page, 'space home with invite links');
 
     const p = b.page;
     await p.goto(link);
@@ -195,6 +196,7 @@ describe.skipIf(!hasChromium)('foundation journey in the browser', () => {
     await pa.goto(labUrl);
     const requests = pa.getByRole('list', { name: 'Pending requests' });
     await requests.getByText('I teach 8th grade science').waitFor();
+    await checkA11y(pa, 'space home with a join request');
     await requests.getByRole('button', { name: `Approve ${B.name}` }).click();
     await pa.getByText(`${B.name} joined the space.`).waitFor();
     await waitForRole(pa, B.name, 'Member');
