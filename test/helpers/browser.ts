@@ -5,6 +5,7 @@
  *   const browser = await launchBrowser();            // null-safe: guard with `hasChromium`
  *   const alice = await newUser(browser, server.url); // { context, page }
  *   await alice.page.goto(server.url + '/signup');
+ *   await logIn(alice, email, password);              // fast: API login in the context's cookie jar
  *   await checkA11y(alice.page, 'signup');            // throws listing serious/critical violations
  *   await browser.close();
  *
@@ -55,6 +56,15 @@ export async function newUser(browser: Browser, baseURL: string, opts: { width?:
     if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) console.error(`[browser console] ${msg.text()}`);
   });
   return { context, page };
+}
+
+/**
+ * Logs a user's context in through the API (no UI), so its pages are signed in from the next navigation.
+ * Use it for setup; test the login form itself through the page.
+ */
+export async function logIn(user: UserBrowser, email: string, password: string): Promise<void> {
+  const res = await user.context.request.post('/api/auth/login', { data: { email, password } });
+  if (res.status() !== 200) throw new Error(`login failed for ${email}: ${res.status()} ${await res.text()}`);
 }
 
 let axeSource: string | null = null;
