@@ -1,4 +1,17 @@
-/** Docs routes (CONTRACT.md "Documents"): metadata, export and versions. Each reads as a recipe. */
+/**
+ * Docs routes (CONTRACT.md "Documents"): metadata, export and versions. Each reads as a recipe.
+ *   POST  /spaces/:spaceId/docs {title, template}          -> 201 {doc}            docs.create (facilitator, member)
+ *   GET   /spaces/:spaceId/docs[?archived=true]            -> {docs}               docs.list
+ *   GET   /docs/:docId                                     -> {doc, role, canEdit, space:{id,name}}  docs.read
+ *   PATCH /docs/:docId {title?, archived?}                 -> {doc}                docs.manage
+ *   GET   /docs/:docId/export?format=markdown|html|csv     -> text (csv: budgets only, else 400)     docs.read
+ *   GET   /docs/:docId/versions                            -> {versions} newest first (runs the hourly auto-version check)
+ *   POST  /docs/:docId/versions {name}                     -> 201 {version}        docs.edit
+ *   GET   /docs/:docId/versions/:versionId                 -> {version, state: base64 Y update}      docs.read
+ *   POST  /docs/:docId/versions/:versionId/restore {}      -> {restored: version}  docs.edit
+ * doc = {id, spaceId, title, template, createdAt, updatedAt, archived};
+ * version = {id, docId, name, kind: 'named'|'auto', createdAt, createdBy: {id,name}|null}.
+ */
 import { Router } from 'express';
 import { createDocBody, createVersionBody, exportQuery, listDocsQuery, updateDocBody } from '../../shared/docs';
 import { emptyBody } from '../../shared/schemas';

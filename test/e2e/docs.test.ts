@@ -131,7 +131,10 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
     expect(await c.page.getByRole('toolbar', { name: 'Formatting' }).count()).toBe(0);
     expect(await c.page.getByRole('button', { name: 'Rename' }).count()).toBe(0);
     await checkA11y(c.page, 'document page (guest)');
-    await c.page.goto('/');
+    await c.page.goto(`/spaces/${spaceId}/docs`);
+    await c.page.getByRole('list', { name: 'Documents' }).getByRole('link', { name: 'Ecosystems unit' }).waitFor();
+    expect(await c.page.getByRole('button', { name: 'New document' }).count()).toBe(0);
+    expect(await c.page.getByRole('button', { name: /^Archive/ }).count()).toBe(0);
   });
 
   it('Alma names a version, changes the text, views the version and restores it', async () => {
