@@ -1,5 +1,6 @@
 /** The features the app is built from; each issue's feature adds itself here. */
 import { docsFeature } from './docs/feature';
 import type { Feature } from './feature';
+import { sessionsFeature } from './sessions/feature';
 
-export const FEATURES: Feature[] = [docsFeature];
+export const FEATURES: Feature[] = [docsFeature, sessionsFeature];

@@ -107,3 +107,20 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'joinRequests.create': 'You are already a member of this space.',
   'sessions.control': 'Only the facilitator or timekeeper can control the timer.',
 };
+
+/**
+ * The live-session timer rule (sessions feature): space facilitators may always control a session; the
+ * members a session names as its facilitator or timekeeper may control that session while they are
+ * still in the space.
+ */
+export function canControlSession(actor: Actor, visibility: Visibility, assigned: { facilitator: string | null; timekeeper: string | null }): boolean {
+  if (can(actor, 'sessions.control', visibility)) return true;
+  if (actor.userId === null || !actor.role) return false;
+  return actor.userId === assigned.facilitator || actor.userId === assigned.timekeeper;
+}
+
+/** Throws the same errors as `authorize(actor, 'sessions.control', ...)` unless `canControlSession` allows. */
+export function authorizeSessionControl(actor: Actor, visibility: Visibility, assigned: { facilitator: string | null; timekeeper: string | null }): void {
+  if (canControlSession(actor, visibility, assigned)) return;
+  authorize(actor, 'sessions.control', visibility);
+}

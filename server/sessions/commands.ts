@@ -1,0 +1,222 @@
+/**
+ * Session planning commands, called by the HTTP routes: create and update sessions (roles, series),
+ * norms, decisions and action items. Changes that touch the live state go through `core.mutate`.
+ */
+import { protocolById } from '../../shared/protocols';
+import {
+  SESSION_ROLE_KEYS,
+  type ActionItem,
+  type ActionItemFilter,
+  type CreateActionItemBody,
+  type CreateSessionBody,
+  type Decision,
+  type Session,
+  type SessionDetail,
+  type SessionRoles,
+  type SessionRolesPatch,
+  type SessionStep,
+  type UpdateActionItemBody,
+  type UpdateSessionBody,
+} from '../../shared/sessions';
+import { accessSpace } from '../commands/access';
+import { invalidPayload, notFound } from '../errors';
+import { newId } from '../ids';
+import { canControlSession } from '../policies';
+import type { SessionsCore } from './core';
+import { presentActionItem, presentDecision, presentSession, todayOf } from './present';
+import type { ActionItemRecord, LiveSessionRecord } from './records';
+import { emptyRoles, suggestRotation } from './rotation';
+import { plannedLive } from './timer';
+
+/** The planning commands over the shared core. */
+export function createSessionCommands(core: SessionsCore) {
+  const { ctx, repos } = core;
+
+  /** Throws invalid_payload unless every given user id belongs to a member of the space. */
+  async function mustBeMembers(spaceId: string, ids: (string | null | undefined)[], field: string): Promise<void> {
+    for (const id of ids) {
+      if (id && !(await ctx.repos.memberships.get(spaceId, id))) {
+        throw invalidPayload(`${field}: that person is not a member of this space.`, { fields: [{ field, message: 'not a member of this space' }] });
+      }
+    }
+  }
+
+  async function mergeRoles(spaceId: string, current: SessionRoles, patch: SessionRolesPatch | undefined): Promise<SessionRoles> {
+    const roles = { ...current };
+    if (!patch) return roles;
+    for (const key of SESSION_ROLE_KEYS) {
+      const v = patch[key];
+      if (v === undefined) continue;
+      await mustBeMembers(spaceId, [v], `roles.${key}`);
+      roles[key] = v;
+    }
+    return roles;
+  }
+
+  async function present(s: LiveSessionRecord): Promise<Session> {
+    return presentSession(s, await core.stateOf(s), await core.usersById([s.createdBy]));
+  }
+
+  async function presentItems(items: ActionItemRecord[]): Promise<ActionItem[]> {
+    const users = await core.usersById(items.flatMap((a) => (a.ownerId ? [a.ownerId, a.createdBy] : [a.createdBy])));
+    const titles = new Map<string, string>();
+    for (const id of new Set(items.map((a) => a.sessionId))) titles.set(id, (await repos.sessions.byId(id))?.title ?? '');
+    return items.map((a) => presentActionItem(a, users, titles, ctx.now()));
+  }
+
+  /** Sorts open items first, then by due date (undated last), then oldest first. */
+  const byUrgency = (a: ActionItemRecord, b: ActionItemRecord) =>
+    Number(a.done) - Number(b.done) || (a.dueDate ?? '9999').localeCompare(b.dueDate ?? '9999') || a.createdAt.getTime() - b.createdAt.getTime();
+
+  return {
+    presentItems,
+
+    async create(userId: string, spaceId: string, body: CreateSessionBody): Promise<Session> {
+      const { space } = await accessSpace(ctx, spaceId, userId, 'sessions.create');
+      const template = body.protocol ? protocolById(body.protocol) : undefined;
+      const steps: SessionStep[] = template
+        ? template.steps.map((s) => ({ ...s }))
+        : (body.steps ?? []).map((s) => ({ title: s.title, minutes: s.minutes, prompt: s.prompt ?? '', speaking: s.speaking ?? 'open' }));
+      let seriesId = newId();
+      let seriesSeq = 1;
+      if (body.seriesId) {
+        const last = await repos.sessions.lastOfSeries(space._id, body.seriesId);
+        if (!last) throw invalidPayload('seriesId: there is no such series in this space.', { fields: [{ field: 'seriesId', message: 'unknown series' }] });
+        seriesId = body.seriesId;
+        seriesSeq = last.seriesSeq + 1;
+      }
+      const id = newId();
+      const record: LiveSessionRecord = {
+        _id: id,
+        spaceId: space._id,
+        title: body.title,
+        protocolId: template?.id ?? null,
+        steps,
+        seriesId,
+        seriesSeq,
+        scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null,
+        roles: await mergeRoles(space._id, emptyRoles(), body.roles),
+        createdBy: userId,
+        createdAt: new Date(ctx.now()),
+        live: plannedLive(),
+        attendance: [],
+      };
+      await repos.sessions.insert(record);
+      return present(record);
+    },
+
+    async list(userId: string, spaceId: string) {
+      const { space } = await accessSpace(ctx, spaceId, userId, 'sessions.view');
+      return repos.sessions.ofSpace(space._id);
+    },
+
+    async detail(userId: string, sessionId: string): Promise<SessionDetail> {
+      const { session: s, access } = await core.access(sessionId, userId, 'sessions.view');
+      const previous = await repos.sessions.previousInSeries(s.seriesId, s.seriesSeq);
+      const people = (await ctx.repos.memberships.ofSpace(s.spaceId)).filter((m) => m.role !== 'guest').map((m) => m.userId);
+      const decisions = await repos.decisions.ofSession(s._id);
+      const users = await core.usersById(decisions.map((d) => d.createdBy));
+      return {
+        session: await present(s),
+        role: access.membership!.role,
+        canControl: canControlSession(access.actor, access.space.visibility, s.roles),
+        suggestedRoles: suggestRotation(previous?.roles ?? null, people),
+        decisions: decisions.map((d) => presentDecision(d, users)),
+        actionItems: await presentItems(await repos.actionItems.ofSession(s._id)),
+        carriedActionItems: await presentItems(await repos.actionItems.carriedInto(s.seriesId, s.seriesSeq)),
+      };
+    },
+
+    /** Title, schedule and roles; roles are part of the live state, so the change is broadcast. */
+    async update(userId: string, sessionId: string, body: UpdateSessionBody): Promise<Session> {
+      const { session } = await core.access(sessionId, userId, 'sessions.create');
+      const roles = await mergeRoles(session.spaceId, session.roles, body.roles);
+      const saved = await core.mutate(sessionId, (s) => ({
+        ...(body.title !== undefined ? { title: body.title } : {}),
+        ...(body.scheduledAt !== undefined ? { scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null } : {}),
+        ...(body.roles ? { roles: { ...s.roles, ...Object.fromEntries(SESSION_ROLE_KEYS.filter((k) => body.roles![k] !== undefined).map((k) => [k, roles[k]])) } } : {}),
+        live: { ...s.live, rev: s.live.rev + 1 },
+      }));
+      return present(saved);
+    },
+
+    async norms(userId: string, spaceId: string): Promise<string[]> {
+      const { space } = await accessSpace(ctx, spaceId, userId, 'sessions.view');
+      return repos.norms.get(space._id);
+    },
+
+    /** Facilitators replace the space's norms; they are pinned in every session's state from then on. */
+    async putNorms(userId: string, spaceId: string, norms: string[]): Promise<string[]> {
+      const { space } = await accessSpace(ctx, spaceId, userId, 'sessions.create');
+      await repos.norms.put(space._id, norms, userId, new Date(ctx.now()));
+      return norms;
+    },
+
+    async addDecision(userId: string, sessionId: string, text: string): Promise<Decision> {
+      const { session } = await core.access(sessionId, userId, 'actionItems.manage');
+      const rec = { _id: newId(), sessionId, spaceId: session.spaceId, text, createdBy: userId, createdAt: new Date(ctx.now()) };
+      await repos.decisions.insert(rec);
+      const decision = presentDecision(rec, await core.usersById([userId]));
+      core.emit(sessionId, 'session:decision', { sessionId, decision });
+      return decision;
+    },
+
+    async addActionItem(userId: string, sessionId: string, body: CreateActionItemBody): Promise<ActionItem> {
+      const { session } = await core.access(sessionId, userId, 'actionItems.manage');
+      await mustBeMembers(session.spaceId, [body.ownerId], 'ownerId');
+      const rec: ActionItemRecord = {
+        _id: newId(),
+        spaceId: session.spaceId,
+        sessionId,
+        seriesId: session.seriesId,
+        seriesSeq: session.seriesSeq,
+        text: body.text,
+        ownerId: body.ownerId ?? null,
+        dueDate: body.dueDate ?? null,
+        done: false,
+        doneAt: null,
+        createdBy: userId,
+        createdAt: new Date(ctx.now()),
+      };
+      await repos.actionItems.insert(rec);
+      const [actionItem] = await presentItems([rec]);
+      core.emit(sessionId, 'session:actionItem', { sessionId, actionItem: actionItem! });
+      return actionItem!;
+    },
+
+    async updateActionItem(userId: string, itemId: string, body: UpdateActionItemBody): Promise<ActionItem> {
+      const item = await repos.actionItems.byId(itemId);
+      if (!item) throw notFound('That action item');
+      try {
+        await accessSpace(ctx, item.spaceId, userId, 'actionItems.manage');
+      } catch (err) {
+        if ((err as { code?: string }).code === 'not_found') throw notFound('That action item');
+        throw err;
+      }
+      await mustBeMembers(item.spaceId, [body.ownerId], 'ownerId');
+      const set: Partial<ActionItemRecord> = {};
+      if (body.text !== undefined) set.text = body.text;
+      if (body.ownerId !== undefined) set.ownerId = body.ownerId;
+      if (body.dueDate !== undefined) set.dueDate = body.dueDate;
+      if (body.done !== undefined && body.done !== item.done) {
+        set.done = body.done;
+        set.doneAt = body.done ? new Date(ctx.now()) : null;
+      }
+      const saved = (await repos.actionItems.update(itemId, set)) ?? { ...item, ...set };
+      const [actionItem] = await presentItems([saved]);
+      core.emit(saved.sessionId, 'session:actionItem', { sessionId: saved.sessionId, actionItem: actionItem! });
+      return actionItem!;
+    },
+
+    async listActionItems(userId: string, spaceId: string, filter: ActionItemFilter): Promise<ActionItem[]> {
+      const { space } = await accessSpace(ctx, spaceId, userId, 'sessions.view');
+      const today = todayOf(ctx.now());
+      const query: Record<string, unknown> =
+        filter === 'mine' ? { ownerId: userId } : filter === 'open' ? { done: false } : filter === 'overdue' ? { done: false, dueDate: { $lt: today, $ne: null } } : {};
+      const items = (await repos.actionItems.ofSpace(space._id, query)).sort(byUrgency);
+      return presentItems(items);
+    },
+  };
+}
+
+export type SessionCommands = ReturnType<typeof createSessionCommands>;

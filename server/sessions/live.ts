@@ -1,0 +1,157 @@
+/**
+ * Live-session commands, called by the Socket.IO handlers: join (attendance), timer controls, the
+ * speaking queue and fist-to-five votes. Each change goes through `core.mutate`, so it is serialised per
+ * session, stored, and broadcast before it is acknowledged.
+ */
+import type { ControlPayload, LiveState, SessionJoinResult, VoteInfo, VoteResults } from '../../shared/sessions';
+import { conflict, notFound } from '../errors';
+import { authorizeSessionControl } from '../policies';
+import { newId } from '../ids';
+import { liveRoom, type SessionsCore } from './core';
+import { presentSession, tallyVote } from './present';
+import type { AttendanceRecord, LiveSessionRecord } from './records';
+import { applyControl } from './timer';
+
+const DEFAULT_QUESTION = 'Fist to five: how ready are we to move forward?';
+
+export interface Caller {
+  userId: string;
+  name: string;
+}
+
+const isLive = (s: LiveSessionRecord) => s.live.status === 'running' || s.live.status === 'paused';
+
+/** Adds the callers not yet in the attendance list (first join time kept). */
+function withAttendance(list: AttendanceRecord[], people: Caller[], now: number): AttendanceRecord[] | null {
+  const seen = new Set(list.map((a) => a.userId));
+  const added = people.filter((p) => !seen.has(p.userId) && (seen.add(p.userId), true));
+  return added.length ? [...list, ...added.map((p) => ({ userId: p.userId, name: p.name, firstJoinedAt: now }))] : null;
+}
+
+/** The live-session commands over the shared core. */
+export function createLiveCommands(core: SessionsCore) {
+  const { ctx, repos } = core;
+
+  /** Everyone whose socket is in the session's room right now (for attendance at the start). */
+  async function inRoom(sessionId: string): Promise<Caller[]> {
+    const io = core.io();
+    if (!io) return [];
+    const sockets = await io.in(liveRoom(sessionId)).fetchSockets();
+    return sockets.map((s) => ({ userId: s.data.userId, name: s.data.name }));
+  }
+
+  async function mustBeLive(s: LiveSessionRecord, what: string): Promise<void> {
+    if (s.live.status === 'ended') throw await core.conflictWithState(s, `This session has ended; ${what} is closed.`);
+    if (s.live.status === 'planned') throw await core.conflictWithState(s, `This session has not started yet; ${what} opens when it starts.`);
+  }
+
+  return {
+    /** Checks access and records attendance; the caller (the socket handler) joins the room first. */
+    async join(caller: Caller, sessionId: string): Promise<SessionJoinResult> {
+      const { session } = await core.access(sessionId, caller.userId, 'sessions.view');
+      let s = session;
+      if (isLive(s) && !s.attendance.some((a) => a.userId === caller.userId)) {
+        s = await core.mutate(sessionId, (fresh) => {
+          const attendance = isLive(fresh) ? withAttendance(fresh.attendance, [caller], ctx.now()) : null;
+          return attendance ? { attendance } : null;
+        });
+      }
+      const state = await core.stateOf(s);
+      return { state, session: presentSession(s, state, await core.usersById([s.createdBy])) };
+    },
+
+    /** Applies a timer control for a facilitator or the session's facilitator/timekeeper. */
+    async control(caller: Caller, p: ControlPayload): Promise<LiveState> {
+      const { session, access } = await core.access(p.sessionId, caller.userId, 'sessions.participate');
+      authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      const present = p.action === 'start' ? await inRoom(p.sessionId) : [];
+      const saved = await core.mutate(p.sessionId, async (s) => {
+        if (p.version !== undefined && p.version !== s.live.version) {
+          throw await core.conflictWithState(s, `Someone else changed the session first (you saw version ${p.version}, it is now ${s.live.version}).`);
+        }
+        const now = ctx.now();
+        const live = applyControl(s.live, s.steps, p, now);
+        const attendance = p.action === 'start' ? withAttendance(s.attendance, [...present, caller], now) : null;
+        return attendance ? { live, attendance } : { live };
+      });
+      return core.stateOf(saved);
+    },
+
+    async raiseHand(caller: Caller, sessionId: string): Promise<LiveState> {
+      await core.access(sessionId, caller.userId, 'sessions.participate');
+      const saved = await core.mutate(sessionId, async (s) => {
+        await mustBeLive(s, 'the speaking queue');
+        if (s.live.hands.some((h) => h.userId === caller.userId)) return null;
+        const hands = [...s.live.hands, { userId: caller.userId, name: caller.name, raisedAt: ctx.now() }];
+        return { live: { ...s.live, hands, rev: s.live.rev + 1 } };
+      });
+      return core.stateOf(saved);
+    },
+
+    /** Lowers the caller's own hand, or (facilitator/timekeeper, e.g. giving the floor) someone else's. */
+    async lowerHand(caller: Caller, sessionId: string, userId?: string): Promise<LiveState> {
+      const { session, access } = await core.access(sessionId, caller.userId, 'sessions.participate');
+      const target = userId ?? caller.userId;
+      if (target !== caller.userId) authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      const saved = await core.mutate(sessionId, (s) => {
+        if (!s.live.hands.some((h) => h.userId === target)) return null;
+        return { live: { ...s.live, hands: s.live.hands.filter((h) => h.userId !== target), rev: s.live.rev + 1 } };
+      });
+      return core.stateOf(saved);
+    },
+
+    /** Opens a fist-to-five; the same question again is the next round (a re-vote). */
+    async openVote(caller: Caller, sessionId: string, question?: string): Promise<{ vote: VoteInfo; state: LiveState }> {
+      const { session, access } = await core.access(sessionId, caller.userId, 'sessions.participate');
+      authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      const saved = await core.mutate(sessionId, async (s) => {
+        await mustBeLive(s, 'voting');
+        if (s.live.vote?.status === 'open') throw conflict('A vote is already open; close it before opening another.');
+        const q = question?.trim() || s.live.vote?.question || DEFAULT_QUESTION;
+        const round = (await repos.votes.countFor(s._id, q)) + 1;
+        const now = ctx.now();
+        const id = newId();
+        await repos.votes.insert({ _id: id, sessionId: s._id, spaceId: s.spaceId, question: q, round, openedAt: now, closedAt: null, ballots: [] });
+        const vote: VoteInfo = { id, question: q, round, status: 'open', castCount: 0, openedAt: now, results: null };
+        return { live: { ...s.live, vote, rev: s.live.rev + 1 } };
+      });
+      return { vote: saved.live.vote!, state: await core.stateOf(saved) };
+    },
+
+    /** Casts or changes the caller's vote while it is open. */
+    async castVote(caller: Caller, voteId: string, value: number): Promise<{ vote: VoteInfo; value: number }> {
+      const vote = await repos.votes.byId(voteId);
+      if (!vote) throw notFound('That vote');
+      await core.access(vote.sessionId, caller.userId, 'sessions.participate');
+      const saved = await core.mutate(vote.sessionId, async (s) => {
+        const v = await repos.votes.byId(voteId);
+        if (!v || v.closedAt !== null || s.live.vote?.id !== voteId) throw conflict('This vote is closed.');
+        const ballots = [...v.ballots.filter((b) => b.userId !== caller.userId), { userId: caller.userId, name: caller.name, value }];
+        await repos.votes.update(voteId, { ballots });
+        return { live: { ...s.live, vote: { ...s.live.vote, castCount: ballots.length }, rev: s.live.rev + 1 } };
+      });
+      return { vote: saved.live.vote!, value };
+    },
+
+    /** Closes the vote and publishes the results (closing twice returns the same results). */
+    async closeVote(caller: Caller, voteId: string): Promise<{ results: VoteResults; state: LiveState }> {
+      const vote = await repos.votes.byId(voteId);
+      if (!vote) throw notFound('That vote');
+      const { session, access } = await core.access(vote.sessionId, caller.userId, 'sessions.participate');
+      authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      let results: VoteResults | null = null;
+      const saved = await core.mutate(vote.sessionId, async (s) => {
+        const v = (await repos.votes.byId(voteId))!;
+        results = tallyVote(v);
+        if (v.closedAt !== null) return null;
+        await repos.votes.update(voteId, { closedAt: ctx.now() });
+        if (s.live.vote?.id !== voteId) return null;
+        return { live: { ...s.live, vote: { ...s.live.vote, status: 'closed', castCount: v.ballots.length, results }, rev: s.live.rev + 1 } };
+      });
+      core.emit(vote.sessionId, 'vote:results', { sessionId: vote.sessionId, results: results! });
+      return { results: results!, state: await core.stateOf(saved) };
+    },
+  };
+}
+
+export type LiveCommands = ReturnType<typeof createLiveCommands>;
