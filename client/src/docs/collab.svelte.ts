@@ -33,8 +33,10 @@ export class CollabDoc {
   connected = $state(false);
   /** The first sync with the server finished (content is the server's, not only the local copy). */
   synced = $state(false);
-  /** The local copy (IndexedDB) has loaded: the editor may show it even offline. */
-  localReady = $state(false);
+  /** The local copy (IndexedDB) has loaded and holds content from an earlier visit. */
+  localContent = $state(false);
+  /** The server could not be reached before the first sync (offline from the start). */
+  unreachable = $state(false);
   /** Local edits the server has not yet acknowledged as durably stored. */
   unsaved = $state(false);
   viewers = $state<Viewer[]>([]);
@@ -54,7 +56,9 @@ export class CollabDoc {
     this.user = { id: me.id, name: me.name, color: colorFor(me.id) };
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     this.local = new IndexeddbPersistence(`collaboratory-doc-${docId}`, this.doc);
-    this.local.whenSynced.then(() => (this.localReady = true)).catch(() => (this.localReady = true));
+    this.local.whenSynced
+      .then(() => (this.localContent = Y.encodeStateVector(this.doc).length > 1))
+      .catch(() => (this.localContent = false));
     this.provider = new WebsocketProvider(`${proto}://${location.host}${YJS_PATH}`, docId, this.doc, {
       params: { [SAVED_PARAM]: '1' },
       // Two tabs of one browser would otherwise sync through BroadcastChannel and hide server problems.
@@ -71,6 +75,10 @@ export class CollabDoc {
     };
     const onClose = (e: CloseEvent | null) => {
       if (e && e.code >= 4400 && e.code < 4500) this.fatal = closeText(e.code);
+      if (!this.synced) this.unreachable = true;
+    };
+    const onError = () => {
+      if (!this.synced) this.unreachable = true;
     };
     const onUpdate = (update: Uint8Array, origin: unknown) => {
       if (origin === this.provider) return; // came from the server: nothing to save
@@ -82,22 +90,27 @@ export class CollabDoc {
     };
     const onAwareness = () => this.readViewers();
     // The browser knows before the socket does; stop and resume at once so "Offline" is honest.
-    const offline = () => this.provider.disconnect();
+    const offline = () => {
+      if (!this.synced) this.unreachable = true;
+      this.provider.disconnect();
+    };
     const online = () => this.provider.connect();
 
     this.provider.on('status', onStatus);
     this.provider.on('sync', onSync);
     this.provider.on('connection-close', onClose);
+    this.provider.on('connection-error', onError);
     this.doc.on('update', onUpdate);
     this.provider.awareness.on('change', onAwareness);
     addEventListener('offline', offline);
     addEventListener('online', online);
-    if (!navigator.onLine) this.provider.disconnect();
+    if (!navigator.onLine) offline();
     this.readViewers();
     this.cleanup.push(
       () => this.provider.off('status', onStatus),
       () => this.provider.off('sync', onSync),
       () => this.provider.off('connection-close', onClose),
+      () => this.provider.off('connection-error', onError),
       () => this.doc.off('update', onUpdate),
       () => this.provider.awareness.off('change', onAwareness),
       () => removeEventListener('offline', offline),
@@ -105,9 +118,17 @@ export class CollabDoc {
     );
   }
 
+  /**
+   * The editor may open: after the first sync, or from the local copy when it has content or the server
+   * cannot be reached. (Opening an empty editor before the sync would only invite edits to a blank page.)
+   */
+  get ready(): boolean {
+    return this.synced || this.localContent || this.unreachable;
+  }
+
   /** What the status line says. */
   get status(): SaveStatus {
-    if (!this.connected) return this.synced || this.localReady ? 'offline' : 'connecting';
+    if (!this.connected) return this.synced || this.unreachable ? 'offline' : 'connecting';
     return this.unsaved ? 'saving' : 'saved';
   }
 

@@ -37,6 +37,8 @@ export function createEditor(o: EditorOptions): Editor {
     extensions: [
       StarterKit.configure({
         undoRedo: false,
+        // A trailing-paragraph rule would make every reader's editor write to the shared document.
+        trailingNode: false,
         link: { openOnClick: false, autolink: true, protocols: ['http', 'https', 'mailto'], isAllowedUri: (url) => /^(https?:|mailto:)/i.test(url) },
       }),
       TaskList,
