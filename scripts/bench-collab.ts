@@ -177,7 +177,9 @@ async function loadRole() {
   await new Promise((r) => setTimeout(r, cfg.warmup * 1000));
   measuring = true;
   say({ event: 'measure-start' });
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, cfg.duration * 1000));
+  const cpu = process.cpuUsage(cpu0);
   say({ event: 'measure-end' });
   // Stop typing; keystrokes sent while measuring are still counted as they arrive.
   for (const t of timers) clearTimeout(t);
@@ -188,6 +190,7 @@ async function loadRole() {
   say({
     event: 'result',
     deliveries,
+    loadCpuPct: ((cpu.user + cpu.system) / 1000 / (cfg.duration * 1000)) * 100,
     keystrokes: writers.reduce((n, w) => n + w.seq, 0),
     latency: { p50: pct(lat, 50), p95: pct(lat, 95), p99: pct(lat, 99), max: lat.length ? lat[lat.length - 1] : NaN },
     savedAck: { count: ack.length, p50: pct(ack, 50), p95: pct(ack, 95), p99: pct(ack, 99) },
@@ -288,7 +291,7 @@ function upload(wsUrl: string, cookie: string, docId: string, update: Uint8Array
 }
 
 /** Opens a document cold like the stock client would (sync step 1, wait for step 2); returns ms. */
-function coldOpen(wsUrl: string, cookie: string, docId: string): Promise<{ ms: number; bytes: number }> {
+function coldOpen(wsUrl: string, cookie: string, docId: string): Promise<{ ms: number; received: number; bytes: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const ws = new WebSocket(`${wsUrl}/yjs/${docId}`, { headers: { cookie }, perMessageDeflate: false });
@@ -306,12 +309,13 @@ function coldOpen(wsUrl: string, cookie: string, docId: string): Promise<{ ms: n
       if (decoding.readVarUint(dec) !== messageSync) return;
       if (decoding.readVarUint(dec) !== 1) return; // wait for sync step 2
       const update = decoding.readVarUint8Array(dec);
+      const received = performance.now() - t0;
       Y.applyUpdate(doc, update);
       const ms = performance.now() - t0;
       clearTimeout(timer);
       ws.close();
       doc.destroy();
-      resolve({ ms, bytes: update.length });
+      resolve({ ms, received, bytes: update.length });
     });
     ws.on('error', reject);
   });
@@ -393,6 +397,7 @@ async function serverRole() {
       serverCpuMsPer1kDeliveries: r1(cpuMs / (result.deliveries / 1000)),
       serverCpuPctOfOneCore: r1((cpuMs / (cfg.duration * 1000)) * 100),
       serverRssMb: Math.round(rssMb),
+      loadGeneratorCpuPct: r1(result.loadCpuPct),
       eventLoopDelayP99Ms: r1(eld.percentile(99) / 1e6),
     };
 
@@ -408,21 +413,23 @@ async function serverRole() {
     await server.close();
     server = await startApp(dataDir);
     const cold: number[] = [];
-    const coldEld = monitorEventLoopDelay({ resolution: 5 });
-    coldEld.enable();
+    const coldRecv: number[] = [];
     let bytes = 0;
     for (const id of coldDocs) {
+      // Settle between runs so one run's garbage is not collected during the next.
+      await new Promise((r) => setTimeout(r, 200));
       const r = await coldOpen(server.ws, cookie, id);
       cold.push(r.ms);
+      coldRecv.push(r.received);
       bytes = r.bytes;
     }
-    coldEld.disable();
     cold.sort((a, b) => a - b);
+    coldRecv.sort((a, b) => a - b);
     const coldOut = {
       documents: cfg.coldRuns,
       stateBytes: bytes,
       ms: { p50: r1(pct(cold, 50)), p95: r1(pct(cold, 95)), max: r1(cold[cold.length - 1]!) },
-      eventLoopMaxMs: r1(coldEld.max / 1e6),
+      stateReceivedMs: { p50: r1(pct(coldRecv, 50)), p95: r1(pct(coldRecv, 95)) },
     };
 
     const report = { machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, busy, cold: coldOut };
@@ -436,7 +443,8 @@ async function serverRole() {
           `saved ack ms            p50 ${busy.savedAckMs.p50}  p95 ${busy.savedAckMs.p95}  p99 ${busy.savedAckMs.p99}  (${busy.savedAckMs.count} keystrokes)`,
           `server CPU              ${busy.serverCpuMsPer1kDeliveries} ms / 1k deliveries  (${busy.serverCpuPctOfOneCore}% of one core)`,
           `server RSS              ${busy.serverRssMb} MB;  event-loop delay p99 ${busy.eventLoopDelayP99Ms} ms`,
-          `cold open ${(bytes / 1024 / 1024).toFixed(2)} MB      p50 ${coldOut.ms.p50}  p95 ${coldOut.ms.p95}  max ${coldOut.ms.max} ms;  event-loop max ${coldOut.eventLoopMaxMs} ms`,
+          `load generator CPU      ${busy.loadGeneratorCpuPct}% of one core (other process)`,
+          `cold open ${(bytes / 1024 / 1024).toFixed(2)} MB      synced p50 ${coldOut.ms.p50}  p95 ${coldOut.ms.p95}  max ${coldOut.ms.max} ms  (state received p50 ${coldOut.stateReceivedMs.p50}  p95 ${coldOut.stateReceivedMs.p95} ms)`,
           '',
         ].join('\n'),
       );

@@ -27,9 +27,11 @@ export const CLOSE_AUTH_REQUIRED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_TOO_LARGE = 4413;
 export const CLOSE_RATE_LIMITED = 4429;
-/** Standard codes we also use: server going down (client reconnects) and an internal failure. */
+/** Standard codes we also use (the stock client reconnects after these). */
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_INTERNAL_ERROR = 1011;
+/** A client too slow to read what the server sends; it reconnects and resyncs. */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 export type CollabCloseCode =
   | typeof CLOSE_INVALID_MESSAGE

@@ -3,6 +3,7 @@
  * acknowledgements, which awareness client ids it controls, and its message-rate bucket.
  */
 import type { WebSocket } from 'ws';
+import { CLOSE_TRY_AGAIN_LATER } from '../../shared/collab';
 
 export interface ConnIdentity {
   userId: string;
@@ -41,6 +42,7 @@ export class Conn implements ConnIdentity {
     readonly ws: WebSocket,
     who: ConnIdentity,
     private readonly rate: RateLimit,
+    private readonly maxBuffered: number,
     private readonly now: () => number = Date.now,
   ) {
     this.userId = who.userId;
@@ -66,9 +68,17 @@ export class Conn implements ConnIdentity {
     return true;
   }
 
-  /** Sends a binary message if the socket is still open (never throws). */
+  /**
+   * Sends a binary message if the socket is still open (never throws). A client that stops reading
+   * lets its buffer grow; past `maxBuffered` it is closed with 1013 (try again later) so it
+   * reconnects and resyncs instead of holding the server's memory.
+   */
   send(data: Uint8Array): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.maxBuffered) {
+      this.close(CLOSE_TRY_AGAIN_LATER, 'slow_consumer');
+      return;
+    }
     try {
       this.ws.send(data, { binary: true, compress: false });
     } catch {

@@ -207,6 +207,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
       ws,
       { userId: grant.userId, sessionId: grant.sessionId, spaceId: room.spaceId, docId: room.docId, canEdit: grant.canEdit, wantsSaved: grant.wantsSaved },
       opts.rateLimit,
+      Math.max(16 * 1024 * 1024, 4 * maxBytes),
     );
     // ws closes an over-limit frame with 1009 before buffering it; the contract says 4413.
     const wsClose = ws.close.bind(ws);

@@ -47,6 +47,7 @@ export class RoomWriter {
   private lastSeq: number;
   private sinceSnapshot: number;
   private retryMs = RETRY_MIN_MS;
+  private compacting: Promise<void> | null = null;
   /** State vector of the durably stored state (starts as the loaded state). */
   durableStateVector: Uint8Array;
   /** Store writes performed (for tests and the benchmark). */
@@ -82,7 +83,17 @@ export class RoomWriter {
   /** Writes a snapshot now if any update landed since the last one (used on unload). */
   async compactIfDirty(minUpdates = 1): Promise<void> {
     await this.flush();
-    if (this.sinceSnapshot >= minUpdates) await this.compact();
+    if (this.compacting) await this.compacting;
+    if (this.sinceSnapshot >= minUpdates) {
+      this.compacting = this.compact();
+      await this.compacting;
+    }
+  }
+
+  /** Resolves when no compaction is running. */
+  async settled(): Promise<void> {
+    await this.flush();
+    if (this.compacting) await this.compacting;
   }
 
   private async run(): Promise<void> {
@@ -122,7 +133,8 @@ export class RoomWriter {
           this.d.logger.error({ err, docId: this.d.docId }, 'saved acknowledgement failed');
         }
         done.resolve();
-        if (this.sinceSnapshot >= this.d.compactEvery) await this.compact();
+        // Compaction runs beside the write chain: appends (and saved acks) never wait for a snapshot.
+        if (this.sinceSnapshot >= this.d.compactEvery && !this.compacting) this.compacting = this.compact();
       }
     } finally {
       this.inflight = null;
@@ -130,13 +142,18 @@ export class RoomWriter {
   }
 
   private async compact(): Promise<void> {
-    // The live state covers every stored update (and maybe newer ones, which replay harmlessly).
+    // Taken synchronously: the live state covers every stored update up to `seq` (and maybe newer
+    // ones, which replay harmlessly on load). Appends after `seq` may land meanwhile; they survive.
     const seq = this.lastSeq;
+    const state = this.d.fullState();
+    const counted = this.sinceSnapshot;
     try {
-      await this.d.log.compact(this.d.docId, seq, this.d.fullState());
-      this.sinceSnapshot = 0;
+      await this.d.log.compact(this.d.docId, seq, state);
+      this.sinceSnapshot -= counted;
     } catch (err) {
       this.d.logger.error({ err, docId: this.d.docId }, 'compacting document log failed; will retry later');
+    } finally {
+      this.compacting = null;
     }
   }
 }

@@ -115,6 +115,7 @@ describe('compaction', () => {
       doc.getText('t').insert(0, `${i};`);
       await w.flush();
     }
+    await w.settled();
     const snaps = await s.collection<{ _id: string; seq: number }>(SNAPSHOTS).find({ docId: 'd3' });
     expect(snaps.length).toBe(1);
     const ups = await s.collection<{ _id: string; seq: number }>(UPDATES).find({ docId: 'd3' });
