@@ -13,9 +13,18 @@ let child: ChildServer | null = null;
 const clients: TestClient[] = [];
 const dirs: string[] = [];
 
+/** Resolves once the process has exited (ChildServer.kill waits forever if a signal already ended it). */
+function exited(c: ChildServer): Promise<void> {
+  return new Promise((resolve) => {
+    if (c.proc.exitCode !== null || c.proc.signalCode !== null) return resolve();
+    c.proc.once('exit', () => resolve());
+    c.proc.kill('SIGKILL');
+  });
+}
+
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
-  await child?.kill('SIGKILL');
+  if (child) await exited(child);
   child = null;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -57,7 +66,7 @@ describe('durability', () => {
     }, 3);
     await waitFor(() => acked !== null, 'an acknowledgement after 30 keystrokes', 15_000);
     clearInterval(typing);
-    await child.kill('SIGKILL');
+    await exited(child);
     a.destroy();
     clients.length = 0;
 
