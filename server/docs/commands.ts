@@ -76,12 +76,12 @@ export async function saveVersion(d: DocsDeps, docId: string, name: string, kind
     docId,
     name,
     kind,
-    state,
     stateVector: Y.encodeStateVectorFromUpdate(state),
+    size: state.byteLength,
     createdBy: userId,
     createdAt: new Date(d.ctx.now()),
   };
-  await d.versions.insert(v);
+  await d.versions.insert(v, state);
   return v;
 }
 
@@ -111,9 +111,10 @@ export async function maybeAutoVersion(d: DocsDeps, doc: DocRecord): Promise<Ver
 export async function restoreVersion(d: DocsDeps, userId: string, docId: string, versionId: string): Promise<VersionRecord> {
   const { doc } = await accessDoc(d, docId, userId, 'docs.edit');
   const v = await d.versions.byId(docId, versionId);
-  if (!v) throw notFound('That version');
+  const state = v ? await d.versions.stateOf(docId, versionId) : null;
+  if (!v || !state) throw notFound('That version');
   await saveVersion(d, docId, 'Before restore', 'auto', userId);
-  const source = docFromState(v.state);
+  const source = docFromState(state);
   const kind = isBudget(doc) ? 'budget' : 'rich';
   await d.collab.edit(docId, (ydoc) => replaceContent(ydoc, source, kind));
   source.destroy();

@@ -28,18 +28,27 @@ export function createDocsRepo(store: Store) {
 
 export type DocsRepo = ReturnType<typeof createDocsRepo>;
 
-/** A stored snapshot of a document's full state (named by a user, or automatic). */
+/** A version's metadata: a stored snapshot of a document's full state (named by a user, or automatic). */
 export interface VersionRecord {
   _id: string;
   docId: string;
   name: string;
   kind: 'named' | 'auto';
-  /** `Y.encodeStateAsUpdate` of the document when the version was taken. */
-  state: Uint8Array;
-  /** `Y.encodeStateVector` of that state: two versions with equal vectors hold the same content. */
+  /** `Y.encodeStateVector` of the state: two versions with equal vectors hold the same content. */
   stateVector: Uint8Array;
+  /** Size of the state in bytes. */
+  size: number;
   createdBy: string | null;
   createdAt: Date;
+}
+
+/** A version's state, kept apart so listing versions never loads every snapshot. */
+export interface VersionStateRecord {
+  /** The version's id. */
+  _id: string;
+  docId: string;
+  /** `Y.encodeStateAsUpdate` of the document when the version was taken. */
+  state: Uint8Array;
 }
 
 export const VERSION_INDEXES: IndexSpec[] = [
@@ -47,12 +56,18 @@ export const VERSION_INDEXES: IndexSpec[] = [
   { collection: 'docs', fields: { updatedAt: -1 } },
 ];
 
-/** The versions repository (the store port has no projection: presenters drop the state from lists). */
+/** The versions repository. */
 export function createVersionsRepo(store: Store) {
   const versions = store.collection<VersionRecord>('docVersions');
+  const states = store.collection<VersionStateRecord>('docVersionStates');
   return {
-    insert: (v: VersionRecord) => versions.insertOne(v),
+    /** Stores the state first: a version whose metadata exists always has its state. */
+    async insert(v: VersionRecord, state: Uint8Array): Promise<void> {
+      await states.insertOne({ _id: v._id, docId: v.docId, state });
+      await versions.insertOne(v);
+    },
     byId: (docId: string, id: string) => versions.findOne({ _id: id, docId }),
+    stateOf: (docId: string, id: string) => states.findOne({ _id: id, docId }).then((r) => r?.state ?? null),
     ofDoc: (docId: string, limit = 200) => versions.find({ docId }, { sort: { createdAt: -1, _id: -1 }, limit }),
     latest: (docId: string, kind?: VersionRecord['kind']) =>
       versions.find(kind ? { docId, kind } : { docId }, { sort: { createdAt: -1, _id: -1 }, limit: 1 }).then((r) => r[0] ?? null),

@@ -95,10 +95,12 @@ export function docRoutes(d: DocsDeps): Router {
 
   r.get('/docs/:docId/versions/:versionId', async (req, res) => {
     const { doc } = await accessDoc(d, docId(req), userIdOf(req), 'docs.read');
-    const v = await d.versions.byId(doc._id, idParam(req, 'versionId', 'That version'));
-    if (!v) throw notFound('That version');
+    const versionId = idParam(req, 'versionId', 'That version');
+    const v = await d.versions.byId(doc._id, versionId);
+    const state = v ? await d.versions.stateOf(doc._id, versionId) : null;
+    if (!v || !state) throw notFound('That version');
     const users = await usersById(v.createdBy ? [v.createdBy] : []);
-    res.json({ version: presentVersion(v, users), state: Buffer.from(v.state).toString('base64') });
+    res.json({ version: presentVersion(v, users), state: Buffer.from(state).toString('base64') });
   });
 
   r.post('/docs/:docId/versions/:versionId/restore', async (req, res) => {
