@@ -48,7 +48,7 @@ function call(s: Client, event: keyof ClientToServerEvents, payload: unknown): P
 
 beforeAll(async () => {
   srv = await startServer({ now });
-  [fac, mem, mem2, gst, stranger] = await Promise.all(['Facilitator', 'Maria', 'Sam', 'Guest', 'Stranger'].map((n) => signupUser(srv.url, n)));
+  [fac, mem, mem2, gst, stranger] = await Promise.all([signupUser(srv.url, 'Facilitator'), signupUser(srv.url, 'Maria'), signupUser(srv.url, 'Sam'), signupUser(srv.url, 'Guest'), signupUser(srv.url, 'Stranger')]);
   anon = new ApiClient(srv.url);
   spaceId = (await fac.client.post('/api/spaces', { name: 'Grade 7 science PLC', kind: 'plc' })).body.space.id;
   await addVia(mem.client, 'member');

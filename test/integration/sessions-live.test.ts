@@ -74,9 +74,7 @@ async function newSession(extra: Record<string, unknown> = {}) {
 beforeAll(async () => {
   dataDir = tempDir();
   srv = await startServer({ dataDir, now });
-  [fac, fac2, mem, gst, stranger] = await Promise.all(
-    ['Facilitator', 'Cofacilitator', 'Member', 'Guest', 'Stranger'].map((n) => signupUser(srv.url, n)),
-  );
+  [fac, fac2, mem, gst, stranger] = await Promise.all([signupUser(srv.url, 'Facilitator'), signupUser(srv.url, 'Cofacilitator'), signupUser(srv.url, 'Member'), signupUser(srv.url, 'Guest'), signupUser(srv.url, 'Stranger')]);
   const sp = await fac.client.post('/api/spaces', { name: 'Grade 4 math PLC', kind: 'plc' });
   spaceId = sp.body.space.id;
   await addVia(fac2.client, 'facilitator');
