@@ -3,6 +3,7 @@
  * these tests do not depend on the docs feature), create spaces, members and documents, and open stock
  * `WebsocketProvider` clients in Node that carry a session cookie and an Origin header.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { WebSocket } from 'ws';
@@ -217,4 +218,55 @@ export function upgradeStatus(wsUrl: string, path: string, headers: Record<strin
     });
     ws.on('error', (err) => reject(err));
   });
+}
+
+export interface ServerProcess {
+  url: string;
+  wsUrl: string;
+  proc: ChildProcess;
+  /** Sends `signal` and resolves with the exit code (null when a signal ended it). */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts server/index.ts as ONE node process (`node --import tsx`), so a signal reaches the server
+ * itself: through the tsx wrapper, SIGKILL would kill only the wrapper and leave the server running.
+ */
+export async function spawnServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}`));
+    }, 20_000);
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = out.match(/"port":(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${out}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}`,
+    proc,
+    stop(signal) {
+      return new Promise((resolve) => {
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
+        proc.once('exit', (code) => resolve(code));
+        proc.kill(signal);
+      });
+    },
+  };
 }

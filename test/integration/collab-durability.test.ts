@@ -1,30 +1,22 @@
 /**
- * Durability of the real server process (server/index.ts with every feature): SIGKILL the moment a
+ * Durability of the real server process (server/index.ts with every feature, one node process so the
+ * signal hits the server, not a wrapper): SIGKILL the moment a
  * saved acknowledgement arrives, restart on the same data dir, and nothing acknowledged is missing.
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as decoding from 'lib0/decoding';
 import * as Y from 'yjs';
-import { ApiClient, signupUser, spawnServer, tempDir, type ChildServer } from '../helpers/server';
-import { connect, synced, waitFor, type TestClient } from '../helpers/collab';
+import { ApiClient, signupUser, tempDir } from '../helpers/server';
+import { connect, spawnServerProcess, synced, waitFor, type ServerProcess, type TestClient } from '../helpers/collab';
 
-let child: ChildServer | null = null;
+let child: ServerProcess | null = null;
 const clients: TestClient[] = [];
 const dirs: string[] = [];
 
-/** Resolves once the process has exited (ChildServer.kill waits forever if a signal already ended it). */
-function exited(c: ChildServer): Promise<void> {
-  return new Promise((resolve) => {
-    if (c.proc.exitCode !== null || c.proc.signalCode !== null) return resolve();
-    c.proc.once('exit', () => resolve());
-    c.proc.kill('SIGKILL');
-  });
-}
-
 afterEach(async () => {
   for (const c of clients.splice(0)) c.destroy();
-  if (child) await exited(child);
+  await child?.stop('SIGKILL');
   child = null;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -42,8 +34,8 @@ describe('durability', () => {
   it('SIGKILL right after a saved acknowledgement loses nothing acknowledged', async () => {
     const dataDir = tempDir('collab-kill-');
     dirs.push(dataDir);
-    child = await spawnServer({ DATA_DIR: dataDir });
-    const wsUrl = child.url.replace('http', 'ws');
+    child = await spawnServerProcess({ DATA_DIR: dataDir });
+    const wsUrl = child.wsUrl;
     const { owner, docId } = await makeDoc(child.url);
 
     const a = connect(wsUrl, docId, owner, { saved: true });
@@ -66,14 +58,15 @@ describe('durability', () => {
     }, 3);
     await waitFor(() => acked !== null, 'an acknowledgement after 30 keystrokes', 15_000);
     clearInterval(typing);
-    await exited(child);
+    await child.stop('SIGKILL');
+    expect(child.proc.signalCode).toBe('SIGKILL');
     a.destroy();
     clients.length = 0;
 
     // What the acknowledgement promised: every clock up to its state vector.
     const promised = Y.decodeStateVector(acked!);
-    child = await spawnServer({ DATA_DIR: dataDir });
-    const b = connect(child.url.replace('http', 'ws'), docId, owner);
+    child = await spawnServerProcess({ DATA_DIR: dataDir });
+    const b = connect(child.wsUrl, docId, owner);
     clients.push(b);
     await synced(b);
     const got = Y.decodeStateVector(Y.encodeStateVector(b.doc));
@@ -86,21 +79,21 @@ describe('durability', () => {
   it('SIGTERM flushes everything before exit', async () => {
     const dataDir = tempDir('collab-term-');
     dirs.push(dataDir);
-    child = await spawnServer({ DATA_DIR: dataDir });
+    child = await spawnServerProcess({ DATA_DIR: dataDir });
     const { owner, docId } = await makeDoc(child.url);
-    const a = connect(child.url.replace('http', 'ws'), docId, owner);
+    const a = connect(child.wsUrl, docId, owner);
     clients.push(a);
     await synced(a);
     const text = a.doc.getText('t');
     for (let i = 0; i < 50; i++) text.insert(text.length, `${i},`);
     // No acknowledgement asked: give the messages time to reach the server, then stop it politely.
     await new Promise((r) => setTimeout(r, 300));
-    const code = await child.kill('SIGTERM');
+    const code = await child.stop('SIGTERM');
     expect(code).toBe(0);
     a.destroy();
     clients.length = 0;
-    child = await spawnServer({ DATA_DIR: dataDir });
-    const b = connect(child.url.replace('http', 'ws'), docId, owner);
+    child = await spawnServerProcess({ DATA_DIR: dataDir });
+    const b = connect(child.wsUrl, docId, owner);
     clients.push(b);
     await synced(b);
     await waitFor(() => b.doc.getText('t').toString() === text.toString(), 'all 50 edits after SIGTERM');
