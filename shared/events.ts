@@ -3,6 +3,7 @@
  * `Server<ClientToServerEvents, ServerToClientEvents>` and `Socket<ServerToClientEvents, ClientToServerEvents>`.
  * Every client event is `(payload, ack)` and every ack is `{ data }` or `{ error }`.
  */
+import type { Channel, ChatMessage, ChatNotification, Reaction, ReactionEmoji } from './chat';
 import type { Ack } from './errors';
 import type {
   ActionItem,
@@ -18,6 +19,7 @@ import type {
   VoteOpenPayload,
   VoteResults,
 } from './sessions';
+import type { PublicUser } from './types';
 
 export interface OnlineUser {
   userId: string;
@@ -29,6 +31,24 @@ type Handler<P, R> = (payload: P, ack: (res: Ack<R>) => void) => void;
 export interface ClientToServerEvents {
   'space:join': Handler<{ spaceId: string }, { online: OnlineUser[] }>;
   'space:leave': Handler<{ spaceId: string }, Record<string, never>>;
+
+  // ---- Discussion (server/chat) ----
+  /** Acked only once the message is stored; the same clientMsgId (per user) returns the same message. */
+  'message:send': Handler<
+    { channelId: string; text: string; clientMsgId: string; parentId?: string | null; mentions?: string[] },
+    { message: ChatMessage }
+  >;
+  /** Own messages only. */
+  'message:edit': Handler<{ messageId: string; text: string }, { message: ChatMessage }>;
+  /** Own messages; facilitators may remove any (logged in the moderation log). */
+  'message:delete': Handler<{ messageId: string; reason?: string }, { messageId: string }>;
+  'reaction:toggle': Handler<{ messageId: string; emoji: ReactionEmoji }, { messageId: string; reactions: Reaction[] }>;
+  /** Throttled by the server; relayed to the other members of the space as `typing`. */
+  typing: Handler<{ channelId: string; typing: boolean }, Record<string, never>>;
+  /** Moves the caller's read marker forward to `messageId` (never back). */
+  'channel:read': Handler<{ channelId: string; messageId: string }, { channelId: string; unread: number; mentions: number }>;
+  'notification:read': Handler<{ ids?: string[]; all?: true }, { unread: number }>;
+
   // ---- Live sessions (server/sessions) ----
   /** Joins the room of a live session; records attendance while it runs. */
   'session:join': Handler<SessionRefPayload, SessionJoinResult>;
@@ -49,6 +69,22 @@ export interface ServerToClientEvents {
   presence: (payload: { spaceId: string; online: OnlineUser[] }) => void;
   /** The server removed this socket from a space (the user was removed or left). */
   'space:removed': (payload: { spaceId: string }) => void;
+
+  // ---- Discussion (server/chat) ----
+  'message:new': (payload: { message: ChatMessage }) => void;
+  /** An edit, a new reply count on a thread's top message, or anything else that changed a message. */
+  'message:updated': (payload: { message: ChatMessage }) => void;
+  'message:deleted': (payload: { messageId: string; channelId: string; spaceId: string; parentId: string | null }) => void;
+  'reaction:updated': (payload: { messageId: string; channelId: string; spaceId: string; reactions: Reaction[] }) => void;
+  typing: (payload: { spaceId: string; channelId: string; user: PublicUser; typing: boolean }) => void;
+  /** A channel was created, renamed or archived. */
+  'channel:updated': (payload: { channel: Channel }) => void;
+  /** To the user's own sockets: a read marker moved (in another tab, say). */
+  'unread:updated': (payload: { spaceId: string; channelId: string; unread: number; mentions: number }) => void;
+  /** To the user's own sockets. */
+  'notification:new': (payload: { notification: ChatNotification; unread: number }) => void;
+  'notification:read': (payload: { unread: number }) => void;
+
   // ---- Live sessions (server/sessions) ----
   /** After every change, to everyone in the session's room. */
   'session:state': (payload: { state: LiveState }) => void;

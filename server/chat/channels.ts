@@ -1,0 +1,74 @@
+/** Channel use-cases: list with unread state, create, rename, archive (facilitators). */
+import type { ChannelWithUnread } from '../../shared/chat';
+import { accessSpace } from '../commands/access';
+import { conflict } from '../errors';
+import { newId } from '../ids';
+import type { ChannelRecord } from '../repos';
+import { DuplicateKeyError } from '../store/port';
+import { presentChannel } from './presenters';
+import { accessChannel, type ChatDeps } from './service';
+
+/** The name every space starts with; it cannot be renamed or archived. */
+export const GENERAL = 'general';
+
+/** Unread and mention counts for one channel from the caller's read marker. */
+export async function channelUnread(deps: ChatDeps, userId: string, channelId: string, lastReadId: string | null) {
+  const [unread, mentions] = await Promise.all([
+    deps.repo.messages.countUnread(channelId, userId, lastReadId),
+    deps.repo.messages.countMentions(channelId, userId, lastReadId),
+  ]);
+  return { unread, mentions };
+}
+
+/** The space's channels with the caller's unread and mention counts (`general` first). */
+export async function listChannels(deps: ChatDeps, userId: string, spaceId: string): Promise<ChannelWithUnread[]> {
+  await accessSpace(deps.ctx, spaceId, userId, 'channels.read');
+  const channels = await deps.repo.channels.ofSpace(spaceId);
+  const reads = new Map((await deps.repo.reads.ofUser(userId)).map((r) => [r.channelId, r.lastReadId]));
+  const out = await Promise.all(
+    channels.map(async (c) => {
+      const lastReadId = reads.get(c._id) ?? null;
+      const counts = c.archived ? { unread: 0, mentions: 0 } : await channelUnread(deps, userId, c._id, lastReadId);
+      return { ...presentChannel(c), ...counts, lastReadId };
+    }),
+  );
+  return out.sort((a, b) => (a.name === GENERAL ? -1 : b.name === GENERAL ? 1 : a.createdAt.localeCompare(b.createdAt)));
+}
+
+/** Creates a channel; names are unique per space (409). */
+export async function createChannel(deps: ChatDeps, userId: string, spaceId: string, name: string) {
+  await accessSpace(deps.ctx, spaceId, userId, 'channels.manage');
+  if (await deps.repo.channels.byName(spaceId, name)) throw conflict(`This space already has a channel named ${name}.`, { field: 'name' });
+  const channel: ChannelRecord = { _id: newId(), spaceId, name, archived: false, createdAt: new Date(deps.ctx.now()), createdBy: userId };
+  try {
+    await deps.repo.channels.insert(channel);
+  } catch (err) {
+    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${name}.`, { field: 'name' });
+    throw err;
+  }
+  deps.channelCache.set(channel._id, channel);
+  deps.out.toSpace(spaceId, 'channel:updated', { channel: presentChannel(channel) });
+  return channel;
+}
+
+/** Renames or archives (or unarchives) a channel; `general` stays as it is. */
+export async function updateChannel(deps: ChatDeps, userId: string, channelId: string, change: { name?: string; archived?: boolean }) {
+  const { channel } = await accessChannel(deps, channelId, userId, 'channels.manage');
+  if (channel.name === GENERAL && ((change.name && change.name !== GENERAL) || change.archived)) {
+    throw conflict('The general channel cannot be renamed or archived.', { reason: 'general' });
+  }
+  if (change.name && change.name !== channel.name && (await deps.repo.channels.byName(channel.spaceId, change.name))) {
+    throw conflict(`This space already has a channel named ${change.name}.`, { field: 'name' });
+  }
+  let updated: ChannelRecord | null;
+  try {
+    updated = await deps.repo.channels.update(channelId, change);
+  } catch (err) {
+    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${change.name}.`, { field: 'name' });
+    throw err;
+  }
+  if (!updated) return channel;
+  deps.channelCache.set(updated._id, updated);
+  deps.out.toSpace(updated.spaceId, 'channel:updated', { channel: presentChannel(updated) });
+  return updated;
+}

@@ -1,0 +1,47 @@
+/** In-app notifications for mentions and thread replies, stored and pushed to the person's own sockets. */
+import { newSortableId } from '../ids';
+import { presentNotification } from './presenters';
+import type { MessageRecord, NotificationRecord } from './records';
+import { channelById, type ChatDeps } from './service';
+
+const excerptOf = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
+
+/**
+ * Notifies each mentioned member, and the thread's author of a reply. Runs after the sender's ack, so a
+ * failure is logged, never turned into a failed send.
+ */
+export async function notify(
+  deps: ChatDeps,
+  m: MessageRecord,
+  actor: { id: string; name: string },
+  mentioned: string[],
+  replyTo: string | null,
+): Promise<void> {
+  try {
+    const targets: [string, NotificationRecord['kind']][] = mentioned.map((id) => [id, 'mention']);
+    if (replyTo) targets.push([replyTo, 'reply']);
+    if (targets.length === 0) return;
+    const [space, channel] = await Promise.all([deps.ctx.repos.spaces.byId(m.spaceId), channelById(deps, m.channelId)]);
+    for (const [userId, kind] of targets) {
+      const n: NotificationRecord = {
+        _id: newSortableId(deps.ctx.now()),
+        userId,
+        kind,
+        spaceId: m.spaceId,
+        channelId: m.channelId,
+        messageId: m._id,
+        parentId: m.parentId,
+        actorId: actor.id,
+        actorName: actor.name,
+        excerpt: excerptOf(m.text),
+        createdAt: new Date(deps.ctx.now()),
+        readAt: null,
+      };
+      await deps.repo.notifications.insert(n);
+      const unread = await deps.repo.notifications.countUnread(userId);
+      deps.out.toUser(userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', channel?.name ?? ''), unread });
+    }
+  } catch (err) {
+    deps.ctx.logger.error({ err, messageId: m._id }, 'chat notification failed');
+  }
+}

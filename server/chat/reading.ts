@@ -1,0 +1,142 @@
+/**
+ * Reading use-cases: history pages and catch-up, threads, read markers and unread counts, notifications,
+ * search, and the facilitators' moderation log.
+ */
+import { CHAT_LIMITS, searchWords, type ChatMessage, type SearchResults, type SpaceUnread } from '../../shared/chat';
+import { accessSpace } from '../commands/access';
+import { notFound } from '../errors';
+import { presentModeration, presentMessage, presentNotification } from './presenters';
+import { channelUnread } from './channels';
+import { accessChannel, type ChatDeps } from './service';
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+export interface HistoryQuery {
+  before?: string;
+  after?: string;
+  parentId?: string;
+  limit?: number;
+}
+
+/**
+ * A page of a channel's top-level messages (or of one thread's replies with `parentId`), oldest first.
+ * `before` pages back (hasMore: older ones exist); `after` catches up (hasMore: newer ones exist).
+ */
+export async function history(deps: ChatDeps, userId: string, channelId: string, q: HistoryQuery): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  await accessChannel(deps, channelId, userId, 'channels.read');
+  const limit = q.limit ?? CHAT_LIMITS.pageDefault;
+  const parentId = q.parentId ?? null;
+  if (parentId) {
+    const parent = await deps.repo.messages.byId(parentId);
+    if (!parent || parent.channelId !== channelId) throw notFound('That thread');
+  }
+  if (q.after) {
+    const rows = await deps.repo.messages.after(channelId, parentId, q.after, limit + 1);
+    return { messages: rows.slice(0, limit).map(presentMessage), hasMore: rows.length > limit };
+  }
+  const rows = await deps.repo.messages.before(channelId, parentId, q.before, limit + 1);
+  return { messages: rows.slice(0, limit).reverse().map(presentMessage), hasMore: rows.length > limit };
+}
+
+/** A thread: its top message and replies oldest first (the id of any reply finds its thread). */
+export async function thread(deps: ChatDeps, userId: string, messageId: string, q: { after?: string; limit?: number }) {
+  const m = await deps.repo.messages.byId(messageId);
+  if (!m) throw notFound('That message');
+  await accessChannel(deps, m.channelId, userId, 'channels.read');
+  const parent = m.parentId ? await deps.repo.messages.byId(m.parentId) : m;
+  if (!parent) throw notFound('That thread');
+  const limit = q.limit ?? CHAT_LIMITS.pageMax;
+  const rows = await deps.repo.messages.after(parent.channelId, parent._id, q.after, limit + 1);
+  return { parent: presentMessage(parent), replies: rows.slice(0, limit).map(presentMessage), hasMore: rows.length > limit };
+}
+
+/** Moves the caller's read marker forward to `messageId` and answers the channel's new counts. */
+export async function markRead(deps: ChatDeps, userId: string, channelId: string, messageId: string) {
+  const { channel } = await accessChannel(deps, channelId, userId, 'channels.read');
+  const m = await deps.repo.messages.byId(messageId);
+  if (!m || m.channelId !== channelId) throw notFound('That message');
+  const current = await deps.repo.reads.get(userId, channelId);
+  let lastReadId = current?.lastReadId ?? null;
+  if (!lastReadId || lastReadId < messageId) {
+    lastReadId = messageId;
+    await deps.repo.reads.set({ _id: `${userId}:${channelId}`, userId, spaceId: channel.spaceId, channelId, lastReadId, at: new Date(deps.ctx.now()) });
+  }
+  const counts = await channelUnread(deps, userId, channelId, lastReadId);
+  deps.out.toUser(userId, 'unread:updated', { spaceId: channel.spaceId, channelId, ...counts });
+  return { channelId, ...counts };
+}
+
+/** Unread and mention totals per space the user belongs to (for badges on other spaces). */
+export async function unreadBySpace(deps: ChatDeps, userId: string): Promise<SpaceUnread[]> {
+  const memberships = await deps.ctx.repos.memberships.ofUser(userId);
+  const spaceIds = memberships.map((m) => m.spaceId);
+  if (spaceIds.length === 0) return [];
+  const [channels, reads] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId)]);
+  const marker = new Map(reads.map((r) => [r.channelId, r.lastReadId]));
+  const totals = new Map<string, SpaceUnread>(spaceIds.map((id) => [id, { spaceId: id, unread: 0, mentions: 0 }]));
+  await Promise.all(
+    channels
+      .filter((c) => !c.archived)
+      .map(async (c) => {
+        const counts = await channelUnread(deps, userId, c._id, marker.get(c._id) ?? null);
+        const t = totals.get(c.spaceId)!;
+        t.unread += counts.unread;
+        t.mentions += counts.mentions;
+      }),
+  );
+  return [...totals.values()];
+}
+
+/** The caller's notifications, newest first, with the unread total. */
+export async function listNotifications(deps: ChatDeps, userId: string, q: { before?: string; limit?: number }) {
+  const limit = q.limit ?? CHAT_LIMITS.notificationsPage;
+  const rows = await deps.repo.notifications.ofUser(userId, q.before, limit + 1);
+  const page = rows.slice(0, limit);
+  const spaces = new Map((await deps.ctx.repos.spaces.byIds([...new Set(page.map((n) => n.spaceId))])).map((s) => [s._id, s.name]));
+  const channelIds = [...new Set(page.map((n) => n.channelId))];
+  const channels = new Map<string, string>();
+  for (const id of channelIds) {
+    const c = await deps.repo.channels.byId(id);
+    if (c) channels.set(id, c.name);
+  }
+  // A notification from a space the user has since left stays out of the list.
+  const mine = new Set((await deps.ctx.repos.memberships.ofUser(userId)).map((m) => m.spaceId));
+  return {
+    notifications: page.filter((n) => mine.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId) ?? '', channels.get(n.channelId) ?? '')),
+    unread: await deps.repo.notifications.countUnread(userId),
+    hasMore: rows.length > limit,
+  };
+}
+
+/** Marks some or all of the caller's notifications read; answers the remaining unread count. */
+export async function readNotifications(deps: ChatDeps, userId: string, which: { ids?: string[]; all?: true }) {
+  await deps.repo.notifications.markRead(userId, which.all ? 'all' : (which.ids ?? []), new Date(deps.ctx.now()));
+  const unread = await deps.repo.notifications.countUnread(userId);
+  deps.out.toUser(userId, 'notification:read', { unread });
+  return { unread };
+}
+
+/** Messages containing every word of `q`, and document titles containing `q`, in one space. */
+export async function search(deps: ChatDeps, userId: string, spaceId: string, q: string): Promise<SearchResults> {
+  await accessSpace(deps.ctx, spaceId, userId, 'channels.read');
+  const words = searchWords(q).slice(0, 8);
+  const [rows, docs, channels] = await Promise.all([
+    words.length ? deps.repo.messages.search(spaceId, words, CHAT_LIMITS.searchResults) : Promise.resolve([]),
+    deps.repo.docTitles(spaceId, new RegExp(escapeRegex(q.trim()), 'i'), CHAT_LIMITS.searchResults),
+    deps.repo.channels.ofSpace(spaceId),
+  ]);
+  const names = new Map(channels.map((c) => [c._id, c.name]));
+  return {
+    messages: rows.map((m) => ({ ...presentMessage(m), channelName: names.get(m.channelId) ?? '' })),
+    docs: docs.map((d) => ({ id: d._id, title: d.title })),
+  };
+}
+
+/** The space's moderation log, newest first (facilitators). */
+export async function moderationLog(deps: ChatDeps, userId: string, spaceId: string) {
+  await accessSpace(deps.ctx, spaceId, userId, 'messages.moderate');
+  const rows = await deps.repo.moderation.ofSpace(spaceId, 200);
+  const users = await deps.ctx.repos.users.byIds([...new Set(rows.flatMap((r) => [r.actorId, r.authorId]))]);
+  const names = new Map(users.map((u) => [u._id, u.name]));
+  return rows.map((r) => presentModeration(r, names));
+}

@@ -1,0 +1,169 @@
+/**
+ * Stored shapes of the discussion feature and its repository over the storage port (written once; the
+ * NeDB and MongoDB adapters only translate).
+ *
+ * Search: each message stores `words`, its lowercased distinct words. Both engines index array fields
+ * element by element (MongoDB multikey, NeDB one index entry per element), so `{ words: 'fractions' }`
+ * is an index lookup in either; further words are equality conditions under `$and`. An unanchored regex
+ * over `text` could use no index in either engine and would scan the whole collection.
+ */
+import type { ChannelRecord } from '../repos';
+import type { Filter, IndexSpec, Store } from '../store/port';
+
+export interface MessageRecord {
+  _id: string;
+  spaceId: string;
+  channelId: string;
+  authorId: string;
+  /** The author's name when sent, so a page of history needs no user lookups. */
+  authorName: string;
+  text: string;
+  words: string[];
+  mentions: string[];
+  parentId: string | null;
+  clientMsgId: string;
+  createdAt: Date;
+  editedAt: Date | null;
+  deletedAt: Date | null;
+  deletedBy: string | null;
+  replyCount: number;
+  lastReplyAt: Date | null;
+  /** Reaction key (see REACTIONS) -> user ids, in reaction order. */
+  reactions: Record<string, string[]>;
+}
+
+export interface ReadMarkerRecord {
+  /** `${userId}:${channelId}` */
+  _id: string;
+  userId: string;
+  spaceId: string;
+  channelId: string;
+  lastReadId: string;
+  at: Date;
+}
+
+export interface NotificationRecord {
+  _id: string;
+  userId: string;
+  kind: 'mention' | 'reply';
+  spaceId: string;
+  channelId: string;
+  messageId: string;
+  parentId: string | null;
+  actorId: string;
+  actorName: string;
+  excerpt: string;
+  createdAt: Date;
+  readAt: Date | null;
+}
+
+export interface ModerationRecord {
+  _id: string;
+  spaceId: string;
+  channelId: string;
+  messageId: string;
+  action: 'message.delete';
+  actorId: string;
+  authorId: string;
+  /** The removed text, kept for the facilitators' audit. */
+  text: string;
+  reason: string;
+  at: Date;
+}
+
+export const CHAT_INDEXES: IndexSpec[] = [
+  { collection: 'messages', fields: { authorId: 1, clientMsgId: 1 }, unique: true },
+  { collection: 'messages', fields: { channelId: 1 } },
+  { collection: 'messages', fields: { parentId: 1 } },
+  { collection: 'messages', fields: { words: 1 } },
+  { collection: 'messages', fields: { mentions: 1 } },
+  { collection: 'channels', fields: { spaceId: 1, name: 1 }, unique: true },
+  { collection: 'channelReads', fields: { userId: 1 } },
+  { collection: 'notifications', fields: { userId: 1 } },
+  { collection: 'moderationLog', fields: { spaceId: 1 } },
+];
+
+export const readMarkerId = (userId: string, channelId: string) => `${userId}:${channelId}`;
+
+/** The discussion repositories over one store. */
+export function createChatRepo(store: Store) {
+  const messages = store.collection<MessageRecord>('messages');
+  const reads = store.collection<ReadMarkerRecord>('channelReads');
+  const notifications = store.collection<NotificationRecord>('notifications');
+  const moderation = store.collection<ModerationRecord>('moderationLog');
+  const channels = store.collection<ChannelRecord>('channels');
+
+  /** Top-level messages of a channel that count as unread for `userId` after `afterId`. */
+  const unreadFilter = (channelId: string, userId: string, afterId: string | null): Filter => ({
+    channelId,
+    parentId: null,
+    deletedAt: null,
+    authorId: { $ne: userId },
+    ...(afterId ? { _id: { $gt: afterId } } : {}),
+  });
+
+  return {
+    channels: {
+      byId: (id: string) => channels.findOne({ _id: id }),
+      byName: (spaceId: string, name: string) => channels.findOne({ spaceId, name }),
+      ofSpace: (spaceId: string) => channels.find({ spaceId }, { sort: { createdAt: 1 } }),
+      ofSpaces: (spaceIds: string[]) => channels.find({ spaceId: { $in: spaceIds } }),
+      insert: (c: ChannelRecord) => channels.insertOne(c),
+      update: (id: string, set: Partial<Pick<ChannelRecord, 'name' | 'archived'>>) => channels.findOneAndUpdate({ _id: id }, { $set: set }),
+    },
+    messages: {
+      insert: (m: MessageRecord) => messages.insertOne(m),
+      byId: (id: string) => messages.findOne({ _id: id }),
+      byClientId: (authorId: string, clientMsgId: string) => messages.findOne({ authorId, clientMsgId }),
+      /** A page of a channel's top-level messages (or one thread's replies), newest first before a cursor. */
+      before: (channelId: string, parentId: string | null, before: string | undefined, limit: number) =>
+        messages.find({ channelId, parentId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
+      /** Oldest first after a cursor (catching up after a reconnect, or reading a thread). */
+      after: (channelId: string, parentId: string | null, after: string | undefined, limit: number) =>
+        messages.find({ channelId, parentId, ...(after ? { _id: { $gt: after } } : {}) }, { sort: { _id: 1 }, limit }),
+      update: (id: string, set: Partial<MessageRecord>) => messages.findOneAndUpdate({ _id: id }, { $set: set }),
+      addReply: (parentId: string, at: Date) => messages.findOneAndUpdate({ _id: parentId }, { $inc: { replyCount: 1 }, $set: { lastReplyAt: at } }),
+      addReaction: (id: string, key: string, userId: string) => messages.findOneAndUpdate({ _id: id }, { $addToSet: { [`reactions.${key}`]: userId } }),
+      removeReaction: (id: string, key: string, userId: string) => messages.findOneAndUpdate({ _id: id }, { $pull: { [`reactions.${key}`]: userId } }),
+      countUnread: (channelId: string, userId: string, afterId: string | null) => messages.count(unreadFilter(channelId, userId, afterId)),
+      /** Messages (top-level or replies) in a channel after the marker that mention `userId`. */
+      countMentions: (channelId: string, userId: string, afterId: string | null) =>
+        messages.count({ mentions: userId, channelId, deletedAt: null, ...(afterId ? { _id: { $gt: afterId } } : {}) }),
+      /** Messages of a space containing every word: the first word uses the words index. */
+      search: (spaceId: string, words: string[], limit: number) => {
+        const [first, ...rest] = words;
+        return messages.find(
+          { words: first, spaceId, deletedAt: null, ...(rest.length ? { $and: rest.map((w) => ({ words: w })) } : {}) },
+          { sort: { _id: -1 }, limit },
+        );
+      },
+    },
+    reads: {
+      get: (userId: string, channelId: string) => reads.findOne({ _id: readMarkerId(userId, channelId) }),
+      ofUser: (userId: string) => reads.find({ userId }),
+      set: (r: ReadMarkerRecord) => reads.updateOne({ _id: r._id }, { $set: { userId: r.userId, spaceId: r.spaceId, channelId: r.channelId, lastReadId: r.lastReadId, at: r.at } }, { upsert: true }),
+    },
+    notifications: {
+      insert: (n: NotificationRecord) => notifications.insertOne(n),
+      ofUser: (userId: string, before: string | undefined, limit: number) =>
+        notifications.find({ userId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
+      countUnread: (userId: string) => notifications.count({ userId, readAt: null }),
+      markRead: (userId: string, ids: string[] | 'all', at: Date) =>
+        notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
+      markMessageRead: (userId: string, channelId: string, upTo: string, at: Date) =>
+        notifications.updateMany({ userId, channelId, readAt: null, messageId: { $lte: upTo } }, { $set: { readAt: at } }),
+    },
+    moderation: {
+      insert: (m: ModerationRecord) => moderation.insertOne(m),
+      ofSpace: (spaceId: string, limit: number) => moderation.find({ spaceId }, { sort: { at: -1 }, limit }),
+    },
+    /** Document titles (the docs feature's collection, if any) matching a safe, escaped regex. */
+    docTitles: (spaceId: string, titleRegex: RegExp, limit: number) =>
+      store.collection<{ _id: string; title: string; spaceId: string; archived: boolean }>('docs').find(
+        { spaceId, archived: false, title: { $regex: titleRegex } },
+        { sort: { title: 1 }, limit },
+      ),
+  };
+}
+
+export type ChatRepo = ReturnType<typeof createChatRepo>;
