@@ -90,7 +90,8 @@ export function createSessionsCore(ctx: Ctx): SessionsCore {
           const fresh = (await repos.sessions.byId(sessionId)) ?? s;
           throw await core.conflictWithState(fresh, 'The session changed at the same moment; here is its current state.');
         }
-        if (io) io.to(liveRoom(sessionId)).emit('session:state', { state: await stateOf(saved) });
+        // Attendance-only writes leave `rev` alone: the state clients see did not change.
+        if (io && saved.live.rev !== s.live.rev) io.to(liveRoom(sessionId)).emit('session:state', { state: await stateOf(saved) });
         return saved;
       });
     },

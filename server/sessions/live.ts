@@ -65,15 +65,26 @@ export function createLiveCommands(core: SessionsCore) {
       const { session, access } = await core.access(p.sessionId, caller.userId, 'sessions.participate');
       authorizeSessionControl(access.actor, access.space.visibility, session.roles);
       const present = p.action === 'start' ? await inRoom(p.sessionId) : [];
+      let closed: VoteResults | null = null;
       const saved = await core.mutate(p.sessionId, async (s) => {
         if (p.version !== undefined && p.version !== s.live.version) {
           throw await core.conflictWithState(s, `Someone else changed the session first (you saw version ${p.version}, it is now ${s.live.version}).`);
         }
         const now = ctx.now();
-        const live = applyControl(s.live, s.steps, p, now);
+        let live = applyControl(s.live, s.steps, p, now);
+        if (p.action === 'end' && live.vote?.status === 'open') {
+          // A vote left open when the session ends is closed with what was cast, so the summary keeps it.
+          const v = await repos.votes.byId(live.vote.id);
+          if (v) {
+            closed = tallyVote(v);
+            await repos.votes.update(v._id, { closedAt: now });
+            live = { ...live, vote: { ...live.vote, status: 'closed', castCount: v.ballots.length, results: closed } };
+          }
+        }
         const attendance = p.action === 'start' ? withAttendance(s.attendance, [...present, caller], now) : null;
         return attendance ? { live, attendance } : { live };
       });
+      if (closed) core.emit(p.sessionId, 'vote:results', { sessionId: p.sessionId, results: closed });
       return core.stateOf(saved);
     },
 
@@ -140,15 +151,17 @@ export function createLiveCommands(core: SessionsCore) {
       const { session, access } = await core.access(vote.sessionId, caller.userId, 'sessions.participate');
       authorizeSessionControl(access.actor, access.space.visibility, session.roles);
       let results: VoteResults | null = null;
+      let closedNow = false;
       const saved = await core.mutate(vote.sessionId, async (s) => {
         const v = (await repos.votes.byId(voteId))!;
         results = tallyVote(v);
         if (v.closedAt !== null) return null;
+        closedNow = true;
         await repos.votes.update(voteId, { closedAt: ctx.now() });
         if (s.live.vote?.id !== voteId) return null;
         return { live: { ...s.live, vote: { ...s.live.vote, status: 'closed', castCount: v.ballots.length, results }, rev: s.live.rev + 1 } };
       });
-      core.emit(vote.sessionId, 'vote:results', { sessionId: vote.sessionId, results: results! });
+      if (closedNow) core.emit(vote.sessionId, 'vote:results', { sessionId: vote.sessionId, results: results! });
       return { results: results!, state: await core.stateOf(saved) };
     },
   };

@@ -302,6 +302,25 @@ describe('speaking queue and fist to five', () => {
     const second = await ok(f, 'vote:close', { voteId: re.vote.id });
     expect(second.results).toMatchObject({ round: 2, underThree: [], consensus: true });
   });
+  it('ending the session closes an open vote and keeps its results for the summary', async () => {
+    const session = await newSession();
+    const f = await open(fac.client);
+    const m = await open(mem.client);
+    await ok(f, 'session:join', { sessionId: session.id });
+    await ok(f, 'session:control', { sessionId: session.id, action: 'start' });
+    const { vote } = await ok(f, 'vote:open', { sessionId: session.id });
+    expect(vote.question).toMatch(/Fist to five/);
+    await ok(m, 'vote:cast', { voteId: vote.id, value: 1 });
+    const announced = new Promise<any>((resolve) => f.once('vote:results', resolve));
+    const { state } = await ok(f, 'session:control', { sessionId: session.id, action: 'end' });
+    expect(state.vote).toMatchObject({ id: vote.id, status: 'closed', results: { count: 1, underThree: [{ userId: mem.user.id, value: 1 }] } });
+    expect((await announced).results.count).toBe(1);
+    await err(m, 'vote:cast', { voteId: vote.id, value: 4 }, 'conflict');
+    await err(m, 'hand:raise', { sessionId: session.id }, 'conflict');
+    await err(f, 'vote:open', { sessionId: session.id }, 'conflict');
+    const sum = await fac.client.get(`/api/sessions/${session.id}/summary`);
+    expect(sum.body.summary.votes).toHaveLength(1);
+  });
 });
 
 describe('attendance and restart', () => {
