@@ -16,7 +16,8 @@ import {
 
 /** Turns driver `Binary` values back into plain Uint8Array, deeply. */
 function decode(value: unknown): unknown {
-  if (value instanceof Binary) return new Uint8Array(value.buffer);
+  // value() honours the Binary's length; its backing buffer may be larger than the data.
+  if (value instanceof Binary) return new Uint8Array(value.value());
   if (Array.isArray(value)) return value.map(decode);
   if (value && typeof value === 'object' && !(value instanceof Date) && !(value instanceof RegExp)) {
     const out: Record<string, unknown> = {};
