@@ -123,6 +123,8 @@ export interface Session {
   seriesSeq: number;
   scheduledAt: string | null;
   roles: SessionRoles;
+  /** The meeting-notes document linked to the session (a doc of the same space), if any. */
+  notesDocId: string | null;
   createdBy: PublicUser;
   createdAt: string;
   state: LiveState;
@@ -186,7 +188,18 @@ export interface StepSummary {
 }
 
 export interface SessionSummary {
-  session: { id: string; spaceId: string; spaceName: string; title: string; protocolId: string | null; protocolName: string | null; scheduledAt: string | null; seriesId: string; seriesSeq: number };
+  session: {
+    id: string;
+    spaceId: string;
+    spaceName: string;
+    title: string;
+    protocolId: string | null;
+    protocolName: string | null;
+    scheduledAt: string | null;
+    seriesId: string;
+    seriesSeq: number;
+    notesDocId: string | null;
+  };
   status: SessionStatus;
   startedAt: string | null;
   endedAt: string | null;
@@ -255,6 +268,7 @@ export const createSessionBody = z
     scheduledAt: z.iso.datetime({ offset: true, error: 'scheduledAt must be an ISO date-time' }).nullable().optional(),
     seriesId: idSchema.optional(),
     roles: sessionRolesPatch.optional(),
+    notesDocId: idSchema.nullable().optional(),
   })
   .refine((b) => (b.protocol === undefined) !== (b.steps === undefined), {
     error: 'Give either a protocol template id or your own steps',
@@ -266,6 +280,7 @@ export const updateSessionBody = z
     title: text(SESSION_LIMITS.titleMax, 'Title').optional(),
     scheduledAt: z.iso.datetime({ offset: true, error: 'scheduledAt must be an ISO date-time' }).nullable().optional(),
     roles: sessionRolesPatch.optional(),
+    notesDocId: idSchema.nullable().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { error: 'Nothing to change' });
 

@@ -53,6 +53,13 @@ export function createSessionCommands(core: SessionsCore) {
     return roles;
   }
 
+  /** Throws invalid_payload unless `docId` is a document of the space (the docs feature owns the collection). */
+  async function mustBeDocOfSpace(spaceId: string, docId: string | null | undefined): Promise<void> {
+    if (!docId) return;
+    const doc = await ctx.store.collection<{ _id: string; spaceId: string }>('docs').findOne({ _id: docId, spaceId });
+    if (!doc) throw invalidPayload('notesDocId: there is no such document in this space.', { fields: [{ field: 'notesDocId', message: 'unknown document' }] });
+  }
+
   async function present(s: LiveSessionRecord): Promise<Session> {
     return presentSession(s, await core.stateOf(s), await core.usersById([s.createdBy]));
   }
@@ -85,6 +92,7 @@ export function createSessionCommands(core: SessionsCore) {
         seriesId = body.seriesId;
         seriesSeq = last.seriesSeq + 1;
       }
+      await mustBeDocOfSpace(space._id, body.notesDocId);
       const id = newId();
       const record: LiveSessionRecord = {
         _id: id,
@@ -96,6 +104,7 @@ export function createSessionCommands(core: SessionsCore) {
         seriesSeq,
         scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null,
         roles: await mergeRoles(space._id, emptyRoles(), body.roles),
+        notesDocId: body.notesDocId ?? null,
         createdBy: userId,
         createdAt: new Date(ctx.now()),
         live: plannedLive(),
@@ -113,7 +122,11 @@ export function createSessionCommands(core: SessionsCore) {
     async detail(userId: string, sessionId: string): Promise<SessionDetail> {
       const { session: s, access } = await core.access(sessionId, userId, 'sessions.view');
       const previous = await repos.sessions.previousInSeries(s.seriesId, s.seriesSeq);
-      const people = (await ctx.repos.memberships.ofSpace(s.spaceId)).filter((m) => m.role !== 'guest').map((m) => m.userId);
+      // Rotation order: members by join date (ties broken by id so the suggestion is stable), guests excluded.
+      const people = (await ctx.repos.memberships.ofSpace(s.spaceId))
+        .filter((m) => m.role !== 'guest')
+        .sort((a, b) => a.joinedAt.getTime() - b.joinedAt.getTime() || a.userId.localeCompare(b.userId))
+        .map((m) => m.userId);
       const decisions = await repos.decisions.ofSession(s._id);
       const users = await core.usersById(decisions.map((d) => d.createdBy));
       return {
@@ -131,9 +144,11 @@ export function createSessionCommands(core: SessionsCore) {
     async update(userId: string, sessionId: string, body: UpdateSessionBody): Promise<Session> {
       const { session } = await core.access(sessionId, userId, 'sessions.create');
       const roles = await mergeRoles(session.spaceId, session.roles, body.roles);
+      await mustBeDocOfSpace(session.spaceId, body.notesDocId);
       const saved = await core.mutate(sessionId, (s) => ({
         ...(body.title !== undefined ? { title: body.title } : {}),
         ...(body.scheduledAt !== undefined ? { scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null } : {}),
+        ...(body.notesDocId !== undefined ? { notesDocId: body.notesDocId } : {}),
         ...(body.roles ? { roles: { ...s.roles, ...Object.fromEntries(SESSION_ROLE_KEYS.filter((k) => body.roles![k] !== undefined).map((k) => [k, roles[k]])) } } : {}),
         live: { ...s.live, rev: s.live.rev + 1 },
       }));

@@ -47,6 +47,7 @@ export function presentSession(s: LiveSessionRecord, state: LiveState, users: Us
     seriesSeq: s.seriesSeq,
     scheduledAt: s.scheduledAt ? s.scheduledAt.toISOString() : null,
     roles: s.roles,
+    notesDocId: s.notesDocId ?? null,
     createdBy: userOf(users, s.createdBy),
     createdAt: s.createdAt.toISOString(),
     state,

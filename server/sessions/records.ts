@@ -43,6 +43,8 @@ export interface LiveSessionRecord {
   seriesSeq: number;
   scheduledAt: Date | null;
   roles: SessionRoles;
+  /** Absent on records written before notes were linked; read as null. */
+  notesDocId?: string | null;
   createdBy: string;
   createdAt: Date;
   live: LiveRecord;

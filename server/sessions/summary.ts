@@ -60,6 +60,7 @@ export async function buildSummary(core: SessionsCore, commands: SessionCommands
       scheduledAt: s.scheduledAt ? s.scheduledAt.toISOString() : null,
       seriesId: s.seriesId,
       seriesSeq: s.seriesSeq,
+      notesDocId: s.notesDocId ?? null,
     },
     status: s.live.status,
     startedAt: iso(s.live.startedAt),
@@ -106,6 +107,7 @@ export function summaryMarkdown(sum: SessionSummary): string {
   else if (sum.session.scheduledAt) meta.push(`Scheduled: ${day(sum.session.scheduledAt)}`);
   meta.push(`Status: ${sum.status}`);
   out.push(meta.join(' · '), '');
+  if (sum.session.notesDocId) out.push(`Notes: [meeting notes](/docs/${sum.session.notesDocId})`, '');
 
   out.push('## Attendance', '');
   if (sum.attendance.length === 0) out.push('Nobody joined the live session.');

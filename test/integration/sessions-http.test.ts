@@ -28,6 +28,7 @@ function expectError(res: ApiResponse, status: number, code: string) {
 }
 
 async function addVia(who: ApiClient, role: string) {
+  clock += 1000; // join order decides the role rotation
   const inv = await fac.client.post(`/api/spaces/${spaceId}/invites`, { role });
   expect((await who.post(`/api/invites/${inv.body.invite.code}/accept`)).status).toBe(200);
 }
@@ -207,8 +208,9 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     expect(detail.body).toMatchObject({ role: 'member', canControl: false });
     expect(detail.body.carriedActionItems.map((a: { text: string }) => a.text).sort()).toEqual(['Build the reteach groups', 'Share the common assessment']);
     expect(detail.body.carriedActionItems.every((a: { sessionId: string; sessionTitle: string }) => a.sessionId === firstId && a.sessionTitle === 'Data meeting: unit 1 test')).toBe(true);
-    // Members in join order (guests excluded): Facilitator, Maria, Sam. Each role moves to the next person.
-    expect(detail.body.suggestedRoles).toEqual({ facilitator: mem.user.id, timekeeper: mem2.user.id, noteTaker: fac.user.id, normKeeper: fac.user.id });
+    // Members in join order (guests excluded): Facilitator, Maria, Sam. Each role moves to the next person;
+    // the unassigned norm-keeper role goes to the person after its own position (4th role -> 2nd person).
+    expect(detail.body.suggestedRoles).toEqual({ facilitator: mem.user.id, timekeeper: mem2.user.id, noteTaker: fac.user.id, normKeeper: mem.user.id });
 
     // Applying the suggestion is a PATCH; the assigned facilitator (a member) may then run the session.
     const patched = await fac.client.patch(`/api/sessions/${res.body.session.id}`, { roles: detail.body.suggestedRoles });
@@ -220,6 +222,15 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     expect(summary.body.summary.attendance).toEqual([]);
   });
 
+  it('links a meeting-notes document of the same space', async () => {
+    const doc = await fac.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Notes: unit 1 data meeting', template: 'meeting-notes' });
+    expect(doc.status, JSON.stringify(doc.body)).toBe(201);
+    expectError(await fac.client.patch(`/api/sessions/${firstId}`, { notesDocId: 'nosuchdoc' }), 400, 'invalid_payload');
+    const res = await fac.client.patch(`/api/sessions/${firstId}`, { notesDocId: doc.body.doc.id });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.session.notesDocId).toBe(doc.body.doc.id);
+  });
+
   it('exports the summary of the first session as Markdown', async () => {
     const res = await gst.client.get(`/api/sessions/${firstId}/summary?format=markdown`);
     expect(res.status).toBe(200);
@@ -228,6 +239,7 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     const md: string = res.body;
     expect(md).toMatch(/^# Data meeting: unit 1 test\n/);
     expect(md).toContain('Protocol: PLC data meeting (the four PLC questions)');
+    expect(md).toMatch(/Notes: \[meeting notes\]\(\/docs\/[\w-]+\)/);
     expect(md).toContain('## Attendance\n\n- Maria (Member)\n- Facilitator (Facilitator)');
     expect(md).toContain('- Timekeeper: Maria');
     expect(md).toContain('1. Start and end on time');
