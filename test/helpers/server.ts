@@ -63,16 +63,22 @@ export interface ChildServer {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `server/index.ts` as a real process (tsx) on a free port; resolves once it listens. */
+/**
+ * Spawns `server/index.ts` as a real process on a free port; resolves once it listens. It is ONE node
+ * process (`node --import tsx`): through the tsx CLI wrapper, SIGKILL would kill only the wrapper and
+ * leave the server running, so a kill -9 test would prove nothing.
+ */
 export async function spawnServer(env: Record<string, string>): Promise<ChildServer> {
-  const tsx = path.resolve('node_modules/.bin/tsx');
-  const proc = spawn(tsx, ['server/index.ts'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${out}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = out.match(/"port":(\d+)/);
@@ -95,7 +101,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ChildSer
     output: () => out,
     kill(signal = 'SIGKILL') {
       return new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve(proc.exitCode);
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
         proc.once('exit', (code) => resolve(code));
         proc.kill(signal);
       });
