@@ -1,0 +1,152 @@
+/** Channels, unread counts and read markers, mentions and notifications (also across spaces), search. */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../server/ids';
+import { call, cid, closeSockets, connectSocket, data, next, spaceWith, startChatServer, type ChatServer } from '../helpers/chat';
+
+let srv: ChatServer;
+let clock = Date.now();
+beforeAll(async () => {
+  srv = await startChatServer({ now: () => clock });
+});
+afterAll(async () => {
+  closeSockets();
+  await srv?.close();
+});
+afterEach(() => closeSockets());
+
+describe('channels', () => {
+  it('every space has general; facilitators create (slug, unique per space), rename and archive; members cannot', async () => {
+    const { spaceId, fac, people } = await spaceWith(srv.url, [{ name: 'Mia Member' }]);
+    const list = await fac.client.get(`/api/spaces/${spaceId}/channels`);
+    expect(list.status).toBe(200);
+    expect(list.body.channels).toEqual([expect.objectContaining({ id: expect.any(String), name: 'general', archived: false, unread: 0, mentions: 0 })]);
+    const sock = await connectSocket(srv.url, people[0]!.client.cookie);
+    data(await call(sock, 'space:join', { spaceId }));
+    const announced = next(sock, 'channel:updated');
+    const created = await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'Grade-7-Math' });
+    expect(created.status).toBe(201);
+    expect(created.body.channel).toMatchObject({ name: 'grade-7-math', archived: false, spaceId });
+    expect((await announced).channel.name).toBe('grade-7-math');
+    expect((await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'grade-7-math' })).status).toBe(409);
+    expect((await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'grade 7 math!' })).status).toBe(400);
+    expect((await people[0]!.client.post(`/api/spaces/${spaceId}/channels`, { name: 'mine' })).status).toBe(403);
+    const id = created.body.channel.id;
+    const renamed = await fac.client.patch(`/api/channels/${id}`, { name: 'budget-2027' });
+    expect(renamed.body.channel.name).toBe('budget-2027');
+    const archived = await fac.client.patch(`/api/channels/${id}`, { archived: true });
+    expect(archived.body.channel.archived).toBe(true);
+    const refused = await call(sock, 'message:send', { channelId: id, text: 'hello?', clientMsgId: cid() });
+    expect('error' in refused && refused.error.code).toBe('forbidden');
+    const general = list.body.channels[0].id;
+    expect((await fac.client.patch(`/api/channels/${general}`, { archived: true })).status).toBe(409);
+    expect((await people[0]!.client.patch(`/api/channels/${general}`, { name: 'x' })).status).toBe(403);
+  });
+});
+
+describe('unread counts and read markers', () => {
+  it('counts others’ top-level messages after the marker; channel:read moves it forward only', async () => {
+    const { spaceId, general, fac, people } = await spaceWith(srv.url, [{ name: 'Ulla Unread' }]);
+    const ulla = people[0]!;
+    const a = await connectSocket(srv.url, fac.client.cookie);
+    const u = await connectSocket(srv.url, ulla.client.cookie);
+    data(await call(a, 'space:join', { spaceId }));
+    data(await call(u, 'space:join', { spaceId }));
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      clock += 1_000;
+      ids.push(data(await call(a, 'message:send', { channelId: general, text: `news ${i}`, clientMsgId: cid() })).message.id);
+    }
+    // Ulla's own message and a thread reply do not count as unread for her.
+    data(await call(u, 'message:send', { channelId: general, text: 'mine', clientMsgId: cid() }));
+    data(await call(a, 'message:send', { channelId: general, text: 'a reply', clientMsgId: cid(), parentId: ids[0] }));
+    const unreadOf = async () => (await ulla.client.get(`/api/spaces/${spaceId}/channels`)).body.channels[0];
+    expect((await unreadOf()).unread).toBe(4);
+    const other = next(u, 'unread:updated');
+    expect(data(await call(u, 'channel:read', { channelId: general, messageId: ids[1]! }))).toEqual({ channelId: general, unread: 2, mentions: 0 });
+    expect(await other).toEqual({ spaceId, channelId: general, unread: 2, mentions: 0 });
+    expect((await unreadOf()).unread).toBe(2);
+    // Backwards is ignored.
+    expect(data(await call(u, 'channel:read', { channelId: general, messageId: ids[0]! })).unread).toBe(2);
+    const viaHttp = await ulla.client.post(`/api/channels/${general}/read`, { messageId: ids[3] });
+    expect(viaHttp.body).toEqual({ channelId: general, unread: 0, mentions: 0 });
+    // A message of another channel is not a marker here.
+    const wrong = await call(u, 'channel:read', { channelId: general, messageId: newId() });
+    expect('error' in wrong && wrong.error.code).toBe('not_found');
+  });
+});
+
+describe('mentions and notifications', () => {
+  it('@Name notifies the member and raises their mention count, also seen from another space', async () => {
+    clock += 30_000;
+    const { spaceId, general, fac, people } = await spaceWith(srv.url, [{ name: 'Nora Notified' }, { name: 'Nor' }]);
+    const [nora, nor] = people as [NonNullable<(typeof people)[0]>, NonNullable<(typeof people)[0]>];
+    // Nora is looking at another space of hers; her socket is not in this space's room.
+    const elsewhere = await spaceWith(srv.url, [], 'Other Facilitator');
+    const inv = await elsewhere.fac.client.post(`/api/spaces/${elsewhere.spaceId}/invites`, { role: 'member' });
+    await nora.client.post(`/api/invites/${inv.body.invite.code}/accept`);
+    const ns = await connectSocket(srv.url, nora.client.cookie);
+    data(await call(ns, 'space:join', { spaceId: elsewhere.spaceId }));
+    const a = await connectSocket(srv.url, fac.client.cookie);
+    data(await call(a, 'space:join', { spaceId }));
+
+    const bell = next(ns, 'notification:new');
+    const msg = data(await call(a, 'message:send', { channelId: general, text: 'Can @nora notified review the unit? (not @Norbert)', clientMsgId: cid() })).message;
+    expect(msg.mentions).toEqual([nora.user.id]);
+    const n = await bell;
+    expect(n.unread).toBe(1);
+    expect(n.notification).toMatchObject({ kind: 'mention', spaceId, channelId: general, channelName: 'general', messageId: msg.id, actor: { id: fac.user.id }, read: false });
+    expect(n.notification.excerpt).toContain('review the unit');
+
+    const unread = await nora.client.get('/api/unread');
+    expect(unread.status).toBe(200);
+    expect(unread.body.spaces).toEqual(expect.arrayContaining([{ spaceId, unread: 1, mentions: 1 }, { spaceId: elsewhere.spaceId, unread: 0, mentions: 0 }]));
+    const channels = await nora.client.get(`/api/spaces/${spaceId}/channels`);
+    expect(channels.body.channels[0]).toMatchObject({ unread: 1, mentions: 1 });
+    // "Nor" was not mentioned by "@nora notified" nor "@Norbert".
+    expect((await nor.client.get('/api/notifications')).body.unread).toBe(0);
+
+    // A mention picker's ids are honoured (members only).
+    clock += 1_000;
+    const picked = data(await call(a, 'message:send', { channelId: general, text: 'see above', clientMsgId: cid(), mentions: [nor.user.id, newId()] })).message;
+    expect(picked.mentions).toEqual([nor.user.id]);
+
+    const list = await nora.client.get('/api/notifications');
+    expect(list.body.notifications).toHaveLength(1);
+    const read = next(ns, 'notification:read');
+    const marked = await nora.client.post('/api/notifications/read', { ids: [list.body.notifications[0].id] });
+    expect(marked.body).toEqual({ unread: 0 });
+    expect(await read).toEqual({ unread: 0 });
+    expect((await nora.client.get('/api/notifications')).body.notifications[0].read).toBe(true);
+    expect(data(await call(ns, 'notification:read', { all: true }))).toEqual({ unread: 0 });
+    expect((await nora.client.post('/api/notifications/read', {})).status).toBe(400);
+  });
+});
+
+describe('search', () => {
+  it('finds messages containing every word, and document titles, in one space only', async () => {
+    clock += 30_000;
+    const { spaceId, general, fac } = await spaceWith(srv.url);
+    const other = await spaceWith(srv.url);
+    const a = await connectSocket(srv.url, fac.client.cookie);
+    const o = await connectSocket(srv.url, other.fac.client.cookie);
+    const hit = data(await call(a, 'message:send', { channelId: general, text: 'Fractions assessment draft is ready', clientMsgId: cid() })).message;
+    clock += 1_000;
+    data(await call(a, 'message:send', { channelId: general, text: 'Fractions only', clientMsgId: cid() }));
+    data(await call(o, 'message:send', { channelId: other.general, text: 'fractions assessment elsewhere', clientMsgId: cid() }));
+    await srv.store.collection('docs').insertMany([
+      { _id: newId(), spaceId, title: 'Fractions (unit 3)', archived: false } as never,
+      { _id: newId(), spaceId, title: 'Fractions old', archived: true } as never,
+    ]);
+    const r = await fac.client.get(`/api/spaces/${spaceId}/search?q=${encodeURIComponent('ASSESSMENT fractions')}`);
+    expect(r.status).toBe(200);
+    expect(r.body.messages.map((m: { id: string }) => m.id)).toEqual([hit.id]);
+    expect(r.body.messages[0].channelName).toBe('general');
+    const d = await fac.client.get(`/api/spaces/${spaceId}/search?q=${encodeURIComponent('fractions (unit')}`);
+    expect(d.body.docs.map((x: { title: string }) => x.title)).toEqual(['Fractions (unit 3)']);
+    const meta = await fac.client.get(`/api/spaces/${spaceId}/search?q=${encodeURIComponent('.*')}`);
+    expect(meta.status).toBe(200);
+    expect(meta.body.docs).toEqual([]);
+    expect((await other.fac.client.get(`/api/spaces/${spaceId}/search?q=fractions`)).status).toBe(404);
+    expect((await fac.client.get(`/api/spaces/${spaceId}/search`)).status).toBe(400);
+  });
+});
