@@ -353,3 +353,14 @@ describe('attendance and restart', () => {
     expect(sum.body.summary.attendance.find((a: { user: { name: string } }) => a.user.name === 'Guest').role).toBe('guest');
   });
 });
+
+describe('flooding', () => {
+  it('a client that floods session events gets rate_limited, with a retry hint', async () => {
+    const s = await open(stranger.client);
+    const answers = await Promise.all(Array.from({ length: 110 }, () => call(s, 'session:leave', { sessionId: 'whatever' })));
+    const limited = answers.filter((a) => a.error?.code === 'rate_limited');
+    expect(answers.filter((a) => a.data)).toHaveLength(100);
+    expect(limited).toHaveLength(10);
+    expect(limited[0].error.details.retryAfterSeconds).toBeGreaterThan(0);
+  });
+});
