@@ -164,6 +164,10 @@ export function createSessionCommands(core: SessionsCore) {
     async putNorms(userId: string, spaceId: string, norms: string[]): Promise<string[]> {
       const { space } = await accessSpace(ctx, spaceId, userId, 'sessions.create');
       await repos.norms.put(space._id, norms, userId, new Date(ctx.now()));
+      // Sessions in progress show the new norms at once (a rev bump re-broadcasts their state).
+      for (const s of await repos.sessions.ofSpace(space._id)) {
+        if (s.live.status === 'running' || s.live.status === 'paused') await core.mutate(s._id, (fresh) => ({ live: { ...fresh.live, rev: fresh.live.rev + 1 } }));
+      }
       return norms;
     },
 

@@ -124,6 +124,18 @@ describe('norms', () => {
     expect((await gst.client.get(`/api/spaces/${spaceId}/norms`)).body.norms).toEqual(norms);
     const s = await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'Norms check', steps: [{ title: 'A', minutes: 5 }] });
     expect(s.body.session.state.norms).toEqual(norms);
+
+    // A session in progress gets the edited norms pushed to its room.
+    const f = await open(fac.client);
+    const m = await open(mem.client);
+    await call(m, 'session:join', { sessionId: s.body.session.id });
+    const started = (await call(f, 'session:control', { sessionId: s.body.session.id, action: 'start' })).data.state;
+    const pushed = new Promise<any>((resolve) => m.on('session:state', ({ state }) => state.rev > started.rev && resolve(state)));
+    await fac.client.request('PUT', `/api/spaces/${spaceId}/norms`, { norms: [...norms, 'Phones away'] });
+    const state = await pushed;
+    expect(state.norms).toEqual([...norms, 'Phones away']);
+    expect(state.version).toBe(started.version); // not a timer change
+    await fac.client.request('PUT', `/api/spaces/${spaceId}/norms`, { norms });
   });
 });
 
