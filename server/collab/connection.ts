@@ -10,7 +10,7 @@ export interface ConnIdentity {
   sessionId: string;
   spaceId: string;
   docId: string;
-  /** False for guests (and archived documents): their document updates are dropped. */
+  /** False for guests: their document updates are dropped. */
   canEdit: boolean;
   /** Opened with `?saved=1`: receives message type 100. */
   wantsSaved: boolean;

@@ -123,8 +123,24 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     }
   }
 
+  /** Runs a pending trailing touch now and forgets the document (it is leaving memory). */
+  async function flushTouch(docId: string) {
+    const t = touches.get(docId);
+    touches.delete(docId);
+    if (!t?.timer) return;
+    clearTimeout(t.timer);
+    await docs.touch(docId, new Date(ctx.now())).catch((err) => logger.error({ err, docId }, 'touching document failed'));
+  }
+
   /** Returns the live room for `docId`, loading it once however many callers ask at the same time. */
-  async function acquire(docId: string, spaceId: string): Promise<Room> {
+  async function acquire(record: DocRecord): Promise<Room> {
+    const room = await acquireRoom(record._id, record.spaceId);
+    // The record was just read: refresh the room's archived flag from it.
+    room.archived = record.archived;
+    return room;
+  }
+
+  async function acquireRoom(docId: string, spaceId: string): Promise<Room> {
     for (;;) {
       const live = rooms.get(docId);
       if (live && !live.closing) {
@@ -196,6 +212,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
         logger.error({ err, docId: room.docId }, 'unloading document failed');
       } finally {
         if (rooms.get(room.docId) === room) rooms.delete(room.docId);
+        await flushTouch(room.docId);
       }
     })();
     await room.closing;
@@ -253,7 +270,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     try {
       const grant = await authorizeUpgrade(ctx, docs, req, target);
       try {
-        room = await acquire(grant.doc._id, grant.doc.spaceId);
+        room = await acquire(grant.doc);
       } catch (err) {
         // Never serve an empty document that could overwrite the real one.
         logger.error({ err, docId: grant.doc._id }, 'loading document failed; refusing connection');
@@ -295,17 +312,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     // then on) without losing the open view; a guest made member may edit on the same connection.
     ctx.bus.on('membership:changed', ({ spaceId, userId, role }) => {
       const editable = can({ userId, role }, 'docs.edit', 'private');
-      void (async () => {
-        const affected = connsWhere((c) => c.spaceId === spaceId && c.userId === userId);
-        if (affected.length === 0) return;
-        const records = new Map<string, DocRecord | null>();
-        for (const c of affected) {
-          if (!records.has(c.docId)) records.set(c.docId, editable ? await docs.byId(c.docId) : null);
-          c.canEdit = editable && Boolean(records.get(c.docId) && !records.get(c.docId)!.archived);
-        }
-      })().catch((err) => logger.error({ err, spaceId, userId }, 'applying role change failed'));
-      // Downgrades take effect synchronously, before any further message is read.
-      if (!editable) for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.canEdit = false;
+      for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.canEdit = editable;
     }),
   ];
 
@@ -313,7 +320,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     async edit(docId, fn) {
       const record = await docs.byId(docId);
       if (!record) throw new Error(`collab.edit: unknown document ${docId}`);
-      const room = await acquire(docId, record.spaceId);
+      const room = await acquire(record);
       try {
         room.edit(fn);
         await room.writer.flush();
@@ -336,6 +343,10 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     },
     disconnectUser(spaceId, userId, code, reason) {
       for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.close(code, reason);
+    },
+    setArchived(docId, archived) {
+      const room = rooms.get(docId);
+      if (room && !room.closing) room.archived = archived;
     },
     async flushAll() {
       await Promise.all([...rooms.values()].map((r) => r.writer.flush()));
@@ -400,10 +411,8 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
         await Promise.all(
           [...rooms.values()].map((room) => (room.closing ? room.closing.catch(() => undefined) : unload(room))),
         );
-        // One final touch for documents whose trailing touch was still pending.
-        const due = [...touches.entries()].filter(([, t]) => t.timer);
-        for (const [, t] of due) clearTimeout(t.timer!);
-        await Promise.all(due.map(([docId]) => docs.touch(docId, new Date(ctx.now())).catch(() => undefined)));
+        // Trailing touches of documents edited through edit() after their room left.
+        await Promise.all([...touches.keys()].map(flushTouch));
         wss.close();
       })();
       return closing;

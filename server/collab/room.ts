@@ -56,6 +56,8 @@ export class Room {
   unloadTimer: NodeJS.Timeout | null = null;
   /** Set once unloading began; a new connection waits for `closed` and loads a fresh room. */
   closing: Promise<void> | null = null;
+  /** An archived document takes no client edits until restored (server edits still apply). */
+  archived = false;
   /** Updates delivered to connections (for the benchmark and tests). */
   deliveries = 0;
   private readonly unsubscribe: () => void;
@@ -158,8 +160,8 @@ export class Room {
     if (sub !== syncProtocol.messageYjsSyncStep2 && sub !== syncProtocol.messageYjsUpdate) {
       throw new InvalidMessage(`unknown sync message ${sub}`);
     }
-    // Read-only connections: dropped, never applied, stored or broadcast.
-    if (!conn.canEdit) return;
+    // Read-only connections (guests) and archived documents: dropped, never applied, stored or broadcast.
+    if (!conn.canEdit || this.archived) return;
     try {
       // Decode fully first: Yjs integrates structs before reading the delete set, so a bad tail
       // would otherwise leave half an update applied.

@@ -16,4 +16,9 @@ export interface CollabService {
   disconnectUser(spaceId: string, userId: string, code: number, reason: string): void;
   /** Flushes every pending write (shutdown). */
   flushAll(): Promise<void>;
+  /**
+   * Tells live connections that the document was archived (client edits dropped from now on) or
+   * restored (members may edit again). Upgrades read the flag from the record themselves.
+   */
+  setArchived(docId: string, archived: boolean): void;
 }

@@ -78,8 +78,8 @@ export async function authorizeUpgrade(
     doc,
     userId,
     sessionId: session.id,
-    // Archived documents are read-only for everyone until restored.
-    canEdit: can(actor, 'docs.edit', space.visibility) && !doc.archived,
+    // Role only; an archived document is read-only for everyone at the room level (Room.archived).
+    canEdit: can(actor, 'docs.edit', space.visibility),
     wantsSaved: target.wantsSaved,
   };
 }
