@@ -34,6 +34,8 @@ export class Conn implements ConnIdentity {
   /** Awareness client ids this connection has announced (removed when it leaves). */
   readonly awarenessIds = new Set<number>();
   closed = false;
+  /** Cleared at each heartbeat, set again by the client's pong; still clear next time: the peer is gone. */
+  alive = true;
   private tokens: number;
   private lastRefill: number;
 

@@ -63,6 +63,8 @@ export interface CollabOptions {
   touchIntervalMs?: number;
   /** Overrides config.yjsMaxMessageBytes. */
   maxMessageBytes?: number;
+  /** Ping interval; a connection that has not answered the previous ping is dropped (default 30 s). */
+  heartbeatMs?: number;
   /** Replaces the in-process fan-out (e.g. a Redis relay). */
   fanout?: RoomFanout;
 }
@@ -73,6 +75,7 @@ const DEFAULTS = {
   compactOnUnloadMin: 1,
   rateLimit: { perSecond: 100, burst: 500 },
   touchIntervalMs: 5_000,
+  heartbeatMs: 30_000,
 };
 
 const toBytes = (data: RawData): Uint8Array => {
@@ -231,6 +234,9 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     ws.close = ((code?: number, reason?: string | Buffer) =>
       code === 1009 ? wsClose(CLOSE_TOO_LARGE, 'payload_too_large') : wsClose(code, reason)) as typeof ws.close;
     ws.on('error', (err) => logger.debug({ err, docId: room.docId }, 'collab socket error'));
+    ws.on('pong', () => {
+      conn.alive = true;
+    });
     ws.on('close', () => {
       conn.closed = true;
       try {
@@ -353,6 +359,26 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     },
   };
 
+  // Heartbeat: a peer that vanished without closing (lid shut, network gone) would otherwise keep its
+  // room in memory forever. Browsers answer pings on their own.
+  const heartbeat = setInterval(() => {
+    for (const room of rooms.values()) {
+      for (const c of room.conns.values()) {
+        if (!c.alive) {
+          c.ws.terminate();
+          continue;
+        }
+        c.alive = false;
+        try {
+          c.ws.ping();
+        } catch {
+          /* closing already */
+        }
+      }
+    }
+  }, opts.heartbeatMs);
+  heartbeat.unref();
+
   /** Refuses new upgrades and closes every connection with 1001; stragglers are terminated after a grace. */
   function stopConnections() {
     closed = true;
@@ -403,6 +429,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     async close() {
       if (closing) return closing;
       closing = (async () => {
+        clearInterval(heartbeat);
         for (const off of offBus) off();
         if (attachedTo && upgradeListener) attachedTo.off('upgrade', upgradeListener);
         stopConnections();

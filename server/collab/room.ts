@@ -24,6 +24,9 @@ export class InvalidMessage extends Error {
   }
 }
 
+/** Awareness client ids one connection may announce. */
+const MAX_AWARENESS_IDS = 16;
+
 /** Transaction origin of updates that arrived from another process through the fan-out. */
 const REMOTE = Symbol('remote');
 
@@ -120,6 +123,9 @@ export class Room {
         let update: Uint8Array;
         try {
           update = decoding.readVarUint8Array(dec);
+          // A client announces itself (the stock client: one id); a flood of ids is not presence.
+          const count = decoding.readVarUint(decoding.createDecoder(update));
+          if (count > MAX_AWARENESS_IDS || conn.awarenessIds.size > MAX_AWARENESS_IDS) throw new Error('too many awareness states');
           awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
         } catch (err) {
           throw new InvalidMessage('invalid awareness update', { cause: err });

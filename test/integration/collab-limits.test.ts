@@ -125,6 +125,23 @@ describe('hostile messages', () => {
     await stillHealthy('[e]');
   });
 
+  it('an awareness update announcing a flood of client ids closes with 4400', async () => {
+    const { ws, closed } = await raw();
+    const inner = encoding.createEncoder();
+    encoding.writeVarUint(inner, 500);
+    for (let i = 0; i < 500; i++) {
+      encoding.writeVarUint(inner, 1000 + i);
+      encoding.writeVarUint(inner, 1);
+      encoding.writeVarString(inner, '{"user":{"name":"x"}}');
+    }
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, messageAwareness);
+    encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+    ws.send(encoding.toUint8Array(e));
+    expect(await closed).toBe(CLOSE_INVALID_MESSAGE);
+    expect(witness.provider.awareness.getStates().has(1000)).toBe(false);
+  });
+
   it('a text frame closes with 4400', async () => {
     const { ws, closed } = await raw();
     ws.send('hello');

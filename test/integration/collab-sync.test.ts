@@ -143,4 +143,18 @@ describe('collab sync', () => {
     const c = open(server.wsUrl, docId, space.owner);
     await synced(c);
   });
+
+  it('drops a peer that stopped answering pings, so its room can leave memory', async () => {
+    server = await startCollabServer({ collab: { heartbeatMs: 100 } });
+    const space = await createSpaceWithOwner(server.url);
+    const docId = await insertDoc(server.docs, space.spaceId, space.owner.user.id);
+    const { WebSocket } = await import('ws');
+    // autoPong off: a peer that vanished without closing its TCP connection.
+    const ghost = new WebSocket(`${server.wsUrl}/yjs/${docId}`, { headers: { cookie: space.owner.client.cookie }, autoPong: false });
+    const closed = new Promise<number>((r) => ghost.on('close', (code) => r(code)));
+    await new Promise((r) => ghost.once('open', r));
+    expect(server.collab.stats().connections).toBe(1);
+    expect(await closed).toBe(1006);
+    await waitFor(() => server!.collab.stats().rooms === 0, 'room unloaded');
+  });
 });
