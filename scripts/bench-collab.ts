@@ -3,8 +3,9 @@
  *
  * Usage:
  *   npm run bench -- collab [--writers 10] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
- *                           [--doc-mb 1] [--cold-runs 5] [--json]
+ *                           [--docs 1] [--doc-mb 1] [--cold-runs 5] [--json]
  *   e.g. npm run bench -- collab --writers 50 --readers 100 --duration 20
+ *        npm run bench -- collab --docs 1000 --writers 3 --readers 0     (writers/readers are per document)
  *
  * Method. The real app (createApp with every feature, embedded store in a temp dir, durable writes on)
  * runs in THIS process on 127.0.0.1:0, so process.cpuUsage() here is the server's CPU. The load runs
@@ -56,6 +57,7 @@ const cfg = {
   rate: num('rate', 5),
   duration: num('duration', 10),
   warmup: num('warmup', 2),
+  docs: num('docs', 1),
   docMb: num('doc-mb', 1),
   coldRuns: num('cold-runs', 5),
 };
@@ -74,7 +76,7 @@ const r1 = (n: number) => Math.round(n * 10) / 10;
 async function loadRole() {
   const url = f.url!;
   const cookie = f.cookie!;
-  const docId = f.doc!;
+  const docIds = f.doc!.split(',');
   const headers = { cookie };
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -84,7 +86,7 @@ async function loadRole() {
   let readerDeliveries = 0;
   const marker = /@(\d+)\.(\d+)#/g;
 
-  function open(saved: boolean): Promise<WebSocket> {
+  function open(docId: string, saved: boolean): Promise<WebSocket> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(`${url}/yjs/${docId}${saved ? '?saved=1' : ''}`, { headers, perMessageDeflate: false });
       ws.binaryType = 'nodebuffer';
@@ -119,8 +121,8 @@ async function loadRole() {
 
   const writers: Writer[] = [];
   const readers: WebSocket[] = [];
-  for (let i = 0; i < cfg.writers; i++) {
-    const ws = await open(true);
+  async function openWriter(docId: string, i: number) {
+    const ws = await open(docId, true);
     const doc = new Y.Doc();
     const w: Writer = { idx: i, ws, doc, seq: 0, pending: [] };
     doc.on('update', (update: Uint8Array) => {
@@ -147,12 +149,22 @@ async function loadRole() {
     });
     writers.push(w);
   }
-  for (let i = 0; i < cfg.readers; i++) {
-    const ws = await open(false);
+  async function openReader(docId: string) {
+    const ws = await open(docId, false);
     ws.on('message', (data: Buffer) => {
       if (data[0] === messageSync) onUpdateBytes(data, -1);
     });
     readers.push(ws);
+  }
+  // Every document gets its writers and readers; documents connect a few dozen at a time.
+  for (let d0 = 0; d0 < docIds.length; d0 += 50) {
+    await Promise.all(
+      docIds.slice(d0, d0 + 50).map(async (docId, k) => {
+        const d = d0 + k;
+        for (let i = 0; i < cfg.writers; i++) await openWriter(docId, d * cfg.writers + i);
+        for (let i = 0; i < cfg.readers; i++) await openReader(docId);
+      }),
+    );
   }
 
   const interval = 1000 / cfg.rate;
@@ -396,15 +408,19 @@ async function serverRole() {
     const space = await api(server.http, cookie, 'POST', '/api/spaces', { name: 'Bench PLC', kind: 'plc' });
     const spaceId: string = space.json.space.id;
     const mkDoc = async (title: string) => (await api(server.http, cookie, 'POST', `/api/spaces/${spaceId}/docs`, { title, template: 'blank' })).json.doc.id as string;
-    const busyDoc = await mkDoc('Busy document');
+    const busyDocs: string[] = [];
+    for (let i = 0; i < cfg.docs; i += 20) {
+      const n = Math.min(20, cfg.docs - i);
+      busyDocs.push(...(await Promise.all(Array.from({ length: n }, (_, k) => mkDoc(`Busy document ${i + k}`)))));
+    }
 
     process.stdout.write(
-      `busy document: ${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured after ${cfg.warmup}s warm-up\n`,
+      `busy: ${cfg.docs} document(s), each ${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured after ${cfg.warmup}s warm-up\n`,
     );
     const self = fileURLToPath(import.meta.url);
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', self, '--role', 'load', '--url', server.ws, '--cookie', cookie, '--doc', busyDoc, ...process.argv.slice(2)],
+      ['--import', 'tsx', self, '--role', 'load', '--url', server.ws, '--cookie', cookie, '--doc', busyDocs.join(','), ...process.argv.slice(2)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const eld = monitorEventLoopDelay({ resolution: 10 });
@@ -449,6 +465,7 @@ async function serverRole() {
     const rssMb = process.memoryUsage().rss / 1024 / 1024;
     const perSec = result.deliveries / cfg.duration;
     const busy = {
+      docs: cfg.docs,
       writers: cfg.writers,
       readers: cfg.readers,
       keystrokes: result.keystrokes,
