@@ -15,6 +15,7 @@ export const routes: RouteDef[] = [
   { path: '/spaces/:spaceId', view: () => import('./views/SpaceHome.svelte'), title: 'Overview', layout: 'space' },
   { path: '/spaces/:spaceId/docs', view: () => import('./views/SpaceDocs.svelte'), title: 'Documents', layout: 'space' },
   { path: '/spaces/:spaceId/chat', view: () => import('./views/SpaceChat.svelte'), title: 'Discussion', layout: 'space' },
+  { path: '/spaces/:spaceId/chat/:channelId', view: () => import('./views/SpaceChat.svelte'), title: 'Discussion', layout: 'space' },
   { path: '/spaces/:spaceId/sessions', view: () => import('./views/SpaceSessions.svelte'), title: 'Sessions', layout: 'space' },
   { path: '/docs/:docId', view: () => import('./views/DocPage.svelte'), title: 'Document' },
   { path: '/sessions/:sessionId', view: () => import('./views/SessionPage.svelte'), title: 'Session' },

@@ -1,0 +1,56 @@
+/**
+ * The signed-in user's chat notifications (mentions, replies to their threads) for the bell: the unread
+ * count, the latest list, and live updates from the user's own socket room.
+ */
+import type { ChatNotification } from '../../../shared/chat';
+import { api } from '../lib/api';
+import { connection } from '../lib/socket';
+
+class Notifications {
+  items = $state.raw<ChatNotification[]>([]);
+  unread = $state(0);
+  loaded = $state(false);
+  #started = false;
+
+  /** Loads the list once and follows live updates (idempotent). */
+  start(): void {
+    if (this.#started) {
+      // Mounted again (after logging in anew): the connection may have been closed with the old session.
+      connection.connect();
+      void this.load();
+      return;
+    }
+    this.#started = true;
+    connection.on('notification:new', ({ notification, unread }) => {
+      this.items = [notification, ...this.items.filter((n) => n.id !== notification.id)].slice(0, 50);
+      this.unread = unread;
+    });
+    connection.on('notification:read', ({ unread }) => {
+      this.unread = unread;
+      if (unread === 0) this.items = this.items.map((n) => (n.read ? n : { ...n, read: true }));
+    });
+    connection.onReconnect(() => void this.load());
+    connection.connect();
+    void this.load();
+  }
+
+  async load(): Promise<void> {
+    try {
+      const r = await api.get<{ notifications: ChatNotification[]; unread: number }>('/api/notifications');
+      this.items = r.notifications;
+      this.unread = r.unread;
+      this.loaded = true;
+    } catch {
+      /* the bell stays as it was; the next reconnection reloads */
+    }
+  }
+
+  /** Marks some (or all) read. */
+  async markRead(ids?: string[]): Promise<void> {
+    const r = await api.post<{ unread: number }>('/api/notifications/read', ids ? { ids } : { all: true });
+    this.unread = r.unread;
+    this.items = this.items.map((n) => (!ids || ids.includes(n.id) ? { ...n, read: true } : n));
+  }
+}
+
+export const notifications = new Notifications();
