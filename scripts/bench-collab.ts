@@ -224,9 +224,11 @@ async function startApp(dataDir: string) {
   const { loadConfig } = await import('../server/config');
   const { createLogger } = await import('../server/logger');
   const { openEmbeddedStore } = await import('../server/store/embedded');
+  const { createLimiter } = await import('../server/http/rate-limit');
   const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'b'.repeat(40), DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
   const store = await openEmbeddedStore(dataDir);
-  const app = await createApp({ config, store, logger: createLogger('warn'), rateLimits: {} });
+  // One bench user creates many documents: lift the per-user write limit (HTTP setup only).
+  const app = await createApp({ config, store, logger: createLogger('warn'), rateLimits: { writesPerUser: createLimiter(1_000_000, 60) } });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const port = (app.server.address() as AddressInfo).port;
   return {

@@ -6,6 +6,7 @@
  */
 import * as Y from 'yjs';
 import type { Logger } from '../logger';
+import { DuplicateKeyError } from '../store/port';
 import type { UpdateLog } from './updateLog';
 
 export interface WriterDeps {
@@ -108,19 +109,27 @@ export class RoomWriter {
         // Everything integrated so far is in `batch` or already stored, so this vector is durable once it lands.
         const sv = this.d.stateVector();
         const update = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
-        const seq = this.lastSeq + 1;
-        try {
-          await this.d.log.append(this.d.docId, seq, update);
-        } catch (err) {
-          // Put the batch back in front of anything newer and try again later; nothing is acknowledged.
-          this.d.logger.error({ err, docId: this.d.docId, retryMs: this.retryMs }, 'storing document update failed; retrying');
-          this.pending.unshift(update);
-          for (const o of origins) this.pendingOrigins.add(o);
-          // The retried write carries this batch too: settle its waiters when that one lands.
-          void (this.pendingDone ??= deferred()).promise.then(done.resolve);
-          await new Promise((r) => setTimeout(r, this.retryMs));
-          this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-          continue;
+        let seq = this.lastSeq + 1;
+        // Retry this very record until it lands; a retry that finds it already stored (the failed call
+        // did store it) counts as landed. Newer updates keep queueing behind it meanwhile.
+        let mayHaveLanded = false;
+        for (;;) {
+          try {
+            await this.d.log.append(this.d.docId, seq, update);
+            break;
+          } catch (err) {
+            if (err instanceof DuplicateKeyError) {
+              if (mayHaveLanded) break;
+              // Someone else holds this sequence number (another process writing this document).
+              this.d.logger.warn({ docId: this.d.docId, seq }, 'update sequence number taken; using the next one');
+              seq++;
+              continue;
+            }
+            mayHaveLanded = true;
+            this.d.logger.error({ err, docId: this.d.docId, retryMs: this.retryMs }, 'storing document update failed; retrying');
+            await new Promise((r) => setTimeout(r, this.retryMs));
+            this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+          }
         }
         this.retryMs = RETRY_MIN_MS;
         this.writes++;
