@@ -9,7 +9,13 @@ import { z } from 'zod';
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  // Digits only: Number() would read ' ' as 0 and '1e3' as 1000.
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, { error: 'must be a port number (0-65535)' })
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(65535))
+    .default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
   MONGODB_URI: z

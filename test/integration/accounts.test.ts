@@ -59,6 +59,16 @@ describe('signup, me, login, logout', () => {
     expect(await srv.store.collection('users').count({ email: email.toLowerCase() })).toBe(1);
   });
 
+  it('two signups racing for one email: one 201, one 409, one stored user', async () => {
+    const email = uniqueEmail('race');
+    const results = await Promise.all([
+      new ApiClient(srv.url).post('/api/auth/signup', { email, password: PASSWORD, name: 'One' }),
+      new ApiClient(srv.url).post('/api/auth/signup', { email: email.toUpperCase(), password: PASSWORD, name: 'Two' }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(await srv.store.collection('users').count({ email: email.toLowerCase() })).toBe(1);
+  });
+
   it('login is case-insensitive on email; a wrong password or unknown email is 401', async () => {
     const email = uniqueEmail('case');
     await new ApiClient(srv.url).post('/api/auth/signup', { email, password: PASSWORD, name: 'Case' });
