@@ -30,16 +30,18 @@ export function authRoutes(ctx: Ctx, limits: RateLimits): Router {
     await limits.loginPerIp.consume(req.ip ?? 'unknown');
     const body = parse(loginBody, req.body);
     const accountKey = body.email.toLowerCase();
-    // Refuse before checking the password: once an account has used its failures, even a correct
-    // guess is not tried (and not revealed) until the window passes.
-    await limits.loginFailuresPerAccount.check(accountKey);
+    // The attempt counts BEFORE the password is checked: counting only after a failure let many
+    // concurrent guesses all pass the limit while the first ones were still hashing.
+    await limits.loginFailuresPerAccount.consume(accountKey);
     let result;
     try {
       result = await login(ctx, body);
     } catch (err) {
-      if (err instanceof AppError && err.code === 'authentication_required') await limits.loginFailuresPerAccount.tryConsume(accountKey);
+      // Only wrong credentials count against the account; our own failures give the point back.
+      if (!(err instanceof AppError && err.code === 'authentication_required')) await limits.loginFailuresPerAccount.refund(accountKey);
       throw err;
     }
+    // A correct password clears the account's failures.
     await limits.loginFailuresPerAccount.reset(accountKey);
     // Session fixation: the pre-login session (if any) dies and a brand-new id is issued.
     if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);

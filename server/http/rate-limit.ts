@@ -7,8 +7,8 @@ export interface Limiter {
   consume(key: string, points?: number): Promise<void>;
   /** Counts without throwing; true when still within the limit. */
   tryConsume(key: string): Promise<boolean>;
-  /** Throws `rate_limited` when `key` has already used every point, without counting a hit. */
-  check(key: string): Promise<void>;
+  /** Gives back one point counted by `consume` (the hit turned out not to count). */
+  refund(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
@@ -37,9 +37,8 @@ export function createLimiter(points: number, seconds: number, message?: string)
         throw err;
       }
     },
-    async check(key) {
-      const res = await rl.get(key);
-      if (res && res.consumedPoints >= points) throw refuse(res.msBeforeNext);
+    async refund(key) {
+      await rl.reward(key, 1);
     },
     async reset(key) {
       await rl.delete(key);

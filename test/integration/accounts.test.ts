@@ -154,6 +154,16 @@ describe('login rate limits', () => {
     expect((await new ApiClient(srv.url).post('/api/auth/login', { email: other.user.email, password: other.password })).status).toBe(200);
   });
 
+  it('per account, concurrent guesses: no more than ten are ever checked', async () => {
+    // Regression: failures were counted after the (slow) password check, so parallel guesses all got in.
+    const { user } = await signupUser(srv.url, 'Parallel');
+    const attacker = new ApiClient(srv.url);
+    const results = await Promise.all(Array.from({ length: 16 }, (_, i) => attacker.post('/api/auth/login', { email: user.email, password: `parallel guess ${i}` })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+  });
+
   it('per IP: past the limit every login from that address is 429', async () => {
     const s = await startServer({ rateLimits: { loginPerIp: createLimiter(3, 60, 'Too many log-in attempts from your network.') } });
     try {
