@@ -18,11 +18,12 @@ import {
   CLOSE_TOO_LARGE,
 } from '../../shared/collab';
 import type { Ctx } from '../context';
-import type { DocRecord, DocsRepo } from '../docs/records';
+import type { DocsRepo } from '../docs/records';
 import { can } from '../policies';
 import { Conn, type RateLimit } from './connection';
 import { createLocalFanout, type RoomFanout } from './fanout';
-import { InvalidMessage, Room } from './room';
+import { InvalidMessage, type Room } from './room';
+import { createRoomRegistry } from './registry';
 import type { CollabService } from './service';
 import { createUpdateLog } from './updateLog';
 import { authorizeUpgrade, docIdOf, refuse, UpgradeRefusal } from './upgrade';
@@ -100,126 +101,20 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
 
   // ws enforces maxPayload by closing with 1009; we want 4413 and map it (see onConnection).
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: maxBytes, clientTracking: false });
-  const rooms = new Map<string, Room>();
-  const loading = new Map<string, Promise<Room>>();
-  const touches = new Map<string, { last: number; timer: NodeJS.Timeout | null }>();
-
-  /** DocsRepo.touch at most once per interval per document, trailing edge included. */
-  function touchSoon(docId: string) {
-    let t = touches.get(docId);
-    if (!t) {
-      t = { last: 0, timer: null };
-      touches.set(docId, t);
-    }
-    if (t.timer) return;
-    const wait = Math.max(0, t.last + opts.touchIntervalMs - ctx.now());
-    const entry = t;
-    const fire = () => {
-      entry.timer = null;
-      entry.last = ctx.now();
-      docs.touch(docId, new Date(entry.last)).catch((err) => logger.error({ err, docId }, 'touching document failed'));
-    };
-    if (wait === 0) fire();
-    else {
-      entry.timer = setTimeout(fire, wait);
-      entry.timer.unref();
-    }
-  }
-
-  /** Runs a pending trailing touch now and forgets the document (it is leaving memory). */
-  async function flushTouch(docId: string) {
-    const t = touches.get(docId);
-    touches.delete(docId);
-    if (!t?.timer) return;
-    clearTimeout(t.timer);
-    await docs.touch(docId, new Date(ctx.now())).catch((err) => logger.error({ err, docId }, 'touching document failed'));
-  }
-
-  /** Returns the live room for `docId`, loading it once however many callers ask at the same time. */
-  async function acquire(record: DocRecord): Promise<Room> {
-    const room = await acquireRoom(record._id, record.spaceId);
-    // The record was just read: refresh the room's archived flag from it.
-    room.archived = record.archived;
-    return room;
-  }
-
-  async function acquireRoom(docId: string, spaceId: string): Promise<Room> {
-    for (;;) {
-      const live = rooms.get(docId);
-      if (live && !live.closing) {
-        live.holds++;
-        cancelUnload(live);
-        return live;
-      }
-      if (live?.closing) {
-        await live.closing.catch(() => undefined);
-        continue;
-      }
-      let p = loading.get(docId);
-      if (!p) {
-        p = (async () => {
-          const loaded = await log.load(docId);
-          const room = new Room({
-            docId,
-            spaceId,
-            loaded,
-            log,
-            fanout,
-            logger,
-            originPrefix,
-            serverOrigin,
-            compactEvery: opts.compactEvery,
-            onDurable: touchSoon,
-          });
-          rooms.set(docId, room);
-          return room;
-        })().finally(() => loading.delete(docId));
-        loading.set(docId, p);
-      }
-      const room = await p;
-      if (room.closing) continue;
-      room.holds++;
-      cancelUnload(room);
-      return room;
-    }
-  }
-
-  function cancelUnload(room: Room) {
-    if (room.unloadTimer) {
-      clearTimeout(room.unloadTimer);
-      room.unloadTimer = null;
-    }
-  }
-
-  /** Drops a hold; schedules the unload when nobody holds or is connected. */
-  function release(room: Room) {
-    room.holds = Math.max(0, room.holds - 1);
-    maybeScheduleUnload(room);
-  }
-
-  function maybeScheduleUnload(room: Room) {
-    if (closed || room.closing || room.holds > 0 || room.conns.size > 0 || room.unloadTimer) return;
-    room.unloadTimer = setTimeout(() => {
-      room.unloadTimer = null;
-      if (room.holds > 0 || room.conns.size > 0 || room.closing) return;
-      void unload(room);
-    }, opts.unloadDelayMs);
-    room.unloadTimer.unref();
-  }
-
-  async function unload(room: Room): Promise<void> {
-    room.closing = (async () => {
-      try {
-        await room.shutdown(opts.compactOnUnloadMin);
-      } catch (err) {
-        logger.error({ err, docId: room.docId }, 'unloading document failed');
-      } finally {
-        if (rooms.get(room.docId) === room) rooms.delete(room.docId);
-        await flushTouch(room.docId);
-      }
-    })();
-    await room.closing;
-  }
+  const registry = createRoomRegistry({
+    docs,
+    log,
+    fanout,
+    logger,
+    now: ctx.now,
+    originPrefix,
+    serverOrigin,
+    compactEvery: opts.compactEvery,
+    compactOnUnloadMin: opts.compactOnUnloadMin,
+    unloadDelayMs: opts.unloadDelayMs,
+    touchIntervalMs: opts.touchIntervalMs,
+  });
+  const { rooms } = registry;
 
   function onConnection(ws: WebSocket, room: Room, grant: { userId: string; sessionId: string; canEdit: boolean; wantsSaved: boolean }) {
     const conn = new Conn(
@@ -244,7 +139,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
       } catch (err) {
         logger.error({ err, docId: room.docId }, 'removing connection failed');
       }
-      maybeScheduleUnload(room);
+      registry.maybeScheduleUnload(room);
     });
     ws.on('message', (data, isBinary) => {
       if (conn.closed) return;
@@ -276,7 +171,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     try {
       const grant = await authorizeUpgrade(ctx, docs, req, target);
       try {
-        room = await acquire(grant.doc);
+        room = await registry.acquire(grant.doc);
       } catch (err) {
         // Never serve an empty document that could overwrite the real one.
         logger.error({ err, docId: grant.doc._id }, 'loading document failed; refusing connection');
@@ -297,7 +192,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
       logger.error({ err }, 'collab upgrade failed');
       return refuse(socket, 'unavailable', 'The document service is unavailable. Please try again.');
     } finally {
-      if (room) release(room);
+      if (room) registry.release(room);
     }
   }
 
@@ -326,20 +221,17 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     async edit(docId, fn) {
       const record = await docs.byId(docId);
       if (!record) throw new Error(`collab.edit: unknown document ${docId}`);
-      const room = await acquire(record);
+      const room = await registry.acquire(record);
       try {
         room.edit(fn);
         await room.writer.flush();
       } finally {
-        release(room);
+        registry.release(room);
       }
     },
     async snapshot(docId) {
-      const live = rooms.get(docId);
-      if (live && !live.closing) return Y.encodeStateAsUpdate(live.doc);
-      if (live?.closing) await live.closing.catch(() => undefined);
-      const again = rooms.get(docId);
-      if (again && !again.closing) return Y.encodeStateAsUpdate(again.doc);
+      const live = await registry.live(docId);
+      if (live) return Y.encodeStateAsUpdate(live.doc);
       const loaded = await log.load(docId);
       try {
         return Y.encodeStateAsUpdate(loaded.doc);
@@ -382,6 +274,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
   /** Refuses new upgrades and closes every connection with 1001; stragglers are terminated after a grace. */
   function stopConnections() {
     closed = true;
+    registry.stop();
     const open: Conn[] = [];
     for (const room of rooms.values()) for (const c of room.conns.values()) open.push(c);
     for (const c of open) c.close(CLOSE_GOING_AWAY, 'server_shutdown');
@@ -433,13 +326,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
         for (const off of offBus) off();
         if (attachedTo && upgradeListener) attachedTo.off('upgrade', upgradeListener);
         stopConnections();
-        for (const room of rooms.values()) cancelUnload(room);
-        await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
-        await Promise.all(
-          [...rooms.values()].map((room) => (room.closing ? room.closing.catch(() => undefined) : unload(room))),
-        );
-        // Trailing touches of documents edited through edit() after their room left.
-        await Promise.all([...touches.keys()].map(flushTouch));
+        await registry.closeAll();
         wss.close();
       })();
       return closing;
