@@ -284,3 +284,59 @@ describe('unknown API routes and odd bodies', () => {
     expect((await res.json()).error.code).toBe('invalid_payload');
   });
 });
+
+/** Every route the app mounts (features included), read from the live Express router. */
+function mountedRoutes(): Array<{ method: string; path: string }> {
+  const out: Array<{ method: string; path: string }> = [];
+  const walk = (stack: any[], depth: number) => {
+    for (const layer of stack) {
+      if (layer.route) {
+        const p: string = layer.route.path;
+        if (p.includes('{*')) continue; // the SPA fallback
+        for (const m of Object.keys(layer.route.methods)) out.push({ method: m.toUpperCase(), path: depth === 0 ? p : `/api${p}` });
+      } else if (layer.handle?.stack) walk(layer.handle.stack, depth + 1);
+    }
+  };
+  walk((srv.app.express as any).router.stack, 0);
+  // Fill params with ids that look valid but exist nowhere.
+  return out.map((r) => ({ ...r, path: r.path.replace(/:[A-Za-z]+/g, 'AAAAAAAAAAAAAAAA') }));
+}
+
+describe('every mounted route (features included)', () => {
+  it('finds the routes to check', () => {
+    const routes = mountedRoutes();
+    expect(routes.length).toBeGreaterThan(20);
+    expect(routes).toContainEqual({ method: 'POST', path: '/api/spaces' });
+  });
+
+  it('state-changing routes answer broken, non-JSON and oversized bodies with the contract error', async () => {
+    const writes = mountedRoutes().filter((r) => r.method !== 'GET');
+    for (const r of writes) {
+      const label = `${r.method} ${r.path}`;
+      const broken = await fac.client.request(r.method, r.path, '{"oops":', { 'content-type': 'application/json' });
+      expect(broken.status, label).toBe(400);
+      expectContractError(broken, 400, 'invalid_payload');
+      const form = await fac.client.request(r.method, r.path, 'a=1', { 'content-type': 'application/x-www-form-urlencoded' });
+      expectContractError(form, 400, 'invalid_payload');
+      const huge = await fac.client.request(r.method, r.path, JSON.stringify({ pad: 'x'.repeat(110_000) }));
+      expect(huge.status, label).toBe(413);
+      expectContractError(huge, 413, 'payload_too_large');
+    }
+    expect((await fac.client.get('/api/me')).status).toBe(200);
+  });
+
+  it('no route answers an unknown id or an anonymous caller with a 500, HTML or a stack', async () => {
+    const anonClient = new ApiClient(srv.url);
+    // Account routes are in the table above; calling logout here would end the session the loop uses.
+    for (const r of mountedRoutes().filter((x) => !x.path.startsWith('/api/auth/'))) {
+      for (const c of [anonClient, fac.client]) {
+        const res = await c.request(r.method, r.path, r.method === 'GET' || r.method === 'DELETE' ? undefined : {});
+        const label = `${r.method} ${r.path} ${c === anonClient ? 'anonymous' : 'signed in'}`;
+        expect(res.status, label).toBeLessThan(500);
+        if (res.status !== 204) expect(res.headers.get('content-type') ?? '', label).toMatch(/json|text\/(plain|markdown|html|csv)/);
+        if (res.status >= 400) expectContractError(res, res.status, res.body.error.code);
+      }
+    }
+    expect((await fac.client.get('/api/me')).status).toBe(200);
+  });
+});
