@@ -61,6 +61,8 @@ export class Room {
   closing: Promise<void> | null = null;
   /** An archived document takes no client edits until restored (server edits still apply). */
   archived = false;
+  /** Count of integrated changes (tells `receive` whether an update added anything). */
+  private changes = 0;
   /** Updates delivered to connections (for the benchmark and tests). */
   deliveries = 0;
   private readonly unsubscribe: () => void;
@@ -175,15 +177,21 @@ export class Room {
     } catch (err) {
       throw new InvalidMessage('undecodable update', { cause: err });
     }
+    const writesBefore = this.changes;
     try {
       Y.applyUpdate(this.doc, payload, conn);
     } catch (err) {
       throw new InvalidMessage('update could not be applied', { cause: err });
     }
+    // Nothing new (already known content): the client still deserves to learn it is saved.
+    if (conn.wantsSaved && this.changes === writesBefore && !this.writer.ackWhenDurable(conn.id)) {
+      conn.send(savedMessage(this.writer.durableStateVector));
+    }
   }
 
   /** Every integrated change (client, server edit) is queued for the store and published once. */
   private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
+    this.changes++;
     if (origin === REMOTE) return;
     const originId = origin && typeof origin === 'object' && 'id' in origin ? String((origin as Conn).id) : this.d.serverOrigin;
     this.writer.push(update, originId);

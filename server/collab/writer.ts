@@ -49,6 +49,8 @@ export class RoomWriter {
   private sinceSnapshot: number;
   private retryMs = RETRY_MIN_MS;
   private compacting: Promise<void> | null = null;
+  /** Origins of the write in flight (ack targets), while one is. */
+  private inflightOrigins: Set<string> | null = null;
   /** State vector of the durably stored state (starts as the loaded state). */
   durableStateVector: Uint8Array;
   /** Store writes performed (for tests and the benchmark). */
@@ -66,6 +68,23 @@ export class RoomWriter {
     this.pendingOrigins.add(origin);
     this.pendingDone ??= deferred();
     if (!this.inflight) this.inflight = this.run();
+  }
+
+  /**
+   * Makes sure `origin` is told about the next durable write even though it contributed nothing new
+   * (its update was already known, e.g. a re-sent offline edit). Returns false when nothing is queued
+   * or in flight: the current durable state vector already covers everything integrated.
+   */
+  ackWhenDurable(origin: string): boolean {
+    if (this.pending.length) {
+      this.pendingOrigins.add(origin);
+      return true;
+    }
+    if (this.inflightOrigins) {
+      this.inflightOrigins.add(origin);
+      return true;
+    }
+    return false;
   }
 
   /** True when nothing is queued or in flight. */
@@ -102,6 +121,7 @@ export class RoomWriter {
       while (this.pending.length) {
         const batch = this.pending;
         const origins = this.pendingOrigins;
+        this.inflightOrigins = origins;
         const done = this.pendingDone!;
         this.pending = [];
         this.pendingOrigins = new Set();
@@ -136,6 +156,7 @@ export class RoomWriter {
         this.lastSeq = seq;
         this.sinceSnapshot++;
         this.durableStateVector = sv;
+        this.inflightOrigins = null;
         try {
           this.d.onDurable(sv, origins);
         } catch (err) {

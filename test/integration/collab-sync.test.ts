@@ -157,4 +157,25 @@ describe('collab sync', () => {
     expect(await closed).toBe(1006);
     await waitFor(() => server!.collab.stats().rooms === 0, 'room unloaded');
   });
+
+  it('re-sending content the server already has still gets a saved acknowledgement', async () => {
+    const { s, space, docId } = await setup();
+    const a = open(s.wsUrl, docId, space.owner, { saved: true });
+    await synced(a);
+    a.doc.getText('t').insert(0, 'offline edit');
+    await waitFor(() => a.saved.some((sv) => covers(sv, a.doc)), 'first ack');
+    // A second client holding the same content re-sends it (as after an offline reconnect).
+    const copy = new Y.Doc();
+    Y.applyUpdate(copy, Y.encodeStateAsUpdate(a.doc));
+    const b = open(s.wsUrl, docId, space.owner, { saved: true, doc: copy });
+    await synced(b);
+    const before = b.saved.length;
+    const { encoding } = { encoding: await import('lib0/encoding') };
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarUint(e, 2);
+    encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(copy));
+    b.provider.ws!.send(encoding.toUint8Array(e));
+    await waitFor(() => b.saved.length > before && covers(b.saved.at(-1)!, copy), 'ack for known content');
+  });
 });
