@@ -2,6 +2,19 @@
  * The collab core's entry: builds the Yjs rooms, the /yjs/:docId upgrade handler and the CollabService.
  * Rooms load once (concurrent connects share the load), unload some seconds after their last client,
  * and every update goes through the room's grouped writer before a saved acknowledgement covers it.
+ *
+ * Decisions worth knowing (see also shared/collab.ts for the codes):
+ * - Refused upgrades answer HTTP before any document byte: 403 bad Origin, 401 no session, 404 unknown
+ *   or malformed doc id, 403 non-member, 503 when the document cannot be loaded (never an empty doc).
+ * - Logout closes the session's connections with 4401; removal from the space with 4403. A role change
+ *   applies in place on open connections (member -> guest: edits dropped from then on; guest -> member:
+ *   may edit) instead of closing, since 44xx codes stop the stock client from reconnecting.
+ * - Archived documents are read-only for every connection (CollabService.setArchived for live rooms).
+ * - Limits: message > YJS_MAX_MESSAGE_BYTES -> 4413 (ws's own 1009 is mapped), malformed bytes or a
+ *   garbage update -> 4400 (the update is fully decoded before it is applied), more than the rate
+ *   limit -> 4429, a peer that stops reading -> 1013, a peer that stops answering pings -> dropped.
+ * - A socket closing or the HTTP server closing (SIGTERM) makes every connection go away with 1001;
+ *   close() then flushes and snapshots every room.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, Server as HttpServer } from 'node:http';

@@ -79,9 +79,18 @@ describe('refused upgrades', () => {
     expect((await upgradeStatus(s.wsUrl, '/yjs/', { cookie })).status).toBe(404);
   });
 
-  it('leaves Socket.IO upgrades alone', async () => {
-    const res = await fetch(`${s.url}/socket.io/?EIO=4&transport=polling`, { headers: { cookie: space.owner.client.cookie } });
-    expect(res.status).toBe(200);
+  it('leaves Socket.IO upgrades alone (WebSocket transport on the same server)', async () => {
+    const { io } = await import('socket.io-client');
+    const socket = io(s.url, { transports: ['websocket'], extraHeaders: { cookie: space.owner.client.cookie }, reconnection: false });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', (err) => reject(err));
+      });
+      expect(socket.io.engine.transport.name).toBe('websocket');
+    } finally {
+      socket.close();
+    }
   });
 });
 
