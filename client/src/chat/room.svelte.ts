@@ -132,21 +132,24 @@ export class ChatRoom {
 
   /** After a reconnection: re-join, refresh counts, fetch what was missed, resend what was waiting. */
   async #catchUp(): Promise<void> {
+    // The cursor is taken before anything new can arrive: this runs synchronously on 'connect', before the
+    // space is re-joined (no broadcasts yet) and before waiting sends are flushed (no acks yet).
+    let cursor = this.messages[this.messages.length - 1]?.id ?? null;
     await this.#join();
-    this.outbox.flush();
     await this.loadChannels().catch(() => {});
     const channelId = this.channelId;
     if (channelId) {
       for (let i = 0; i < 20; i++) {
-        const last = this.messages[this.messages.length - 1];
-        const q = last ? `after=${last.id}` : '';
+        const q = cursor ? `after=${cursor}` : '';
         const r = await api.get<{ messages: ChatMessage[]; hasMore: boolean }>(`/api/channels/${encodeURIComponent(channelId)}/messages?limit=100&${q}`);
         if (this.channelId !== channelId) return;
         this.messages = merge(this.messages, r.messages);
-        for (const m of r.messages) this.outbox.settle(m.clientMsgId);
+        for (const m of r.messages) if (m.author.id === this.me.id) this.outbox.settle(m.clientMsgId);
+        cursor = r.messages[r.messages.length - 1]?.id ?? cursor;
         if (!r.hasMore) break;
       }
     }
+    this.outbox.flush();
     if (this.thread) await this.openThread(this.thread.parent.id);
   }
 

@@ -56,7 +56,7 @@ class Connection {
   /** The socket, created and connected on first use. */
   get socket(): AppSocket {
     if (this.#socket) return this.#socket;
-    const socket: AppSocket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true, reconnectionDelayMax: 5_000 });
+    const socket: AppSocket = io({ path: '/socket.io', transports: ['websocket'], withCredentials: true, reconnectionDelay: 500, reconnectionDelayMax: 2_000 });
     this.#socket = socket;
     this.#set('connecting');
     socket.on('connect', () => {
@@ -88,12 +88,11 @@ class Connection {
   };
 
   #onOnline = () => {
+    // The manager is already retrying (at most 2 s apart); forcing a new attempt here would race it and
+    // could leave the page on a second server socket that never re-joined its rooms.
     const s = this.#socket;
-    if (s && !s.connected) {
-      s.disconnect();
-      s.connect();
-      this.#set('reconnecting');
-    }
+    if (s && !s.connected) this.#set(s.active ? 'reconnecting' : 'refused');
+    if (s && !s.active) s.connect();
   };
 
   /** Opens the connection now (it also opens on first `on`/`request`). */
