@@ -190,7 +190,8 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
         logger.error({ err, docId: grant.doc._id }, 'loading document failed; refusing connection');
         return refuse(socket, 'unavailable', 'The document could not be loaded. Please try again.');
       }
-      if (socket.destroyed || closed) return;
+      if (socket.destroyed) return;
+      if (closed) return refuse(socket, 'unavailable', 'The server is shutting down.');
       const held = room;
       wss.handleUpgrade(req, socket, head, (ws) => {
         try {
