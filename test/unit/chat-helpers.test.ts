@@ -1,0 +1,70 @@
+/** Pure pieces of the discussion: search words, mention matching, the token bucket, message list merging. */
+import { describe, expect, it } from 'vitest';
+import { searchWords, slugifyChannelName } from '../../shared/chat';
+import { mentionsName } from '../../server/chat/mentions';
+import { createTokenBuckets } from '../../server/chat/rate';
+import { merge, upsert } from '../../client/src/chat/messages';
+import type { ChatMessage } from '../../shared/chat';
+
+describe('searchWords', () => {
+  it('lowercases, dedupes, keeps letters and digits of any script, drops 1-letter tokens', () => {
+    expect(searchWords('Fractions, FRACTIONS! a 7th-grade élève: año 2027')).toEqual(['fractions', '7th-grade', 'élève', 'año', '2027']);
+  });
+  it('is bounded', () => {
+    expect(searchWords(Array.from({ length: 500 }, (_, i) => `w${i}`).join(' '))).toHaveLength(200);
+  });
+});
+
+describe('mentionsName', () => {
+  it.each([
+    ['hi @Ada Lovelace!', 'Ada Lovelace', true],
+    ['hi @ada lovelace', 'Ada Lovelace', true],
+    ['@Ann', 'Ann', true],
+    ['hi @Anna', 'Ann', false],
+    ['mail ann@school.test', 'school', false],
+    ['(@Ann)', 'Ann', true],
+    ['@Dr. O (Smith)', 'Dr. O (Smith)', true],
+  ])('%j mentions %j: %s', (text, name, yes) => {
+    expect(mentionsName(text, name)).toBe(yes);
+  });
+});
+
+describe('token bucket', () => {
+  it('allows a burst, then refills at the rate, and says when to retry', () => {
+    let t = 0;
+    const b = createTokenBuckets({ burst: 3, perSecond: 1 }, () => t, 'Slow down.');
+    for (let i = 0; i < 3; i++) b.take('u');
+    expect(() => b.take('u')).toThrow(/Slow down\. Please wait 1 second/);
+    b.take('other');
+    t += 1_000;
+    b.take('u');
+    expect(b.tryTake('u')).toBe(false);
+    t += 10_000;
+    for (let i = 0; i < 3; i++) b.take('u');
+    expect(b.tryTake('u')).toBe(false);
+  });
+});
+
+describe('slugifyChannelName', () => {
+  it('makes a channel slug', () => {
+    expect(slugifyChannelName('  Grade 7 Math!! ')).toBe('grade-7-math');
+    expect(slugifyChannelName('Budget 2027 — Équipe')).toBe('budget-2027-equipe');
+  });
+});
+
+describe('message list merging (client)', () => {
+  const m = (id: string): ChatMessage => ({
+    id, channelId: 'c', spaceId: 's', author: { id: 'u', name: 'U' }, text: id, parentId: null, clientMsgId: `c-${id}`,
+    createdAt: new Date().toISOString(), editedAt: null, deleted: false, replyCount: 0, lastReplyAt: null, reactions: [], mentions: [],
+  });
+  it('upsert keeps id order and never duplicates', () => {
+    let list = [m('a'), m('c')];
+    list = upsert(list, m('b'));
+    list = upsert(list, m('b'));
+    list = upsert(list, m('d'));
+    expect(list.map((x) => x.id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+  it('merge dedupes a catch-up page that overlaps what is on screen', () => {
+    expect(merge([m('a'), m('b')], [m('b'), m('c')]).map((x) => x.id)).toEqual(['a', 'b', 'c']);
+  });
+});
