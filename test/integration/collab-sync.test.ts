@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { UPDATES } from '../../server/collab/updateLog';
+import { SNAPSHOTS, UPDATES } from '../../server/collab/updateLog';
 import type { Collection, Doc, Store } from '../../server/store/port';
 import { connect, covers, upgradeStatus, createSpaceWithOwner, insertDoc, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
 
@@ -177,5 +177,37 @@ describe('collab sync', () => {
     encoding.writeVarUint8Array(e, Y.encodeStateAsUpdate(copy));
     b.provider.ws!.send(encoding.toUint8Array(e));
     await waitFor(() => b.saved.length > before && covers(b.saved.at(-1)!, copy), 'ack for known content');
+  });
+
+  it('concurrent connects to a cold document share one load', async () => {
+    let snapshotReads = 0;
+    const wrapStore = (inner: Store): Store => ({
+      ...inner,
+      kind: inner.kind,
+      collection<T extends Doc>(name: string): Collection<T> {
+        const c = inner.collection<T>(name);
+        if (name !== SNAPSHOTS) return c;
+        return {
+          ...c,
+          find: async (f, o) => {
+            snapshotReads++;
+            // Slow store: every connect below arrives while the first load is still running.
+            await new Promise((r) => setTimeout(r, 50));
+            return c.find(f, o);
+          },
+        };
+      },
+    });
+    server = await startCollabServer({ wrapStore });
+    const space = await createSpaceWithOwner(server.url);
+    const docId = await insertDoc(server.docs, space.spaceId, space.owner.user.id);
+    await server.collab.service.edit(docId, (d) => d.getText('t').insert(0, 'shared'));
+    await waitFor(() => server!.collab.stats().rooms === 0, 'unloaded');
+    snapshotReads = 0;
+    const cs = Array.from({ length: 5 }, () => open(server!.wsUrl, docId, space.owner));
+    await Promise.all(cs.map((c) => synced(c)));
+    for (const c of cs) await waitFor(() => c.doc.getText('t').toString() === 'shared', 'state');
+    expect(snapshotReads).toBe(1);
+    expect(server.collab.stats().rooms).toBe(1);
   });
 });
