@@ -85,6 +85,8 @@ export class Room {
       onDurable: (sv, origins) => this.onDurable(sv, origins),
       lastSeq: d.loaded.lastSeq,
       updatesSinceSnapshot: d.loaded.updatesSinceSnapshot,
+      bytesSinceSnapshot: d.loaded.bytesSinceSnapshot,
+      snapshotBytes: d.loaded.snapshotBytes,
       compactEvery: d.compactEvery,
     });
     this.doc.on('update', this.onDocUpdate);

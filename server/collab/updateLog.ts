@@ -39,8 +39,11 @@ export interface LoadedLog {
   doc: Y.Doc;
   /** Highest sequence number stored (snapshot or update); the next update gets `lastSeq + 1`. */
   lastSeq: number;
-  /** Updates stored after the newest snapshot. */
+  /** Updates stored after the newest snapshot, and their bytes. */
   updatesSinceSnapshot: number;
+  bytesSinceSnapshot: number;
+  /** Size of the newest snapshot (0 without one). */
+  snapshotBytes: number;
 }
 
 const pad = (n: number) => n.toString().padStart(12, '0');
@@ -64,7 +67,8 @@ export function createUpdateLog(store: Store, now: () => number) {
       if (parts.length === 1) Y.applyUpdate(doc, parts[0]!);
       else if (parts.length > 1) Y.applyUpdate(doc, Y.mergeUpdates(parts));
       const lastSeq = rest.length ? rest[rest.length - 1]!.seq : after;
-      return { doc, lastSeq, updatesSinceSnapshot: rest.length };
+      const bytesSinceSnapshot = rest.reduce((n, r) => n + r.update.length, 0);
+      return { doc, lastSeq, updatesSinceSnapshot: rest.length, bytesSinceSnapshot, snapshotBytes: snap ? snap.state.length : 0 };
     },
 
     /** Appends one (merged) update under `seq`; resolves once the store has it. */

@@ -21,6 +21,12 @@ export interface WriterDeps {
   onDurable(stateVector: Uint8Array, origins: ReadonlySet<string>): void;
   lastSeq: number;
   updatesSinceSnapshot: number;
+  bytesSinceSnapshot?: number;
+  snapshotBytes?: number;
+  /**
+   * Compact after this many log records, once the log also holds at least 1/16 of the snapshot's
+   * size: a large document is not re-encoded every few hundred keystrokes.
+   */
   compactEvery: number;
 }
 
@@ -47,6 +53,8 @@ export class RoomWriter {
   private inflight: Promise<void> | null = null;
   private lastSeq: number;
   private sinceSnapshot: number;
+  private bytesSince: number;
+  private snapshotBytes: number;
   private retryMs = RETRY_MIN_MS;
   private compacting: Promise<void> | null = null;
   /** Origins of the write in flight (ack targets), while one is. */
@@ -59,6 +67,8 @@ export class RoomWriter {
   constructor(private readonly d: WriterDeps) {
     this.lastSeq = d.lastSeq;
     this.sinceSnapshot = d.updatesSinceSnapshot;
+    this.bytesSince = d.bytesSinceSnapshot ?? 0;
+    this.snapshotBytes = d.snapshotBytes ?? 0;
     this.durableStateVector = d.stateVector();
   }
 
@@ -155,6 +165,7 @@ export class RoomWriter {
         this.writes++;
         this.lastSeq = seq;
         this.sinceSnapshot++;
+        this.bytesSince += update.length;
         this.durableStateVector = sv;
         this.inflightOrigins = null;
         try {
@@ -164,7 +175,9 @@ export class RoomWriter {
         }
         done.resolve();
         // Compaction runs beside the write chain: appends (and saved acks) never wait for a snapshot.
-        if (this.sinceSnapshot >= this.d.compactEvery && !this.compacting) this.compacting = this.compact();
+        if (this.sinceSnapshot >= this.d.compactEvery && this.bytesSince * 16 >= this.snapshotBytes && !this.compacting) {
+          this.compacting = this.compact();
+        }
       }
     } finally {
       this.inflight = null;
@@ -177,9 +190,12 @@ export class RoomWriter {
     const seq = this.lastSeq;
     const state = this.d.fullState();
     const counted = this.sinceSnapshot;
+    const countedBytes = this.bytesSince;
     try {
       await this.d.log.compact(this.d.docId, seq, state);
       this.sinceSnapshot -= counted;
+      this.bytesSince -= countedBytes;
+      this.snapshotBytes = state.length;
     } catch (err) {
       this.d.logger.error({ err, docId: this.d.docId }, 'compacting document log failed; will retry later');
     } finally {

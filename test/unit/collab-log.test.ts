@@ -125,6 +125,23 @@ describe('compaction', () => {
     expect(loaded.lastSeq).toBe(12);
   });
 
+  it('a large document waits until its log holds 1/16 of the snapshot before re-encoding it', async () => {
+    const s = await store();
+    const log = createUpdateLog(s, Date.now);
+    const doc = new Y.Doc();
+    const { w } = writerFor(doc, log, 'd6', { compactEvery: 2, snapshotBytes: 16 * 1024 });
+    for (let i = 0; i < 6; i++) {
+      doc.getText('t').insert(0, 'tiny');
+      await w.flush();
+    }
+    await w.settled();
+    expect(await s.collection(SNAPSHOTS).count({ docId: 'd6' })).toBe(0);
+    doc.getText('t').insert(0, 'x'.repeat(2048));
+    await w.flush();
+    await w.settled();
+    expect(await s.collection(SNAPSHOTS).count({ docId: 'd6' })).toBe(1);
+  });
+
   it('a crash between the snapshot insert and the deletes leaves no hole', async () => {
     const s = await store();
     const log = createUpdateLog(s, Date.now);
