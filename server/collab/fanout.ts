@@ -14,11 +14,20 @@ export interface FanoutBatch {
 
 export type FanoutListener = (batch: FanoutBatch) => void;
 
+/** An encoded awareness update (y-protocols) and the id of the process-local origin that produced it. */
+export type AwarenessListener = (update: Uint8Array, origin: string) => void;
+
 export interface RoomFanout {
   /** Hands an update that a room accepted to every subscriber of `docId` (this process or others). */
   publish(docId: string, update: Uint8Array, origin: string): void;
   /** Receives the batches for `docId`; returns the unsubscribe function. */
   subscribe(docId: string, listener: FanoutListener): () => void;
+  /**
+   * Presence changes made by this process's connections, for rooms of the same document elsewhere.
+   * Rooms relay presence to their own connections directly; subscribers ignore their own origins.
+   */
+  publishAwareness(docId: string, update: Uint8Array, origin: string): void;
+  subscribeAwareness(docId: string, listener: AwarenessListener): () => void;
   /** Delivers anything still queued (used before a room unloads). */
   flush(): void;
 }
@@ -26,6 +35,7 @@ export interface RoomFanout {
 /** The in-process fan-out: batches per document per event-loop turn (setImmediate), then delivers. */
 export function createLocalFanout(): RoomFanout {
   const listeners = new Map<string, Set<FanoutListener>>();
+  const awarenessListeners = new Map<string, Set<AwarenessListener>>();
   const queued = new Map<string, { updates: Uint8Array[]; origins: Set<string> }>();
   let scheduled: NodeJS.Immediate | null = null;
 
@@ -63,6 +73,21 @@ export function createLocalFanout(): RoomFanout {
       return () => {
         subs.delete(listener);
         if (subs.size === 0 && listeners.get(docId) === subs) listeners.delete(docId);
+      };
+    },
+    publishAwareness(docId, update, origin) {
+      for (const l of awarenessListeners.get(docId) ?? []) l(update, origin);
+    },
+    subscribeAwareness(docId, listener) {
+      let subs = awarenessListeners.get(docId);
+      if (!subs) {
+        subs = new Set();
+        awarenessListeners.set(docId, subs);
+      }
+      subs.add(listener);
+      return () => {
+        subs.delete(listener);
+        if (subs.size === 0 && awarenessListeners.get(docId) === subs) awarenessListeners.delete(docId);
       };
     },
     flush() {

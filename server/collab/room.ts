@@ -67,6 +67,7 @@ export class Room {
   deliveries = 0;
   private readonly unsubscribe: () => void;
   private awarenessDirty = new Set<number>();
+  private awarenessLocalDirty = new Set<number>();
   private awarenessScheduled: NodeJS.Immediate | null = null;
 
   constructor(private readonly d: RoomDeps) {
@@ -91,7 +92,12 @@ export class Room {
     });
     this.doc.on('update', this.onDocUpdate);
     this.awareness.on('update', this.onAwarenessUpdate);
-    this.unsubscribe = d.fanout.subscribe(d.docId, this.onBatch);
+    const offUpdates = d.fanout.subscribe(d.docId, this.onBatch);
+    const offAwareness = d.fanout.subscribeAwareness(d.docId, this.onRemoteAwareness);
+    this.unsubscribe = () => {
+      offUpdates();
+      offAwareness();
+    };
   }
 
   /** Adds a connection and opens the sync: server's step 1, current awareness, durable state if asked. */
@@ -218,6 +224,16 @@ export class Room {
     }
   };
 
+  /** Presence from a room of this document in another process (ours come back too and are skipped). */
+  private onRemoteAwareness = (update: Uint8Array, origin: string): void => {
+    if (origin.startsWith(this.d.originPrefix)) return;
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, REMOTE);
+    } catch (err) {
+      this.d.logger.error({ err, docId: this.docId }, 'applying relayed awareness failed');
+    }
+  };
+
   private onAwarenessUpdate = (
     { added, updated, removed }: { added: number[]; updated: number[]; removed: number[] },
     origin: unknown,
@@ -228,9 +244,14 @@ export class Room {
       for (const id of updated) conn.awarenessIds.add(id);
       for (const id of removed) conn.awarenessIds.delete(id);
     }
-    for (const id of added) this.awarenessDirty.add(id);
-    for (const id of updated) this.awarenessDirty.add(id);
-    for (const id of removed) this.awarenessDirty.add(id);
+    // Changes from other processes and local timeouts are not published again (no echo between processes).
+    const local = origin !== REMOTE && origin !== 'timeout';
+    for (const list of [added, updated, removed]) {
+      for (const id of list) {
+        this.awarenessDirty.add(id);
+        if (local) this.awarenessLocalDirty.add(id);
+      }
+    }
     // Presence changes of one turn go out as one message.
     this.awarenessScheduled ??= setImmediate(this.flushAwareness);
   };
@@ -242,8 +263,14 @@ export class Room {
       const msg = awarenessMessage(this.awareness, [...this.awarenessDirty]);
       this.awarenessDirty.clear();
       for (const c of this.conns.values()) c.send(msg);
+      if (this.awarenessLocalDirty.size > 0) {
+        const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.awarenessLocalDirty]);
+        this.awarenessLocalDirty.clear();
+        this.d.fanout.publishAwareness(this.docId, update, this.d.serverOrigin);
+      }
     } catch (err) {
       this.awarenessDirty.clear();
+      this.awarenessLocalDirty.clear();
       this.d.logger.error({ err, docId: this.docId }, 'broadcasting awareness failed');
     }
   };
