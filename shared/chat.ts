@@ -91,6 +91,7 @@ export interface ChatNotification {
 
 export interface SpaceUnread {
   spaceId: string;
+  spaceName: string;
   unread: number;
   mentions: number;
 }

@@ -71,9 +71,10 @@ export async function unreadBySpace(deps: ChatDeps, userId: string): Promise<Spa
   const memberships = await deps.ctx.repos.memberships.ofUser(userId);
   const spaceIds = memberships.map((m) => m.spaceId);
   if (spaceIds.length === 0) return [];
-  const [channels, reads] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId)]);
+  const [channels, reads, spaces] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId), deps.ctx.repos.spaces.byIds(spaceIds)]);
   const marker = new Map(reads.map((r) => [r.channelId, r.lastReadId]));
-  const totals = new Map<string, SpaceUnread>(spaceIds.map((id) => [id, { spaceId: id, unread: 0, mentions: 0 }]));
+  const names = new Map(spaces.map((s) => [s._id, s.name]));
+  const totals = new Map<string, SpaceUnread>(spaceIds.map((id) => [id, { spaceId: id, spaceName: names.get(id) ?? '', unread: 0, mentions: 0 }]));
   await Promise.all(
     channels
       .filter((c) => !c.archived)

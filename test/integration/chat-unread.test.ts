@@ -99,7 +99,12 @@ describe('mentions and notifications', () => {
 
     const unread = await nora.client.get('/api/unread');
     expect(unread.status).toBe(200);
-    expect(unread.body.spaces).toEqual(expect.arrayContaining([{ spaceId, unread: 1, mentions: 1 }, { spaceId: elsewhere.spaceId, unread: 0, mentions: 0 }]));
+    expect(unread.body.spaces).toEqual(
+      expect.arrayContaining([
+        { spaceId, spaceName: expect.any(String), unread: 1, mentions: 1 },
+        { spaceId: elsewhere.spaceId, spaceName: expect.any(String), unread: 0, mentions: 0 },
+      ]),
+    );
     const channels = await nora.client.get(`/api/spaces/${spaceId}/channels`);
     expect(channels.body.channels[0]).toMatchObject({ unread: 1, mentions: 1 });
     // "Nor" was not mentioned by "@nora notified" nor "@Norbert".

@@ -2,7 +2,7 @@
  * The signed-in user's chat notifications (mentions, replies to their threads) for the bell: the unread
  * count, the latest list, and live updates from the user's own socket room.
  */
-import type { ChatNotification } from '../../../shared/chat';
+import type { ChatNotification, SpaceUnread } from '../../../shared/chat';
 import { api } from '../lib/api';
 import { connection } from '../lib/socket';
 
@@ -10,6 +10,8 @@ class Notifications {
   items = $state.raw<ChatNotification[]>([]);
   unread = $state(0);
   loaded = $state(false);
+  /** Unread and mention totals per space (GET /api/unread), for the other spaces' badges. */
+  spaces = $state.raw<SpaceUnread[]>([]);
   #started = false;
 
   /** Loads the list once and follows live updates (idempotent). */
@@ -24,6 +26,7 @@ class Notifications {
     connection.on('notification:new', ({ notification, unread }) => {
       this.items = [notification, ...this.items.filter((n) => n.id !== notification.id)].slice(0, 50);
       this.unread = unread;
+      void this.loadUnread();
     });
     connection.on('notification:read', ({ unread }) => {
       this.unread = unread;
@@ -42,6 +45,15 @@ class Notifications {
       this.loaded = true;
     } catch {
       /* the bell stays as it was; the next reconnection reloads */
+    }
+  }
+
+  /** Refreshes the per-space totals. */
+  async loadUnread(): Promise<void> {
+    try {
+      this.spaces = (await api.get<{ spaces: SpaceUnread[] }>('/api/unread')).spaces;
+    } catch {
+      /* keep the previous figures */
     }
   }
 
