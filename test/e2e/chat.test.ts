@@ -134,6 +134,11 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     await checkA11y(a.page, 'chat page with a thread open');
     await a.page.getByRole('button', { name: 'Close thread' }).click();
     await b.page.getByRole('button', { name: 'Close thread' }).click();
+
+    // Search finds the message by its words.
+    await a.page.getByRole('searchbox', { name: /Search messages/ }).fill('review assessment');
+    await a.page.getByRole('searchbox', { name: /Search messages/ }).press('Enter');
+    await a.page.getByRole('region', { name: 'Search' }).getByRole('link', { name: /#general · Alma Reyes/ }).waitFor();
   });
 
   it('offline and back: what Ben sent while offline goes out once, what he missed arrives, nothing doubles', async () => {
