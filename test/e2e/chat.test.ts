@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_DIST } from '../../server/http/static';
+import { newSortableId } from '../../server/ids';
 import { checkA11y, hasChromium, launchBrowser, logIn, newUser, warnIfNoChromium, type UserBrowser } from '../helpers/browser';
 import { call, cid, closeSockets, connectSocket, data, sleep } from '../helpers/chat';
 import { signupUser, startServer, type TestServer } from '../helpers/server';
@@ -167,7 +168,40 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     expect(await server.store.collection('messages').count({ text: 'Typed on the bus' })).toBe(1);
   });
 
+  it('a long history (1,500 messages) scrolls back to the first message with a bounded DOM', async () => {
+    const channelId = (await alma.client.post(`/api/spaces/${spaceId}/channels`, { name: 'long-history' })).body.channel.id;
+    const start = Date.now() - 1500 * 60_000;
+    const docs = Array.from({ length: 1500 }, (_, i) => ({
+      _id: newSortableId(),
+      spaceId, channelId, authorId: ben.user.id, authorName: ben.user.name,
+      text: `history ${String(i).padStart(4, '0')}`, words: ['history'], mentions: [], parentId: null,
+      clientMsgId: `seed-${i}-${Date.now()}`, createdAt: new Date(start + i * 60_000), editedAt: null, deletedAt: null, deletedBy: null,
+      replyCount: 0, lastReplyAt: null, reactions: {},
+    }));
+    await server.store.collection('messages').insertMany(docs as never[]);
+    const p = a.page;
+    await p.goto(`/spaces/${spaceId}/chat/${channelId}`);
+    await msg(p, 'history 1499').waitFor();
+    let most = 0;
+    for (let i = 0; i < 120; i++) {
+      if ((await msg(p, 'history 0000').count()) > 0) break;
+      await log(p).evaluate((el) => (el.scrollTop = 0));
+      await sleep(120);
+      most = Math.max(most, await p.locator('article.msg').count());
+    }
+    await msg(p, 'history 0000').waitFor();
+    await p.getByText('This is the start of the conversation.').waitFor();
+    expect(most).toBeLessThanOrEqual(300);
+    expect(await p.locator('article.msg').count()).toBeLessThanOrEqual(300);
+    // Several day separators on the way back.
+    expect(await p.locator('.message-list li.day').count()).toBeGreaterThan(0);
+    await p.getByRole('button', { name: 'Jump to the newest' }).click();
+    await msg(p, 'history 1499').waitFor();
+  });
+
   it('XSS table: script-bearing messages, javascript: links and raw HTML render inert', async () => {
+    await a.page.goto(`/spaces/${spaceId}/chat/${general}`);
+    await msg(a.page, 'Typed on the bus').waitFor();
     // Sent from Node with the stock client, as any third-party client could; spread over two senders
     // and paced so the send rate limit is not what stops them.
     const senders = [await connectSocket(server.url, alma.client.cookie), await connectSocket(server.url, ben.client.cookie)];
