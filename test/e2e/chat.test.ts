@@ -106,7 +106,11 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     await b.page.getByRole('heading', { name: '#grade-7-math', exact: true }).waitFor();
 
     const composer = a.page.getByRole('textbox', { name: 'Message #general' });
-    await composer.fill('@Ben Okafor could you review the assessment?');
+    // The mention picker: "@Be" offers Ben, Enter picks him, the rest is typed after.
+    await composer.pressSequentially('@Be');
+    await a.page.getByRole('option', { name: '@Ben Okafor' }).waitFor();
+    await composer.press('Enter');
+    await composer.pressSequentially('could you review the assessment?');
     await composer.press('Enter');
     await msg(a.page, 'could you review the assessment').waitFor();
 

@@ -4,6 +4,7 @@ import { searchWords, slugifyChannelName } from '../../shared/chat';
 import { mentionsName } from '../../server/chat/mentions';
 import { createTokenBuckets } from '../../server/chat/rate';
 import { merge, upsert } from '../../client/src/chat/messages';
+import { mentionQuery, suggest } from '../../client/src/chat/mention-query';
 import type { ChatMessage } from '../../shared/chat';
 
 describe('searchWords', () => {
@@ -66,5 +67,19 @@ describe('message list merging (client)', () => {
   });
   it('merge dedupes a catch-up page that overlaps what is on screen', () => {
     expect(merge([m('a'), m('b')], [m('b'), m('c')]).map((x) => x.id)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('mention picker', () => {
+  it('finds the @query before the caret, not inside an email address', () => {
+    expect(mentionQuery('hi @Be', 6)).toEqual({ start: 3, query: 'Be' });
+    expect(mentionQuery('@', 1)).toEqual({ start: 0, query: '' });
+    expect(mentionQuery('mail ann@school', 15)).toBeNull();
+    expect(mentionQuery('hi @Be and more', 6)).toEqual({ start: 3, query: 'Be' });
+  });
+  it('suggests members by name or word prefix, never me', () => {
+    const ms = [{ id: '1', name: 'Ben Okafor' }, { id: '2', name: 'Alma Reyes' }, { id: '3', name: 'Bea Okoye' }];
+    expect(suggest(ms, 'ok', '9').map((m) => m.id)).toEqual(['1', '3']);
+    expect(suggest(ms, 'b', '1').map((m) => m.id)).toEqual(['3']);
   });
 });

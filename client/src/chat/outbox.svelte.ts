@@ -12,6 +12,8 @@ export interface Pending {
   channelId: string;
   parentId: string | null;
   text: string;
+  /** Members picked in the mention picker. */
+  mentions: string[];
   createdAt: string;
   status: 'sending' | 'failed';
   error: string | null;
@@ -28,8 +30,8 @@ export class Outbox {
   constructor(private readonly onStored: (m: ChatMessage) => void) {}
 
   /** Queues a message and sends it now if connected. */
-  add(channelId: string, text: string, parentId: string | null = null): void {
-    const p: Pending = { clientMsgId: newClientMsgId(), channelId, parentId, text, createdAt: new Date().toISOString(), status: 'sending', error: null };
+  add(channelId: string, text: string, parentId: string | null = null, mentions: string[] = []): void {
+    const p: Pending = { clientMsgId: newClientMsgId(), channelId, parentId, text, mentions, createdAt: new Date().toISOString(), status: 'sending', error: null };
     this.items = [...this.items, p];
     void this.#attempt(p.clientMsgId);
   }
@@ -71,6 +73,7 @@ export class Outbox {
       text: p.text,
       clientMsgId: p.clientMsgId,
       ...(p.parentId ? { parentId: p.parentId } : {}),
+      ...(p.mentions.length ? { mentions: p.mentions } : {}),
     });
     this.#inflight.delete(id);
     if ('data' in ack) {

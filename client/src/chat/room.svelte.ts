@@ -20,6 +20,8 @@ export class ChatRoom {
   loading = $state(false);
   loadingOlder = $state(false);
   online = $state.raw<OnlineUser[]>([]);
+  /** Everyone in the space, for the mention picker. */
+  members = $state.raw<{ id: string; name: string }[]>([]);
   typing = $state.raw<{ id: string; name: string; until: number }[]>([]);
   thread = $state.raw<{ parent: ChatMessage; replies: ChatMessage[] } | null>(null);
   /** The latest text for the aria-live region. */
@@ -73,6 +75,16 @@ export class ChatRoom {
     connection.connect();
     await this.#join();
     await this.loadChannels();
+    void this.loadMembers();
+  }
+
+  async loadMembers(): Promise<void> {
+    try {
+      const r = await api.get<{ members: { user: { id: string; name: string } }[] }>(`/api/spaces/${encodeURIComponent(this.spaceId)}/members`);
+      this.members = r.members.map((m) => m.user);
+    } catch {
+      /* the picker just stays empty */
+    }
   }
 
   stop(): void {
@@ -208,9 +220,9 @@ export class ChatRoom {
     void connection.request('typing', { channelId: this.channelId, typing });
   }
 
-  send(text: string, parentId: string | null = null): void {
+  send(text: string, parentId: string | null = null, mentions: string[] = []): void {
     if (!this.channelId) return;
-    this.outbox.add(this.channelId, text, parentId);
+    this.outbox.add(this.channelId, text, parentId, mentions);
     this.sendTyping(false);
   }
 
