@@ -82,17 +82,25 @@ class Connection {
   }
 
   #onOffline = () => {
-    // A websocket can look open for a long while after the network went away; start over instead.
-    this.#socket?.io.engine?.close();
+    // A websocket can look open for a long while after the network went away: close it, and do not
+    // retry (each attempt would only fail) until the browser says it is back online.
+    const s = this.#socket;
+    if (!s) return;
+    s.io.reconnection(false);
+    s.io.engine?.close();
     this.#set('offline');
   };
 
   #onOnline = () => {
-    // The manager is already retrying (at most 2 s apart); forcing a new attempt here would race it and
-    // could leave the page on a second server socket that never re-joined its rooms.
     const s = this.#socket;
-    if (s && !s.connected) this.#set(s.active ? 'reconnecting' : 'refused');
-    if (s && !s.active) s.connect();
+    if (!s) return;
+    s.io.reconnection(true);
+    if (s.connected) return;
+    this.#set('reconnecting');
+    // Start over: disconnect() also clears a retry the manager had scheduled before going offline
+    // (it would otherwise stay marked as "reconnecting" and connect() would not open).
+    s.disconnect();
+    s.connect();
   };
 
   /** Opens the connection now (it also opens on first `on`/`request`). */
