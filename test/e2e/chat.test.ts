@@ -246,4 +246,21 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
       await checkA11y(p, 'chat page after the XSS table');
     }
   });
+  it('sending too fast shows the rate limit on the message, and Retry sends it once', async () => {
+    const p = a.page;
+    const composer = p.getByRole('textbox', { name: 'Message #general' });
+    for (let i = 0; i < 14; i++) {
+      await composer.fill(`flood ${i}`);
+      await composer.press('Enter');
+    }
+    const failed = p.locator('article.pending[data-status="failed"]').first();
+    await failed.waitFor();
+    expect(await failed.textContent()).toMatch(/too quickly/);
+    const text = (await failed.locator('.body').textContent())!;
+    await sleep(2_500);
+    await failed.getByRole('button', { name: 'Retry' }).click();
+    await msg(p, text).waitFor();
+    await expect.poll(() => p.locator('article.pending', { hasText: new RegExp(`^.*${text}$`) }).count()).toBe(0);
+    expect(await server.store.collection('messages').count({ text })).toBe(1);
+  });
 });
