@@ -133,8 +133,9 @@ describe('bad input', () => {
     expect(data(await call(s, 'message:send', { ...ok, text: 'c'.repeat(4000) })).message.text).toHaveLength(4000);
     expect(await srv.store.collection('messages').count({ channelId: general })).toBe(1);
     // No ack callback: tolerated, and the socket stays usable.
-    s.emit('message:send', { channelId: general, text: 'no ack', clientMsgId: cid() } as never);
-    (s.emit as (e: string, p: unknown) => void)('message:send', 'garbage');
+    const bare = s.emit as (e: string, p: unknown) => void;
+    bare.call(s, 'message:send', { channelId: general, text: 'no ack', clientMsgId: cid() });
+    bare.call(s, 'message:send', 'garbage');
     await sleep(100);
     expect(s.connected).toBe(true);
   });
