@@ -7,7 +7,8 @@ const backend = `http://localhost:${process.env.BACKEND_PORT ?? 3001}`;
 export default defineConfig({
   root: 'client',
   plugins: [svelte()],
-  build: { outDir: '../dist/client', emptyOutDir: true, sourcemap: false, target: 'es2022' },
+  // CLIENT_DIST_DIR (absolute) builds elsewhere, e.g. two worktrees testing at once; the server reads the same variable.
+  build: { outDir: process.env.CLIENT_DIST_DIR ?? '../dist/client', emptyOutDir: true, sourcemap: false, target: 'es2022' },
   server: {
     port: Number(process.env.PORT ?? 3000),
     strictPort: true,

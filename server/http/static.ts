@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { Router } from 'express';
 
-export const CLIENT_DIST = path.resolve(import.meta.dirname, '../../dist/client');
+/** The built client: `dist/client`, or CLIENT_DIST_DIR when set (the build honours the same variable). */
+export const CLIENT_DIST = process.env.CLIENT_DIST_DIR ? path.resolve(process.env.CLIENT_DIST_DIR) : path.resolve(import.meta.dirname, '../../dist/client');
 
 /** Static files with long caching for hashed assets, and the SPA shell for every other GET. */
 export function clientRoutes(distDir = CLIENT_DIST): Router {
