@@ -146,9 +146,12 @@ export async function createApp(deps: AppDeps): Promise<App> {
     server,
     io,
     async close() {
+      // Stop accepting first; then end the live connections and let each feature flush (its WebSockets
+      // would otherwise keep http.Server#close waiting); then close Socket.IO and whatever is left.
+      if (server.listening) server.close();
       io.disconnectSockets(true);
-      await new Promise<void>((resolve) => io.close(() => resolve()));
       for (const r of runtimes) await r.close?.();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
     },
   };

@@ -38,7 +38,6 @@ async function main() {
     }, 15_000);
     force.unref();
     try {
-      app.server.close();
       await app.close();
       await store.close();
       logger.info('bye');

@@ -324,14 +324,6 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
       };
       attachedTo = server;
       server.on('upgrade', upgradeListener);
-      // http.Server#close (and Socket.IO's close, which calls it) waits for every socket, upgraded
-      // WebSockets included, to end; our sockets only end in close(), which runs later. So when the
-      // server starts closing, say goodbye to the clients now; close() still flushes everything.
-      const serverClose = server.close.bind(server);
-      server.close = ((cb?: (err?: Error) => void) => {
-        stopConnections();
-        return serverClose(cb);
-      }) as typeof server.close;
     },
     async close() {
       if (closing) return closing;
