@@ -55,7 +55,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
   const now = deps.now ?? Date.now;
   const sessions = createSessionManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now };
+  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, services: {} };
   const limits = defaultRateLimits(deps.rateLimits);
 
   const app = express();

@@ -5,6 +5,8 @@ import type { Repos } from './repos';
 import type { Store } from './store/port';
 import type { Bus } from './bus';
 import type { SessionManager } from './auth/sessions';
+import type { TemplateId } from '../shared/docs';
+import type { RichNode } from '../shared/templates';
 
 export interface Ctx {
   config: Config;
@@ -14,4 +16,14 @@ export interface Ctx {
   bus: Bus;
   sessions: SessionManager;
   now: () => number;
+  /** What one feature offers the others; the owning feature fills it in when it is created. */
+  services: Services;
+}
+
+export interface Services {
+  /**
+   * Creates a document in a space on behalf of `userId` (the policy decides), optionally with its own rich
+   * body instead of the template's. Provided by the docs feature; absent when that feature is not mounted.
+   */
+  createDoc?(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[] }): Promise<{ id: string }>;
 }

@@ -201,3 +201,34 @@ export function templateById(id: string): Template | undefined {
 export function templateLabel(id: string): string {
   return templateById(id)?.label ?? id;
 }
+
+/** A step of a session, as the meeting-notes document needs it. */
+export interface NotesStep {
+  title: string;
+  minutes: number;
+  prompt: string;
+  speakingLabel: string;
+}
+
+/**
+ * The body of a live session's meeting-notes document: the agenda, the pinned norms, then a section per
+ * step (its prompt, who speaks, room for notes), then decisions and action items.
+ */
+export function sessionNotesBody(steps: NotesStep[], norms: string[]): RichNode[] {
+  return [
+    h(2, 'Agenda'),
+    ol(...steps.map((s) => `${s.title} (${s.minutes} min)`)),
+    h(2, 'Norms'),
+    norms.length ? ul(...norms) : prompt('No norms pinned yet.'),
+    ...steps.flatMap((s, i) => [
+      h(2, `Step ${i + 1}: ${s.title}`),
+      prompt([s.prompt, `${s.speakingLabel} · ${s.minutes} min`].filter(Boolean).join(' — ')),
+      ul(''),
+    ]),
+    h(2, 'Decisions'),
+    ul(''),
+    h(2, 'Action items'),
+    prompt('Who does what, by when?'),
+    tasks(''),
+  ];
+}

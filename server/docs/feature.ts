@@ -5,7 +5,7 @@
 import { COLLAB_INDEXES, createCollab } from '../collab';
 import type { Feature } from '../feature';
 import { startAutoVersions } from './auto-versions';
-import type { DocsDeps } from './commands';
+import { createDoc, type DocsDeps } from './commands';
 import { createDocsRepo, createVersionsRepo, DOC_INDEXES, VERSION_INDEXES } from './records';
 import { docRoutes } from './routes';
 
@@ -16,6 +16,7 @@ export const docsFeature: Feature = {
     const docs = createDocsRepo(ctx.store);
     const collab = createCollab(ctx, docs);
     const deps: DocsDeps = { ctx, docs, versions: createVersionsRepo(ctx.store), collab: collab.service };
+    ctx.services.createDoc = async (userId, spaceId, { title, template, body }) => ({ id: (await createDoc(deps, userId, spaceId, { title, template }, body))._id });
     return {
       routes: () => docRoutes(deps),
       attach(server) {

@@ -2,7 +2,9 @@
  * Session planning commands, called by the HTTP routes: create and update sessions (roles, series),
  * norms, decisions and action items. Changes that touch the live state go through `core.mutate`.
  */
-import { protocolById } from '../../shared/protocols';
+import { protocolById, SPEAKING_LABELS } from '../../shared/protocols';
+import { DOC_LIMITS } from '../../shared/docs';
+import { sessionNotesBody } from '../../shared/templates';
 import {
   SESSION_ROLE_KEYS,
   type ActionItem,
@@ -27,6 +29,9 @@ import { presentActionItem, presentDecision, presentSession, todayOf } from './p
 import type { ActionItemRecord, LiveSessionRecord } from './records';
 import { emptyRoles, suggestRotation } from './rotation';
 import { plannedLive } from './timer';
+
+/** The title of a session's meeting-notes document, within the documents' title limit. */
+export const notesTitle = (title: string) => `${title} — notes`.slice(0, DOC_LIMITS.titleMax);
 
 /** The planning commands over the shared core. */
 export function createSessionCommands(core: SessionsCore) {
@@ -93,6 +98,16 @@ export function createSessionCommands(core: SessionsCore) {
         seriesSeq = last.seriesSeq + 1;
       }
       await mustBeDocOfSpace(space._id, body.notesDocId);
+      const roles = await mergeRoles(space._id, emptyRoles(), body.roles);
+      // Omitted notesDocId: the session gets its own meeting-notes document, a section per step (null: none).
+      let notesDocId = body.notesDocId ?? null;
+      if (body.notesDocId === undefined && ctx.services.createDoc) {
+        const notesBody = sessionNotesBody(
+          steps.map((s) => ({ title: s.title, minutes: s.minutes, prompt: s.prompt, speakingLabel: SPEAKING_LABELS[s.speaking] })),
+          await repos.norms.get(space._id),
+        );
+        notesDocId = (await ctx.services.createDoc(userId, space._id, { title: notesTitle(body.title), template: 'meeting-notes', body: notesBody })).id;
+      }
       const id = newId();
       const record: LiveSessionRecord = {
         _id: id,
@@ -103,8 +118,8 @@ export function createSessionCommands(core: SessionsCore) {
         seriesId,
         seriesSeq,
         scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null,
-        roles: await mergeRoles(space._id, emptyRoles(), body.roles),
-        notesDocId: body.notesDocId ?? null,
+        roles,
+        notesDocId,
         createdBy: userId,
         createdAt: new Date(ctx.now()),
         live: plannedLive(),

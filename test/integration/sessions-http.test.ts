@@ -97,6 +97,35 @@ describe('protocols and creating sessions', () => {
     expectError(await stranger.client.get(`/api/spaces/${spaceId}/sessions`), 404, 'not_found');
   });
 
+  it('creates a meeting-notes document for the session, a section per step; notesDocId null opts out', async () => {
+    const steps = [
+      { title: 'Look at the data', minutes: 10, prompt: 'Which students met the target?', speaking: 'go-round' },
+      { title: 'Plan the reteach', minutes: 15 },
+    ];
+    const res = await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'Unit 3 data meeting', steps });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const notesDocId = res.body.session.notesDocId;
+    expect(notesDocId).toEqual(expect.any(String));
+
+    const doc = await mem.client.get(`/api/docs/${notesDocId}`);
+    expect(doc.status, JSON.stringify(doc.body)).toBe(200);
+    expect(doc.body.doc).toMatchObject({ spaceId, title: 'Unit 3 data meeting — notes', template: 'meeting-notes' });
+    const md = await mem.client.get(`/api/docs/${notesDocId}/export?format=markdown`);
+    expect(md.status).toBe(200);
+    const text = String(md.body);
+    const order = ['## Agenda', '1. Look at the data (10 min)', '## Norms', '## Step 1: Look at the data', 'Which students met the target? — Go-round: each person in turn · 10 min', '## Step 2: Plan the reteach', '## Decisions', '## Action items'].map((line) => {
+      expect(text, line).toContain(line);
+      return text.indexOf(line);
+    });
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+
+    const none = await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'No notes', steps, notesDocId: null });
+    expect(none.body.session.notesDocId).toBeNull();
+    const titles = (await fac.client.get(`/api/spaces/${spaceId}/docs`)).body.docs.map((d: { title: string }) => d.title);
+    expect(titles).toContain('Unit 3 data meeting — notes');
+    expect(titles).not.toContain('No notes — notes');
+  });
+
   it('refuses bad bodies with invalid_payload naming the field', async () => {
     const post = (body: unknown) => fac.client.post(`/api/spaces/${spaceId}/sessions`, body);
     const unknown = await post({ title: 'X', protocol: 'no-such-protocol' });
