@@ -31,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
+  /** How often sockets of expired sessions are closed (default 30 s). */
+  sessionSweepMs?: number;
   /** Defaults to every feature in server/features.ts. */
   features?: Feature[];
 }
@@ -139,6 +141,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   const runtimes: FeatureRuntime[] = [];
   for (const f of instances) if (f.attach) runtimes.push(await f.attach(server, io));
+  // A session that expires while its sockets are open is revoked like a logout: they close.
+  const sweep = setInterval(() => sessions.sweep(), deps.sessionSweepMs ?? 30_000);
+  sweep.unref();
 
   return {
     ctx,
@@ -148,6 +153,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     async close() {
       // Stop accepting first; then end the live connections and let each feature flush (its WebSockets
       // would otherwise keep http.Server#close waiting); then close Socket.IO and whatever is left.
+      clearInterval(sweep);
       if (server.listening) server.close();
       io.disconnectSockets(true);
       for (const r of runtimes) await r.close?.();

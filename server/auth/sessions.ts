@@ -14,6 +14,7 @@ export interface SessionInfo {
   /** The stored id (HMAC of the token), used to find the session's open sockets. */
   id: string;
   user: UserRecord;
+  expiresAt: Date;
 }
 
 export interface SessionManager {
@@ -21,6 +22,10 @@ export interface SessionManager {
   /** Resolves the session behind a raw cookie header, or null when absent, unknown or expired. */
   fromCookieHeader(header: string | undefined): Promise<SessionInfo | null>;
   revoke(id: string, userId: string): Promise<void>;
+  /** Remembers a session that holds live sockets, so `sweep` can announce its expiry. */
+  watch(info: SessionInfo): void;
+  /** Emits `session:revoked` for each watched session that has expired (sockets listening then close). */
+  sweep(): void;
   cookie(token: string, secure: boolean): string;
   clearCookie(secure: boolean): string;
   idOf(token: string): string;
@@ -31,6 +36,8 @@ export function createSessionManager(opts: { repos: Repos; secret: string; ttlMs
   const { repos, secret, ttlMs, bus } = opts;
   const now = opts.now ?? Date.now;
   const idOf = (token: string) => createHmac('sha256', secret).update(token).digest('base64url');
+  // Sessions with live sockets: id -> owner and expiry (a socket outliving its session is closed by sweep).
+  const watched = new Map<string, { userId: string; expiresAt: number }>();
 
   return {
     idOf,
@@ -50,11 +57,23 @@ export function createSessionManager(opts: { repos: Repos; secret: string; ttlMs
       const s = await repos.sessions.byId(id);
       if (!s || s.expiresAt.getTime() <= now()) return null;
       const user = await repos.users.byId(s.userId);
-      return user ? { id, user } : null;
+      return user ? { id, user, expiresAt: s.expiresAt } : null;
     },
     async revoke(id, userId) {
       await repos.sessions.delete(id);
+      watched.delete(id);
       bus.emit('session:revoked', { sessionId: id, userId });
+    },
+    watch(info) {
+      watched.set(info.id, { userId: info.user._id, expiresAt: info.expiresAt.getTime() });
+    },
+    sweep() {
+      const t = now();
+      for (const [sessionId, w] of watched) {
+        if (w.expiresAt > t) continue;
+        watched.delete(sessionId);
+        bus.emit('session:revoked', { sessionId, userId: w.userId });
+      }
     },
     cookie(token, secure) {
       return serializeCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: Math.floor(ttlMs / 1000) });

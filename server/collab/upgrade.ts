@@ -63,6 +63,7 @@ export async function authorizeUpgrade(
   }
   const session = await ctx.sessions.fromCookieHeader(req.headers.cookie);
   if (!session) throw new UpgradeRefusal('authentication_required', 'Please log in first.');
+  ctx.sessions.watch(session);
   const notFound = new UpgradeRefusal('not_found', 'That document was not found, or you do not have access to it.');
   if (!target.docId) throw notFound;
   const doc = await docs.byId(target.docId);

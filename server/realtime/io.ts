@@ -40,6 +40,7 @@ export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
       socket.data.userId = session.user._id;
       socket.data.name = session.user.name;
       socket.data.sessionId = session.id;
+      ctx.sessions.watch(session);
       next();
     } catch (err) {
       ctx.logger.error({ err }, 'socket handshake failed');

@@ -31,12 +31,12 @@ export function tempDir(prefix = 'collab-test-'): string {
 
 /** Starts the real app on 127.0.0.1:0 with the embedded store in `dataDir` (a new temp dir by default). */
 export async function startServer(
-  opts: { dataDir?: string; env?: Record<string, string>; now?: () => number; rateLimits?: AppDeps['rateLimits'] } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; now?: () => number; rateLimits?: AppDeps['rateLimits']; sessionSweepMs?: number } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...opts.env });
   const store = await openEmbeddedStore(dataDir);
-  const app = await createApp({ config, store, logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}) });
+  const app = await createApp({ config, store, logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}), ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}) });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const port = (app.server.address() as AddressInfo).port;
   return {
