@@ -1,5 +1,5 @@
 /** Presenters: stored records -> the public JSON shapes of shared/types. Nothing else shapes output. */
-import type { Invite, JoinRequest, Member, PublicUser, Space, User } from '../shared/types';
+import { DEFAULT_GUEST_RIGHTS, type Invite, type JoinRequest, type Member, type PublicUser, type Space, type User } from '../shared/types';
 import type { InviteRecord, JoinRequestRecord, MembershipRecord, SpaceRecord, UserRecord } from './repos';
 
 export const presentUser = (u: UserRecord): User => ({ id: u._id, email: u.email, name: u.name });
@@ -13,6 +13,7 @@ export const presentSpace = (s: SpaceRecord, memberCount?: number): Space => ({
   kind: s.kind,
   description: s.description,
   visibility: s.visibility,
+  guestRights: { ...DEFAULT_GUEST_RIGHTS, ...s.guestRights },
   createdAt: s.createdAt.toISOString(),
   ...(memberCount !== undefined ? { memberCount } : {}),
 });

@@ -65,11 +65,20 @@ export const loginBody = z.strictObject({
 
 export const roleSchema = z.enum(ROLES, { error: `Role must be one of ${ROLES.join(', ')}` });
 
+export const guestRightsSchema = z.strictObject(
+  {
+    chat: z.boolean({ error: 'guestRights.chat must be true or false' }).optional(),
+    sessions: z.boolean({ error: 'guestRights.sessions must be true or false' }).optional(),
+  },
+  { error: 'guestRights must be an object like { "chat": true, "sessions": false }' },
+);
+
 export const createSpaceBody = z.strictObject({
   name: text(LIMITS.spaceNameMax, 'Name'),
   kind: z.enum(SPACE_KINDS, { error: `Kind must be one of ${SPACE_KINDS.join(', ')}` }),
   description: optionalText(LIMITS.descriptionMax, 'Description').optional(),
   visibility: z.enum(VISIBILITIES, { error: 'Visibility must be private or listed' }).optional(),
+  guestRights: guestRightsSchema.optional(),
 });
 
 export const updateSpaceBody = z
@@ -77,6 +86,7 @@ export const updateSpaceBody = z
     name: text(LIMITS.spaceNameMax, 'Name').optional(),
     description: optionalText(LIMITS.descriptionMax, 'Description').optional(),
     visibility: z.enum(VISIBILITIES, { error: 'Visibility must be private or listed' }).optional(),
+    guestRights: guestRightsSchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { error: 'Nothing to change' });
 

@@ -19,12 +19,22 @@ export interface PublicUser {
   name: string;
 }
 
+/** What guests of a space may do beyond reading (facilitators switch these per space). */
+export interface GuestRights {
+  /** Post, reply and react in the space's discussion. */
+  chat: boolean;
+  /** Raise a hand and vote in live sessions. */
+  sessions: boolean;
+}
+export const DEFAULT_GUEST_RIGHTS: GuestRights = { chat: true, sessions: true };
+
 export interface Space {
   id: string;
   name: string;
   kind: SpaceKind;
   description: string;
   visibility: Visibility;
+  guestRights: GuestRights;
   createdAt: string;
   memberCount?: number;
 }

@@ -112,7 +112,7 @@ export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: st
   const access = await accessChannel(deps, m.channelId, actor.id, 'channels.read');
   if (m.deletedAt) return { messageId };
   const own = m.authorId === actor.id;
-  if (!own && !can(access.actor, 'messages.moderate', access.space.visibility)) {
+  if (!own && !can(access.actor, 'messages.moderate', access.space)) {
     throw forbidden('You can only delete your own messages. Facilitators can remove any message.');
   }
   const at = new Date(deps.ctx.now());

@@ -226,7 +226,7 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     // A role change applies in place: a member made guest stops editing at once (updates dropped from
     // then on) without losing the open view; a guest made member may edit on the same connection.
     ctx.bus.on('membership:changed', ({ spaceId, userId, role }) => {
-      const editable = can({ userId, role }, 'docs.edit', 'private');
+      const editable = can({ userId, role }, 'docs.edit', { visibility: 'private' });
       for (const c of connsWhere((c) => c.spaceId === spaceId && c.userId === userId)) c.canEdit = editable;
     }),
   ];

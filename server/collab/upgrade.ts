@@ -74,13 +74,13 @@ export async function authorizeUpgrade(
   const membership = await ctx.repos.memberships.get(space._id, userId);
   const actor: Actor = { userId, role: membership?.role ?? null };
   // CONTRACT: a non-member gets 403 at the Yjs endpoint (even for a private space).
-  if (!can(actor, 'docs.read', space.visibility)) throw new UpgradeRefusal('forbidden', 'You are not a member of this space.');
+  if (!can(actor, 'docs.read', space)) throw new UpgradeRefusal('forbidden', 'You are not a member of this space.');
   return {
     doc,
     userId,
     sessionId: session.id,
     // Role only; an archived document is read-only for everyone at the room level (Room.archived).
-    canEdit: can(actor, 'docs.edit', space.visibility),
+    canEdit: can(actor, 'docs.edit', space),
     wantsSaved: target.wantsSaved,
   };
 }

@@ -16,6 +16,6 @@ export async function accessSpace(ctx: Ctx, spaceId: string, userId: string | nu
   if (!space) throw notFound('That space');
   const membership = userId ? await ctx.repos.memberships.get(spaceId, userId) : null;
   const actor: Actor = userId ? { userId, role: membership?.role ?? null } : { userId: null, role: null };
-  authorize(actor, action, space.visibility);
+  authorize(actor, action, space);
   return { space, membership, actor };
 }

@@ -1,6 +1,6 @@
 /** Space use-cases that span collections: creation, membership, invites, join requests. */
 import { LIMITS, type CreateInviteBody, type CreateSpaceBody, type UpdateSpaceBody } from '../../shared/schemas';
-import type { Role } from '../../shared/types';
+import { DEFAULT_GUEST_RIGHTS, type Role } from '../../shared/types';
 import type { Ctx } from '../context';
 import { conflict, gone, notFound } from '../errors';
 import { newId, newInviteCode } from '../ids';
@@ -18,6 +18,7 @@ export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBod
     kind: body.kind,
     description: body.description ?? '',
     visibility: body.visibility ?? 'private',
+    guestRights: { ...DEFAULT_GUEST_RIGHTS, ...body.guestRights },
     createdBy: userId,
     createdAt: now,
   };
@@ -27,10 +28,15 @@ export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBod
   return space;
 }
 
-/** Renames a space or changes its description or visibility (facilitators). */
+/** Renames a space or changes its description, visibility or guest rights (facilitators). */
 export async function updateSpace(ctx: Ctx, userId: string, spaceId: string, body: UpdateSpaceBody) {
   const { space } = await accessSpace(ctx, spaceId, userId, 'space.update');
-  const updated = await ctx.repos.spaces.update(space._id, { ...body, ...(body.name ? { nameLower: body.name.toLowerCase() } : {}) });
+  const { guestRights, ...rest } = body;
+  const updated = await ctx.repos.spaces.update(space._id, {
+    ...rest,
+    ...(body.name ? { nameLower: body.name.toLowerCase() } : {}),
+    ...(guestRights ? { guestRights: { ...DEFAULT_GUEST_RIGHTS, ...space.guestRights, ...guestRights } } : {}),
+  });
   return updated ?? space;
 }
 

@@ -50,7 +50,7 @@ export function docRoutes(d: DocsDeps): Router {
     res.json({
       doc: presentDoc(doc),
       role: actor.role,
-      canEdit: can(actor, 'docs.edit', space.visibility),
+      canEdit: can(actor, 'docs.edit', space),
       space: { id: space._id, name: space.name },
     });
   });

@@ -3,8 +3,15 @@
  * `can` / `authorize`; none re-implements a rule. The test in test/unit/policy.test.ts walks the whole
  * matrix of roles x actions.
  */
-import type { Role, Visibility } from '../../shared/types';
+import type { GuestRights, Role, Visibility } from '../../shared/types';
 import { authRequired, forbidden, notFound } from '../errors';
+
+/** What the policy reads of a space: its visibility and the switches facilitators set for guests. */
+export interface SpaceRules {
+  visibility: Visibility;
+  /** Missing switches mean allowed. */
+  guestRights?: Partial<GuestRights>;
+}
 
 /** Who is asking, relative to one space: anonymous, a signed-in stranger (role null) or a member. */
 export type Actor = { userId: null; role: null } | { userId: string; role: Role | null };
@@ -76,27 +83,44 @@ const RULES: Record<Action, readonly Who[]> = {
   'actionItems.manage': [F, M],
 };
 
+/** Actions guests may take only while the space's switch for them is on. */
+const GUEST_SWITCHES: Partial<Record<Action, keyof GuestRights>> = {
+  'chat.send': 'chat',
+  'sessions.participate': 'sessions',
+};
+
 function who(actor: Actor, visibility: Visibility): Who {
   if (actor.userId === null) return 'anonymous';
   if (actor.role) return actor.role;
   return visibility === 'listed' ? 'stranger-listed' : 'stranger-private';
 }
 
-/** True when `actor` may perform `action` in a space of the given visibility. */
-export function can(actor: Actor, action: Action, visibility: Visibility): boolean {
-  return RULES[action].includes(who(actor, visibility));
+/** True when `actor` may perform `action` in `space`. */
+export function can(actor: Actor, action: Action, space: SpaceRules): boolean {
+  const w = who(actor, space.visibility);
+  if (w === 'guest') {
+    const sw = GUEST_SWITCHES[action];
+    if (sw && space.guestRights?.[sw] === false) return false;
+  }
+  return RULES[action].includes(w);
 }
 
 /**
  * Throws the right error when `actor` may not act: 401 when anonymous, 404 when the space is hidden
  * from them (a stranger to a private space must not learn it exists), 403 otherwise.
  */
-export function authorize(actor: Actor, action: Action, visibility: Visibility): void {
-  if (can(actor, action, visibility)) return;
+export function authorize(actor: Actor, action: Action, space: SpaceRules): void {
+  if (can(actor, action, space)) return;
   if (actor.userId === null) throw authRequired();
-  if (!actor.role && !can(actor, 'space.view', visibility)) throw notFound('That space');
+  if (!actor.role && !can(actor, 'space.view', space)) throw notFound('That space');
+  if (actor.role === 'guest' && GUEST_SWITCHES[action] && RULES[action].includes('guest')) throw forbidden(GUEST_SWITCH_MESSAGES[GUEST_SWITCHES[action]!]);
   throw forbidden(FORBIDDEN_MESSAGES[action] ?? 'You do not have permission to do that.');
 }
+
+const GUEST_SWITCH_MESSAGES: Record<keyof GuestRights, string> = {
+  chat: 'Guests can read the discussion of this space but not post in it.',
+  sessions: 'Guests can follow the sessions of this space but not raise hands or vote.',
+};
 
 const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'docs.edit': 'Guests can read documents but not edit them.',
@@ -113,14 +137,14 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
  * members a session names as its facilitator or timekeeper may control that session while they are
  * still in the space.
  */
-export function canControlSession(actor: Actor, visibility: Visibility, assigned: { facilitator: string | null; timekeeper: string | null }): boolean {
-  if (can(actor, 'sessions.control', visibility)) return true;
+export function canControlSession(actor: Actor, space: SpaceRules, assigned: { facilitator: string | null; timekeeper: string | null }): boolean {
+  if (can(actor, 'sessions.control', space)) return true;
   if (actor.userId === null || !actor.role) return false;
   return actor.userId === assigned.facilitator || actor.userId === assigned.timekeeper;
 }
 
 /** Throws the same errors as `authorize(actor, 'sessions.control', ...)` unless `canControlSession` allows. */
-export function authorizeSessionControl(actor: Actor, visibility: Visibility, assigned: { facilitator: string | null; timekeeper: string | null }): void {
-  if (canControlSession(actor, visibility, assigned)) return;
-  authorize(actor, 'sessions.control', visibility);
+export function authorizeSessionControl(actor: Actor, space: SpaceRules, assigned: { facilitator: string | null; timekeeper: string | null }): void {
+  if (canControlSession(actor, space, assigned)) return;
+  authorize(actor, 'sessions.control', space);
 }

@@ -1,5 +1,5 @@
 /** Stored record shapes (what the store holds); presenters turn them into the public shapes in shared/types. */
-import type { JoinRequestStatus, Role, SpaceKind, Visibility } from '../../shared/types';
+import type { GuestRights, JoinRequestStatus, Role, SpaceKind, Visibility } from '../../shared/types';
 
 export interface UserRecord {
   _id: string;
@@ -23,6 +23,8 @@ export interface SpaceRecord {
   kind: SpaceKind;
   description: string;
   visibility: Visibility;
+  /** Absent on spaces created before guest rights existed: everything allowed (DEFAULT_GUEST_RIGHTS). */
+  guestRights?: Partial<GuestRights>;
   createdBy: string;
   createdAt: Date;
 }

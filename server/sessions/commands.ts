@@ -147,7 +147,7 @@ export function createSessionCommands(core: SessionsCore) {
       return {
         session: await present(s),
         role: access.membership!.role,
-        canControl: canControlSession(access.actor, access.space.visibility, s.roles),
+        canControl: canControlSession(access.actor, access.space, s.roles),
         suggestedRoles: suggestRotation(previous?.roles ?? null, people),
         decisions: decisions.map((d) => presentDecision(d, users)),
         actionItems: await presentItems(await repos.actionItems.ofSession(s._id)),

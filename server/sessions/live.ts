@@ -63,7 +63,7 @@ export function createLiveCommands(core: SessionsCore) {
     /** Applies a timer control for a facilitator or the session's facilitator/timekeeper. */
     async control(caller: Caller, p: ControlPayload): Promise<LiveState> {
       const { session, access } = await core.access(p.sessionId, caller.userId, 'sessions.participate');
-      authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      authorizeSessionControl(access.actor, access.space, session.roles);
       const present = p.action === 'start' ? await inRoom(p.sessionId) : [];
       let closed: VoteResults | null = null;
       const saved = await core.mutate(p.sessionId, async (s) => {
@@ -103,7 +103,7 @@ export function createLiveCommands(core: SessionsCore) {
     async lowerHand(caller: Caller, sessionId: string, userId?: string): Promise<LiveState> {
       const { session, access } = await core.access(sessionId, caller.userId, 'sessions.participate');
       const target = userId ?? caller.userId;
-      if (target !== caller.userId) authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      if (target !== caller.userId) authorizeSessionControl(access.actor, access.space, session.roles);
       const saved = await core.mutate(sessionId, (s) => {
         if (!s.live.hands.some((h) => h.userId === target)) return null;
         return { live: { ...s.live, hands: s.live.hands.filter((h) => h.userId !== target), rev: s.live.rev + 1 } };
@@ -114,7 +114,7 @@ export function createLiveCommands(core: SessionsCore) {
     /** Opens a fist-to-five; the same question again is the next round (a re-vote). */
     async openVote(caller: Caller, sessionId: string, question?: string): Promise<{ vote: VoteInfo; state: LiveState }> {
       const { session, access } = await core.access(sessionId, caller.userId, 'sessions.participate');
-      authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      authorizeSessionControl(access.actor, access.space, session.roles);
       const saved = await core.mutate(sessionId, async (s) => {
         await mustBeLive(s, 'voting');
         if (s.live.vote?.status === 'open') throw conflict('A vote is already open; close it before opening another.');
@@ -149,7 +149,7 @@ export function createLiveCommands(core: SessionsCore) {
       const vote = await repos.votes.byId(voteId);
       if (!vote) throw notFound('That vote');
       const { session, access } = await core.access(vote.sessionId, caller.userId, 'sessions.participate');
-      authorizeSessionControl(access.actor, access.space.visibility, session.roles);
+      authorizeSessionControl(access.actor, access.space, session.roles);
       let results: VoteResults | null = null;
       let closedNow = false;
       const saved = await core.mutate(vote.sessionId, async (s) => {

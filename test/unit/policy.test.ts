@@ -63,7 +63,7 @@ const CODE_OF: Record<number, string> = { 401: 'authentication_required', 403: '
 
 function outcome(actor: Actor, action: Action, visibility: Visibility): Outcome {
   try {
-    authorize(actor, action, visibility);
+    authorize(actor, action, { visibility });
     return 'allow';
   } catch (err) {
     expect(err).toBeInstanceOf(AppError);
@@ -87,7 +87,7 @@ describe('policy matrix', () => {
           it(`${caller.label} (${visibility} space): ${expected}`, () => {
             expect(expected, `no expectation written for ${action}`).toBeDefined();
             expect(outcome(caller.actor, action, visibility)).toBe(expected);
-            expect(can(caller.actor, action, visibility)).toBe(expected === 'allow');
+            expect(can(caller.actor, action, { visibility })).toBe(expected === 'allow');
           });
         }
       });
@@ -95,6 +95,34 @@ describe('policy matrix', () => {
   }
 
   it('guests are told plainly why they cannot edit', () => {
-    expect(() => authorize({ userId: 'g', role: 'guest' }, 'docs.edit', 'private')).toThrow(/Guests can read documents/);
+    expect(() => authorize({ userId: 'g', role: 'guest' }, 'docs.edit', { visibility: 'private' })).toThrow(/Guests can read documents/);
+  });
+});
+
+describe('guest rights switched per space', () => {
+  const guest: Actor = { userId: 'g', role: 'guest' };
+  // Actions a switch governs, and every other action, for a guest in a space with both switches off.
+  const switched: Record<string, RegExp> = { 'chat.send': /not post/, 'sessions.participate': /not raise hands or vote/ };
+  const off = { visibility: 'private' as const, guestRights: { chat: false, sessions: false } };
+
+  it('a switched-off right is forbidden to guests, with the reason', () => {
+    for (const [action, message] of Object.entries(switched)) {
+      expect(can(guest, action as Action, off)).toBe(false);
+      expect(() => authorize(guest, action as Action, off)).toThrow(message);
+      expect(outcome(guest, action as Action, 'private')).toBe('allow'); // without switches: allowed
+    }
+  });
+
+  it('each switch governs only its own action, and only guests', () => {
+    expect(can(guest, 'chat.send', { visibility: 'private', guestRights: { sessions: false } })).toBe(true);
+    expect(can(guest, 'sessions.participate', { visibility: 'private', guestRights: { chat: false } })).toBe(true);
+    for (const action of ACTIONS) {
+      if (switched[action]) continue;
+      expect(can(guest, action, off), action).toBe(can(guest, action, { visibility: 'private' }));
+    }
+    for (const role of ['facilitator', 'member'] as const) {
+      expect(can({ userId: 'x', role }, 'chat.send', off)).toBe(true);
+      expect(can({ userId: 'x', role }, 'sessions.participate', off)).toBe(true);
+    }
   });
 });
