@@ -9,6 +9,7 @@ import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import { messageSaved, SAVED_PARAM, YJS_PATH } from '../../../shared/collab';
 import { colorFor } from './colors';
+import { localDbName, markUnsaved, registerCopy } from './local-copies';
 
 export interface Viewer {
   userId: string;
@@ -52,10 +53,12 @@ export class CollabDoc {
     readonly docId: string,
     me: LocalUser,
     readonly canEdit: boolean,
+    title = '',
   ) {
     this.user = { id: me.id, name: me.name, color: colorFor(me.id) };
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    this.local = new IndexeddbPersistence(`collaboratory-doc-${docId}`, this.doc);
+    registerCopy(me.id, docId, title);
+    this.local = new IndexeddbPersistence(localDbName(me.id, docId), this.doc);
     this.local.whenSynced
       .then(() => (this.localContent = Y.encodeStateVector(this.doc).length > 1))
       .catch(() => (this.localContent = false));
@@ -86,6 +89,7 @@ export class CollabDoc {
       const { to } = Y.parseUpdateMeta(update);
       for (const [client, clock] of to) this.pending.set(client, Math.max(clock, this.pending.get(client) ?? 0));
       this.awaitingAck = true;
+      if (!this.unsaved) markUnsaved(this.user.id, this.docId, true);
       this.unsaved = true;
     };
     const onAwareness = () => this.readViewers();
@@ -139,6 +143,7 @@ export class CollabDoc {
     if (this.pending.size === 0) {
       this.awaitingAck = false;
       this.unsaved = false;
+      markUnsaved(this.user.id, this.docId, false);
     }
   }
 
@@ -152,7 +157,7 @@ export class CollabDoc {
     this.viewers = [...seen.values()].sort((a, b) => (a.userId === this.user.id ? -1 : b.userId === this.user.id ? 1 : a.name.localeCompare(b.name)));
   }
 
-  /** Closes the connection and the local copy (the IndexedDB data stays for next time). */
+  /** Closes the connection and the local copy (the IndexedDB data stays for next time, until logout). */
   destroy(): void {
     for (const fn of this.cleanup) fn();
     this.provider.awareness.setLocalState(null);

@@ -1,5 +1,6 @@
 /** Who is signed in: loaded once at boot from GET /api/me, changed by log in, sign up and log out. */
 import type { User } from '../../../shared/types';
+import { clearCopies } from '../docs/local-copies';
 import { ApiError, api } from './api';
 
 class Session {
@@ -34,12 +35,17 @@ class Session {
     this.user = r.user;
   }
 
-  /** Ends the session server-side; the local state is cleared even if the network fails. */
+  /**
+   * Ends the session server-side; the local state is cleared even if the network fails, and so are the
+   * offline copies of the user's documents on this device (check `unsavedCopies` first to warn).
+   */
   async logout(): Promise<void> {
+    const id = this.user?.id;
     try {
       await api.post('/api/auth/logout', {}, { allowAnonymous: true });
     } finally {
       this.user = null;
+      if (id) await clearCopies(id);
     }
   }
 }
