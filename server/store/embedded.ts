@@ -1,9 +1,11 @@
 /**
  * Embedded adapter: one NeDB datastore per collection, files under DATA_DIR. NeDB appends every write to
- * its file before resolving, so an acknowledged write survives a killed process. Binary values
- * (Uint8Array) are stored as base64 because NeDB's file format is JSON.
+ * its file before resolving, so an acknowledged write survives a killed process; each write then waits for
+ * an fdatasync of the file (one flush shared by every write that finished before it began), so it also
+ * survives the machine losing power. Binary values (Uint8Array) are stored as base64 because NeDB's file
+ * format is JSON.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile } from 'node:fs/promises';
 import path from 'node:path';
 import NedbModule from '@seald-io/nedb';
 import {
@@ -54,16 +56,63 @@ function translateError(err: unknown): never {
   throw err;
 }
 
+/**
+ * Group commit: `sync()` resolves after a `flush` that began after the call. Calls made while a flush runs
+ * share the next one, so N concurrent writers cost at most two flushes, not N.
+ */
+export function groupCommit(flush: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const start = (): Promise<void> => {
+    const p = flush();
+    running = p.finally(() => {
+      running = null;
+    });
+    return p;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return start();
+      });
+    return next;
+  };
+}
+
+/** Flushes a file's data to the disk. */
+async function datasync(file: string): Promise<void> {
+  const fh = await openFile(file, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
 class EmbeddedCollection<T extends Doc> implements Collection<T> {
-  constructor(private readonly db: Datastore) {}
+  constructor(
+    private readonly db: Datastore,
+    /** Resolves once every write that finished so far is on the disk. */
+    private readonly sync: () => Promise<void>,
+  ) {}
+
+  /** Runs a write, then waits until it is on the disk. */
+  private async durably<R>(write: Promise<R>): Promise<R> {
+    const r = await write.catch(translateError);
+    await this.sync();
+    return r;
+  }
 
   async insertOne(doc: T): Promise<void> {
-    await this.db.insertAsync(encode(doc) as T).catch(translateError);
+    await this.durably(this.db.insertAsync(encode(doc) as T));
   }
 
   async insertMany(docs: T[]): Promise<void> {
     if (docs.length === 0) return;
-    await this.db.insertAsync(docs.map(encode) as T[]).catch(translateError);
+    await this.durably(this.db.insertAsync(docs.map(encode) as T[]));
   }
 
   async findOne(filter: Filter): Promise<T | null> {
@@ -85,31 +134,27 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
 
   async updateOne(filter: Filter, update: Update, options: { upsert?: boolean } = {}): Promise<number> {
-    const res = await this.db
-      .updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: false, upsert: options.upsert ?? false })
-      .catch(translateError);
+    const res = await this.durably(this.db.updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: false, upsert: options.upsert ?? false }));
     return res.numAffected;
   }
 
   async updateMany(filter: Filter, update: Update): Promise<number> {
-    const res = await this.db.updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: true }).catch(translateError);
+    const res = await this.durably(this.db.updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: true }));
     return res.numAffected;
   }
 
   async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {
-    const res = await this.db
-      .updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: false, returnUpdatedDocs: true })
-      .catch(translateError);
+    const res = await this.durably(this.db.updateAsync(encode(filter) as Filter, encode(update) as Update, { multi: false, returnUpdatedDocs: true }));
     const doc = res.affectedDocuments as unknown;
     return doc ? (decode(doc) as T) : null;
   }
 
   async deleteOne(filter: Filter): Promise<number> {
-    return this.db.removeAsync(encode(filter) as Filter, { multi: false });
+    return this.durably(this.db.removeAsync(encode(filter) as Filter, { multi: false }));
   }
 
   async deleteMany(filter: Filter): Promise<number> {
-    return this.db.removeAsync(encode(filter) as Filter, { multi: true });
+    return this.durably(this.db.removeAsync(encode(filter) as Filter, { multi: true }));
   }
 }
 
@@ -117,6 +162,7 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
 export async function openEmbeddedStore(dataDir: string): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
   const dbs = new Map<string, Datastore>();
+  const syncs = new Map<string, () => Promise<void>>();
   const loading = new Map<string, Promise<Datastore>>();
 
   async function open(name: string): Promise<Datastore> {
@@ -129,6 +175,8 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
         await db.loadDatabaseAsync();
         // Deleted and updated lines pile up in the append-only file; compact it now and then.
         db.setAutocompactionInterval(10 * 60 * 1000);
+        const file = path.join(dataDir, `${name}.db`);
+        syncs.set(name, groupCommit(() => datasync(file)));
         dbs.set(name, db);
         return db;
       })();
@@ -139,7 +187,7 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
 
   // Collections are opened lazily but every call awaits the load, so callers never see a half-loaded file.
   function lazy<T extends Doc>(name: string): Collection<T> {
-    const get = async () => new EmbeddedCollection<T>(await open(name));
+    const get = async () => new EmbeddedCollection<T>(await open(name), syncs.get(name)!);
     return {
       insertOne: async (d) => (await get()).insertOne(d),
       insertMany: async (d) => (await get()).insertMany(d),
