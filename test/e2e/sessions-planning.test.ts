@@ -168,6 +168,7 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
     await item(p, 'Bring the reteach plan').waitFor();
     await item(p, 'Share the rubric').waitFor();
     await checkA11y(p, 'sessions tab, member (phone width)');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390); // no sideways scrolling
 
     await p.getByRole('radio', { name: 'Mine' }).check();
     await item(p, 'Bring the reteach plan').getByText('Owner: Marco Member').waitFor();
