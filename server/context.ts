@@ -26,4 +26,6 @@ export interface Services {
    * body instead of the template's. Provided by the docs feature; absent when that feature is not mounted.
    */
   createDoc?(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[] }): Promise<{ id: string }>;
+  /** Removes a document just created by `createDoc` when what it was made for failed. */
+  removeDoc?(docId: string): Promise<void>;
 }

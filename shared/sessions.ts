@@ -142,6 +142,8 @@ export interface SessionListItem {
   status: SessionStatus;
   stepCount: number;
   totalMinutes: number;
+  /** The session's meeting-notes document, if any. */
+  notesDocId: string | null;
   createdAt: string;
 }
 

@@ -6,7 +6,7 @@ import { COLLAB_INDEXES, createCollab } from '../collab';
 import type { Feature } from '../feature';
 import { startAutoVersions } from './auto-versions';
 import { createDoc, type DocsDeps } from './commands';
-import { createDocsRepo, createVersionsRepo, DOC_INDEXES, VERSION_INDEXES } from './records';
+import { createDocsRepo, createVersionsRepo, DOC_INDEXES, removeDocRecord, VERSION_INDEXES } from './records';
 import { docRoutes } from './routes';
 
 export const docsFeature: Feature = {
@@ -17,6 +17,9 @@ export const docsFeature: Feature = {
     const collab = createCollab(ctx, docs);
     const deps: DocsDeps = { ctx, docs, versions: createVersionsRepo(ctx.store), collab: collab.service };
     ctx.services.createDoc = async (userId, spaceId, { title, template, body }) => ({ id: (await createDoc(deps, userId, spaceId, { title, template }, body))._id });
+    ctx.services.removeDoc = async (docId) => {
+      await removeDocRecord(ctx.store, docId);
+    };
     return {
       routes: () => docRoutes(deps),
       attach(server) {

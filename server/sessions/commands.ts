@@ -21,7 +21,8 @@ import {
   type UpdateSessionBody,
 } from '../../shared/sessions';
 import { accessSpace } from '../commands/access';
-import { invalidPayload, notFound } from '../errors';
+import { conflict, invalidPayload, notFound } from '../errors';
+import { DuplicateKeyError } from '../store/port';
 import { newId } from '../ids';
 import { canControlSession } from '../policies';
 import type { SessionsCore } from './core';
@@ -89,34 +90,29 @@ export function createSessionCommands(core: SessionsCore) {
       const steps: SessionStep[] = template
         ? template.steps.map((s) => ({ ...s }))
         : (body.steps ?? []).map((s) => ({ title: s.title, minutes: s.minutes, prompt: s.prompt ?? '', speaking: s.speaking ?? 'open' }));
-      let seriesId = newId();
-      let seriesSeq = 1;
-      if (body.seriesId) {
-        const last = await repos.sessions.lastOfSeries(space._id, body.seriesId);
-        if (!last) throw invalidPayload('seriesId: there is no such series in this space.', { fields: [{ field: 'seriesId', message: 'unknown series' }] });
-        seriesId = body.seriesId;
-        seriesSeq = last.seriesSeq + 1;
+      if (body.seriesId && !(await repos.sessions.lastOfSeries(space._id, body.seriesId))) {
+        throw invalidPayload('seriesId: there is no such series in this space.', { fields: [{ field: 'seriesId', message: 'unknown series' }] });
       }
       await mustBeDocOfSpace(space._id, body.notesDocId);
       const roles = await mergeRoles(space._id, emptyRoles(), body.roles);
       // Omitted notesDocId: the session gets its own meeting-notes document, a section per step (null: none).
       let notesDocId = body.notesDocId ?? null;
+      let createdDoc: string | null = null;
       if (body.notesDocId === undefined && ctx.services.createDoc) {
         const notesBody = sessionNotesBody(
           steps.map((s) => ({ title: s.title, minutes: s.minutes, prompt: s.prompt, speakingLabel: SPEAKING_LABELS[s.speaking] })),
           await repos.norms.get(space._id),
         );
-        notesDocId = (await ctx.services.createDoc(userId, space._id, { title: notesTitle(body.title), template: 'meeting-notes', body: notesBody })).id;
+        notesDocId = createdDoc = (await ctx.services.createDoc(userId, space._id, { title: notesTitle(body.title), template: 'meeting-notes', body: notesBody })).id;
       }
-      const id = newId();
-      const record: LiveSessionRecord = {
-        _id: id,
+      const seriesId = body.seriesId ?? newId();
+      const record: Omit<LiveSessionRecord, 'seriesSeq'> = {
+        _id: newId(),
         spaceId: space._id,
         title: body.title,
         protocolId: template?.id ?? null,
         steps,
         seriesId,
-        seriesSeq,
         scheduledAt: body.scheduledAt ? new Date(body.scheduledAt) : null,
         roles,
         notesDocId,
@@ -125,8 +121,21 @@ export function createSessionCommands(core: SessionsCore) {
         live: plannedLive(),
         attendance: [],
       };
-      await repos.sessions.insert(record);
-      return present(record);
+      try {
+        // One at a time per series, so the next number is read and taken together (the unique index on
+        // seriesId + seriesSeq refuses a second process doing the same).
+        const saved = await core.queue.run(`series:${seriesId}`, async () => {
+          const last = body.seriesId ? await repos.sessions.lastOfSeries(space._id, seriesId) : null;
+          const full: LiveSessionRecord = { ...record, seriesSeq: (last?.seriesSeq ?? 0) + 1 };
+          await repos.sessions.insert(full);
+          return full;
+        });
+        return await present(saved);
+      } catch (err) {
+        if (createdDoc) await ctx.services.removeDoc?.(createdDoc).catch((e: unknown) => ctx.logger.error({ err: e }, 'could not remove the notes document of a failed session'));
+        if (err instanceof DuplicateKeyError) throw conflict('Another session of this series was created at the same moment; try again.');
+        throw err;
+      }
     },
 
     async list(userId: string, spaceId: string) {

@@ -66,6 +66,7 @@ export function presentListItem(s: LiveSessionRecord): SessionListItem {
     status: s.live.status,
     stepCount: s.steps.length,
     totalMinutes: totalMinutes(s.steps),
+    notesDocId: s.notesDocId ?? null,
     createdAt: s.createdAt.toISOString(),
   };
 }
@@ -74,8 +75,14 @@ export function presentDecision(d: DecisionRecord, users: UsersById): Decision {
   return { id: d._id, sessionId: d.sessionId, text: d.text, createdBy: userOf(users, d.createdBy), createdAt: d.createdAt.toISOString() };
 }
 
-/** Today's calendar date (UTC) as YYYY-MM-DD, for comparing with due dates. */
-export const todayOf = (now: number) => new Date(now).toISOString().slice(0, 10);
+/**
+ * Today's calendar date as YYYY-MM-DD in the server's time zone (TZ; a school's server runs in the
+ * school's zone), for comparing with due dates, which are calendar dates too.
+ */
+export const todayOf = (now: number) => {
+  const d = new Date(now);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+};
 
 export function presentActionItem(a: ActionItemRecord, users: UsersById, sessionTitles: Map<string, string>, now: number): ActionItem {
   return {

@@ -96,7 +96,8 @@ export interface NormsRecord {
 
 export const SESSION_INDEXES: IndexSpec[] = [
   { collection: 'liveSessions', fields: { spaceId: 1, createdAt: -1 } },
-  { collection: 'liveSessions', fields: { seriesId: 1, seriesSeq: 1 } },
+  // Unique: two sessions created at once in one series cannot both become "session N".
+  { collection: 'liveSessions', fields: { seriesId: 1, seriesSeq: 1 }, unique: true },
   { collection: 'sessionVotes', fields: { sessionId: 1, openedAt: 1 } },
   { collection: 'sessionDecisions', fields: { sessionId: 1, createdAt: 1 } },
   { collection: 'actionItems', fields: { spaceId: 1, createdAt: -1 } },

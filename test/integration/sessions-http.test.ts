@@ -126,6 +126,20 @@ describe('protocols and creating sessions', () => {
     expect(titles).not.toContain('No notes — notes');
   });
 
+  it('sessions created at the same moment in one series get distinct numbers; the list links their notes', async () => {
+    const steps = [{ title: 'Check in', minutes: 5 }];
+    const first = (await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'Weekly PLC', steps })).body.session;
+    const made = await Promise.all(
+      [1, 2, 3, 4].map((i) => fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: `Weekly PLC ${i}`, steps, seriesId: first.seriesId })),
+    );
+    for (const r of made) expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(made.map((r) => r.body.session.seriesSeq).sort()).toEqual([2, 3, 4, 5]);
+    const rows = (await mem.client.get(`/api/spaces/${spaceId}/sessions`)).body.sessions.filter((x: { seriesId: string }) => x.seriesId === first.seriesId);
+    expect(rows).toHaveLength(5);
+    for (const row of rows) expect(row.notesDocId).toEqual(expect.any(String));
+    expect(rows.find((x: { id: string }) => x.id === first.id).notesDocId).toBe(first.notesDocId);
+  });
+
   it('refuses bad bodies with invalid_payload naming the field', async () => {
     const post = (body: unknown) => fac.client.post(`/api/spaces/${spaceId}/sessions`, body);
     const unknown = await post({ title: 'X', protocol: 'no-such-protocol' });
