@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
   it('the facilitator plans a custom two-step session that continues the series', async () => {
     const p = f.page;
     await p.goto(tab);
-    await p.getByRole('link', { name: FIRST }).waitFor();
+    await p.getByRole('link', { name: FIRST, exact: true }).waitFor();
     await p.getByRole('button', { name: 'Plan a session' }).click();
     await p.getByLabel('Title', { exact: true }).fill(SECOND);
     await p.getByLabel('Protocol').selectOption({ label: 'Our own steps' });
@@ -141,6 +141,9 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
     await first.getByText('Tuning protocol').waitFor();
     await first.getByText('7 steps, 55 min').waitFor();
     expect(await first.getByText('Session 2 of series').count()).toBe(0);
+    await first.getByRole('link', { name: `Meeting notes: ${FIRST}` }).click();
+    await p.getByRole('heading', { name: `${FIRST} — notes` }).waitFor();
+    await p.goBack();
 
     // Each session got its meeting-notes document in the space.
     const docs = (await fiona.client.get(`/api/spaces/${spaceId}/docs`)).body.docs as { title: string }[];
@@ -160,7 +163,7 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
     await p.goto(tab);
     const norms = p.getByRole('region', { name: 'Our norms' });
     await norms.getByText('Start and end on time').waitFor();
-    await p.getByRole('list', { name: 'Upcoming and running' }).getByRole('link', { name: SECOND }).waitFor();
+    await p.getByRole('list', { name: 'Upcoming and running' }).getByRole('link', { name: SECOND, exact: true }).waitFor();
     expect(await p.getByRole('button', { name: 'Edit norms' }).count()).toBe(0);
     expect(await p.getByRole('button', { name: /Plan (a|the first) session/ }).count()).toBe(0);
     expect(await p.getByRole('heading', { name: 'Plan a session' }).count()).toBe(0);
@@ -177,7 +180,7 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
     await p.getByRole('radio', { name: 'Overdue' }).check();
     const late = item(p, 'Bring the reteach plan');
     await late.getByText('Overdue:').waitFor();
-    await late.getByRole('link', { name: FIRST }).waitFor();
+    await late.getByRole('link', { name: FIRST, exact: true }).waitFor();
     expect(await item(p, 'Share the rubric').count()).toBe(0);
 
     await late.getByRole('checkbox', { name: /^Done/ }).check();
