@@ -299,7 +299,7 @@ export class LiveSession {
     const r = await this.#act('vote', () => connection.request('vote:cast', { voteId: vote.id, value }));
     if (r) {
       this.myVotes[vote.id] = r.value;
-      this.notice = `Your vote: ${r.value}. You can change it until the vote is closed.`;
+      this.announcement = `Your vote: ${r.value}.`;
     }
   }
 
