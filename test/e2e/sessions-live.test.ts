@@ -5,8 +5,10 @@
  * closes with the member under three; the member adds an action item with an owner and a due date that
  * everyone sees; Next step reaches all; End session shows a summary (attendance of all three, the action
  * item) whose Markdown download names the session. axe-core runs in the planned, running-with-a-vote and
- * ended states. A second test holds one facilitator tab's incoming socket frames while another tab moves
- * on, so its Next goes out with a stale version: the session moves one step only and the stale tab says so.
+ * ended states; the member drops offline while the facilitator pauses and, back online, sees the paused
+ * state with the hand still queued. A second test lets a 1.2-second step run out ("Time is up"), then
+ * holds one facilitator tab's incoming socket frames while another tab moves on, so its Next goes out
+ * with a stale version: the session moves one step only and the stale tab says so.
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
 import { existsSync } from 'node:fs';
@@ -107,6 +109,19 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await f.page.getByRole('list', { name: 'Raised hands, in order' }).getByText('Marco Member').waitFor();
     await f.page.getByRole('button', { name: "Lower Marco Member's hand" }).waitFor();
 
+    // The member drops off the network; the facilitator pauses meanwhile. Back online, the member's page
+    // re-joins the room and shows the paused state; the hand is still in the queue.
+    await m.context.setOffline(true);
+    await m.page.getByText('You are offline.').waitFor();
+    await f.page.getByRole('button', { name: 'Pause' }).click();
+    await f.page.getByText('Paused', { exact: true }).first().waitFor();
+    await m.context.setOffline(false);
+    await m.page.getByText('Live: changes appear as they happen.').waitFor();
+    await m.page.locator('.live-status', { hasText: 'Paused' }).waitFor();
+    await m.page.getByText('You are 1st in the queue.').waitFor();
+    await f.page.getByRole('button', { name: 'Resume' }).click();
+    for (const p of pages) await p.locator('.live-status', { hasText: 'Running' }).waitFor();
+
     // Fist to five: member 2, guest 4; closed, the member is under three.
     const question = 'Are we ready to adopt the reteach plan?';
     await f.page.getByLabel('Question').fill(question);
@@ -164,7 +179,7 @@ describe.skipIf(!hasChromium)('live session page', () => {
 
   it('two facilitator tabs clicking Next on the same step move the session one step only', async () => {
     const { id } = await createSession('Stale control check', [
-      { title: 'First', minutes: 5 },
+      { title: 'First', minutes: 0.02 },
       { title: 'Second', minutes: 5 },
       { title: 'Third', minutes: 5 },
     ]);
@@ -187,6 +202,10 @@ describe.skipIf(!hasChromium)('live session page', () => {
       for (const p of [f.page, tab.page]) await p.getByText('Live: changes appear as they happen.').waitFor();
       await f.page.getByRole('button', { name: 'Start', exact: true }).click();
       for (const p of [f.page, tab.page]) await currentStep(p).filter({ hasText: 'First' }).waitFor();
+      // A 1.2-second step: its time runs out and the page says so (nothing advances by itself).
+      await f.page.locator('.live-clock-caption', { hasText: 'Time is up' }).waitFor();
+      expect(await timer(f.page).getAttribute('aria-label')).toBe('Time is up');
+      expect(await timer(f.page).textContent()).toBe('00:00');
 
       hold = true;
       await f.page.getByRole('button', { name: 'Next step' }).click();
