@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_DIST } from '../../server/http/static';
+import { newId } from '../../server/ids';
 import { checkA11y, hasChromium, launchBrowser, logIn, newUser, warnIfNoChromium, type UserBrowser } from '../helpers/browser';
 import { signupUser, startServer, type TestServer } from '../helpers/server';
 
@@ -224,5 +225,8 @@ describe.skipIf(!hasChromium)('live session page', () => {
     } finally {
       await tab.context.close();
     }
+    // An unknown session is a clear "not found", not an empty page.
+    await f.page.goto(`/sessions/${newId()}`);
+    await f.page.getByRole('heading', { name: 'Session not found' }).waitFor();
   });
 });
