@@ -3,7 +3,7 @@
  * the session page. The facilitator starts it and all three show step 1 with countdowns within a second
  * of each other; the member raises a hand and the facilitator sees it; a fist-to-five (member 2, guest 4)
  * closes with the member under three; the member adds an action item with an owner and a due date that
- * everyone sees; Next step reaches all; End session shows a summary (attendance of all three, the action
+ * everyone sees; naming the member timekeeper gives them the controls live; Next step reaches all; End session shows a summary (attendance of all three, the action
  * item) whose Markdown download names the session. axe-core runs in the planned, running-with-a-vote and
  * ended states; the member drops offline while the facilitator pauses and, back online, sees the paused
  * state with the hand still queued. A second test lets a 1.2-second step run out ("Time is up"), then
@@ -151,6 +151,15 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await f.page.getByLabel('New decision').fill('Reteach groups meet on Tuesdays');
     await f.page.getByRole('button', { name: 'Add decision' }).click();
     await g.page.getByText('Reteach groups meet on Tuesdays').waitFor();
+
+    // The facilitator names the member timekeeper: the member's page offers the controls at once.
+    expect(await m.page.getByRole('button', { name: 'Next step' }).count()).toBe(0);
+    await f.page.getByRole('button', { name: 'Edit roles' }).click();
+    await f.page.getByLabel('Timekeeper').selectOption({ label: 'Marco Member' });
+    await f.page.getByRole('button', { name: 'Save roles' }).click();
+    await f.page.getByRole('status').filter({ hasText: 'Roles saved.' }).waitFor();
+    await g.page.getByRole('region', { name: 'Roles' }).getByText('Marco Member').waitFor();
+    await m.page.getByRole('button', { name: 'Next step' }).waitFor();
 
     // Next step reaches everyone, then the facilitator ends the session.
     await f.page.getByRole('button', { name: 'Next step' }).click();
