@@ -1,14 +1,15 @@
 /**
  * A live PLC session in a real browser: a facilitator, a member and a guest (three browser CONTEXTS) open
  * the session page. The facilitator starts it and all three show step 1 with countdowns within a second
- * of each other; the member raises a hand and the facilitator sees it; a fist-to-five (member 2, guest 4)
- * closes with the member under three; the member adds an action item with an owner and a due date that
- * everyone sees; naming the member timekeeper gives them the controls live; Next step reaches all; End session shows a summary (attendance of all three, the action
- * item) whose Markdown download names the session. axe-core runs in the planned, running-with-a-vote and
- * ended states; the member drops offline while the facilitator pauses and, back online, sees the paused
- * state with the hand still queued. A second test lets a 1.2-second step run out ("Time is up"), then
- * holds one facilitator tab's incoming socket frames while another tab moves on, so its Next goes out
- * with a stale version: the session moves one step only and the stale tab says so.
+ * of each other; the member raises a hand and the facilitator sees it; the member drops offline while the
+ * facilitator pauses and, back online, sees the paused state with the hand still queued; a fist-to-five
+ * (member 2, guest 4) closes with the member under three; the member adds an action item with an owner
+ * and a due date that everyone sees; naming the member timekeeper gives them the controls live; Next step
+ * reaches all; End session shows a summary (attendance of all three, the action item) whose Markdown
+ * download names the session. axe-core runs in the planned, running-with-a-vote and ended states.
+ * A second test lets a 1.2-second step run out ("Time is up"), then holds one facilitator tab's incoming
+ * socket frames while another tab moves on, so its Next goes out with a stale version: the session moves
+ * one step only and the stale tab says so; an unknown session id shows "Session not found".
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
 import { existsSync } from 'node:fs';
