@@ -248,6 +248,10 @@ export function createSessionCommands(core: SessionsCore) {
       const saved = (await repos.actionItems.update(itemId, set)) ?? { ...item, ...set };
       const [actionItem] = await presentItems([saved]);
       core.emit(saved.sessionId, 'session:actionItem', { sessionId: saved.sessionId, actionItem: actionItem! });
+      // Later sessions of the series show it as carried: their rooms see the change too (done, new owner).
+      for (const later of await repos.sessions.laterInSeries(saved.seriesId, saved.seriesSeq)) {
+        core.emit(later._id, 'session:actionItem', { sessionId: later._id, actionItem: actionItem! });
+      }
       return actionItem!;
     },
 

@@ -124,6 +124,9 @@ export function createSessionRepos(store: Store) {
       /** The session just before `seq` in a series, or null. */
       previousInSeries: (seriesId: string, seq: number) =>
         sessions.find({ seriesId, seriesSeq: { $lt: seq } }, { sort: { seriesSeq: -1 }, limit: 1 }).then((r) => r[0] ?? null),
+      /** Sessions after `seq` in a series (where an open item of session `seq` is shown as carried). */
+      laterInSeries: (seriesId: string, seq: number) =>
+        sessions.find({ seriesId, seriesSeq: { $gt: seq } }, { sort: { seriesSeq: 1 }, limit: 100 }),
       /**
        * Writes a new live state only if nobody wrote since `rev` was read: a second process (or a bug that
        * bypasses the per-session queue) gets null instead of silently overwriting.

@@ -323,6 +323,26 @@ describe('speaking queue and fist to five', () => {
   });
 });
 
+describe('carried action items', () => {
+  it('marking done an item carried from an earlier session reaches the later session\'s room too', async () => {
+    const first = await newSession();
+    const item = await fac.client.post(`/api/sessions/${first.id}/action-items`, { text: 'Send the reteach plan', ownerId: mem.user.id });
+    expect(item.status).toBe(201);
+    const seriesId = (await fac.client.get(`/api/sessions/${first.id}`)).body.session.seriesId as string;
+    const later = await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'Unit 3 follow-up', steps: [{ title: 'Check in', minutes: 5 }], seriesId });
+    expect(later.status, JSON.stringify(later.body)).toBe(201);
+    const laterId = later.body.session.id as string;
+
+    const m = await open(mem.client);
+    await ok(m, 'session:join', { sessionId: laterId });
+    const heard = new Promise<any>((resolve) => m.on('session:actionItem', resolve));
+    expect((await mem.client.patch(`/api/action-items/${item.body.actionItem.id}`, { done: true })).status).toBe(200);
+    const got = await heard;
+    expect(got.sessionId).toBe(laterId);
+    expect(got.actionItem).toMatchObject({ id: item.body.actionItem.id, done: true });
+  });
+});
+
 describe('attendance and restart', () => {
   it('records who joined the live session, and a restart mid-step keeps the deadline', async () => {
     const session = await newSession();
