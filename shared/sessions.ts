@@ -374,4 +374,6 @@ export type VoteClosePayload = z.infer<typeof voteClosePayload>;
 export interface SessionJoinResult {
   state: LiveState;
   session: Session;
+  /** The caller's own ballot in the current vote (so a reload shows "Your vote"), or null. */
+  myVote: { voteId: string; value: number } | null;
 }

@@ -57,7 +57,12 @@ export function createLiveCommands(core: SessionsCore) {
         });
       }
       const state = await core.stateOf(s);
-      return { state, session: presentSession(s, state, await core.usersById([s.createdBy])) };
+      let myVote: SessionJoinResult['myVote'] = null;
+      if (s.live.vote) {
+        const ballot = (await repos.votes.byId(s.live.vote.id))?.ballots.find((b) => b.userId === caller.userId);
+        if (ballot) myVote = { voteId: s.live.vote.id, value: ballot.value };
+      }
+      return { state, session: presentSession(s, state, await core.usersById([s.createdBy])), myVote };
     },
 
     /** Applies a timer control for a facilitator or the session's facilitator/timekeeper. */

@@ -133,6 +133,10 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await g.page.getByRole('group', { name: /Your vote/ }).getByRole('button', { name: /^4\b/ }).click();
     await expect.poll(() => m.page.getByRole('group', { name: /Your vote/ }).getByRole('button', { name: /^2\b/ }).getAttribute('aria-pressed')).toBe('true');
     await f.page.getByText('2 votes cast so far.').waitFor();
+    // Reloading keeps the member's own ballot shown (the server tells it at join).
+    await m.page.reload();
+    await expect.poll(() => m.page.getByRole('group', { name: /Your vote/ }).getByRole('button', { name: /^2\b/ }).getAttribute('aria-pressed')).toBe('true');
+    await m.page.getByText('You showed 2. You can change it until the vote is closed.').waitFor();
     await checkA11y(m.page, 'session page, running with a vote open, member');
     await f.page.getByRole('button', { name: 'Close vote' }).click();
     for (const p of pages) await p.getByText('Marco Member gets the floor before a re-vote.').waitFor();

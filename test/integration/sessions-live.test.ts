@@ -276,6 +276,11 @@ describe('speaking queue and fist to five', () => {
     await ok(m, 'vote:cast', { voteId: vote.id, value: 2 }); // changed their mind: counted once
     const cast = await ok(g, 'vote:cast', { voteId: vote.id, value: 0 });
     expect(cast.vote.castCount).toBe(3);
+    // A member coming back (reload, second tab) is told their own ballot; someone who has not voted is not.
+    const m2 = await open(mem.client);
+    expect((await ok(m2, 'session:join', { sessionId: session.id })).myVote).toEqual({ voteId: vote.id, value: 2 });
+    const s2 = await open(fac2.client);
+    expect((await ok(s2, 'session:join', { sessionId: session.id })).myVote).toBeNull();
     await err(g, 'vote:cast', { voteId: vote.id, value: 6 }, 'invalid_payload');
     await err(g, 'vote:cast', { voteId: vote.id, value: 2.5 }, 'invalid_payload');
     await err(m, 'vote:close', { voteId: vote.id }, 'forbidden');

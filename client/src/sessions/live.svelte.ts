@@ -180,7 +180,11 @@ export class LiveSession {
     await connection.whenConnected();
     if (this.#stopped) return;
     const ack = await connection.request('session:join', { sessionId: this.sessionId });
-    if ('data' in ack) this.adopt(ack.data.state);
+    if ('data' in ack) {
+      this.adopt(ack.data.state);
+      const mine = ack.data.myVote;
+      if (mine) this.myVotes[mine.voteId] = mine.value;
+    }
     else if (ack.error.code !== 'unavailable') this.error = ack.error.message;
   }
 
