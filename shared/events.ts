@@ -92,6 +92,11 @@ export interface ServerToClientEvents {
   /** An action item was added or changed. */
   'session:actionItem': (payload: { sessionId: string; actionItem: ActionItem }) => void;
   'vote:results': (payload: { sessionId: string; results: VoteResults }) => void;
+  /**
+   * A session of the space was created, renamed or rescheduled, started or ended: to every member's
+   * sockets (no join needed), so an open Sessions tab refreshes its list.
+   */
+  'sessions:changed': (payload: { spaceId: string; sessionId: string }) => void;
   // ---- end live sessions ----
 }
 

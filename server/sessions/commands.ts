@@ -130,6 +130,7 @@ export function createSessionCommands(core: SessionsCore) {
           await repos.sessions.insert(full);
           return full;
         });
+        void core.announceListChange(saved.spaceId, saved._id);
         return await present(saved);
       } catch (err) {
         if (createdDoc) await ctx.services.removeDoc?.(createdDoc).catch((e: unknown) => ctx.logger.error({ err: e }, 'could not remove the notes document of a failed session'));

@@ -8,7 +8,7 @@ import { accessSpace, type SpaceAccess } from '../commands/access';
 import type { Ctx } from '../context';
 import { AppError, conflict, notFound } from '../errors';
 import type { Action } from '../policies';
-import type { IoServer } from '../realtime/io';
+import { userRoom, type IoServer } from '../realtime/io';
 import { createKeyedQueue, type KeyedQueue } from './queue';
 import { createSessionRepos, type LiveSessionRecord, type SessionRepos } from './records';
 import { presentState, type UsersById } from './present';
@@ -38,6 +38,8 @@ export interface SessionsCore {
    */
   mutate(sessionId: string, change: (s: LiveSessionRecord) => Promise<SessionChange> | SessionChange): Promise<LiveSessionRecord>;
   emit<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Tells every member of the space that its session list changed (`sessions:changed`); never throws. */
+  announceListChange(spaceId: string, sessionId: string): Promise<void>;
 }
 
 /** Builds the shared core over the app's context. */
@@ -92,11 +94,22 @@ export function createSessionsCore(ctx: Ctx): SessionsCore {
         }
         // Attendance-only writes leave `rev` alone: the state clients see did not change.
         if (io && saved.live.rev !== s.live.rev) io.to(liveRoom(sessionId)).emit('session:state', { state: await stateOf(saved) });
+        const listed = (r: LiveSessionRecord) => [r.title, r.scheduledAt?.getTime() ?? null, r.live.status].join('\u0000');
+        if (listed(saved) !== listed(s)) void core.announceListChange(saved.spaceId, sessionId);
         return saved;
       });
     },
     emit(sessionId, event, ...args) {
       if (io) io.to(liveRoom(sessionId)).emit(event, ...args);
+    },
+    async announceListChange(spaceId, sessionId) {
+      if (!io) return;
+      try {
+        const members = await ctx.repos.memberships.ofSpace(spaceId);
+        if (members.length) io.to(members.map((m) => userRoom(m.userId))).emit('sessions:changed', { spaceId, sessionId });
+      } catch (err) {
+        ctx.logger.warn({ err, spaceId }, 'could not announce a session list change');
+      }
     },
   };
   return core;

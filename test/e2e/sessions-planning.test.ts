@@ -54,6 +54,9 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
 
   it('the facilitator sees the empty state, saves norms and plans a tuning-protocol session', async () => {
     const p = f.page;
+    // Marco has the tab open already: the new session appears there without a reload.
+    await m.page.goto(tab);
+    await m.page.getByRole('heading', { name: 'No sessions yet.' }).waitFor();
     await p.goto(tab);
     await p.getByRole('heading', { name: 'No sessions yet.' }).waitFor();
     await p.getByRole('heading', { name: 'Plan a session' }).waitFor();
@@ -78,6 +81,7 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
     await p.waitForURL(/\/sessions\/[\w-]+$/);
     const id = new URL(p.url()).pathname.split('/').pop()!;
     sessionIds.push(id);
+    await m.page.getByRole('link', { name: FIRST, exact: true }).waitFor();
 
     const detail = (await fiona.client.get(`/api/sessions/${id}`)).body;
     expect(detail.session.protocolId).toBe('tuning');

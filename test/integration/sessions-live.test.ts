@@ -328,6 +328,30 @@ describe('speaking queue and fist to five', () => {
   });
 });
 
+describe('the space\'s session list', () => {
+  it('members (not strangers) hear sessions:changed when a session is created, started and ended', async () => {
+    const m = await open(mem.client);
+    const x = await open(stranger.client);
+    const heard: string[] = [];
+    const strangerHeard: unknown[] = [];
+    m.on('sessions:changed', (p) => heard.push(`${p.spaceId}/${p.sessionId}`));
+    x.on('sessions:changed', (p) => strangerHeard.push(p));
+    const session = await newSession();
+    await expect.poll(() => heard).toEqual([`${spaceId}/${session.id}`]);
+    const f = await open(fac.client);
+    const started = await ok(f, 'session:control', { sessionId: session.id, action: 'start' });
+    await expect.poll(() => heard.length).toBe(2);
+    await ok(m, 'session:join', { sessionId: session.id });
+    await ok(m, 'hand:raise', { sessionId: session.id }); // a live-only change: the list stays as it is
+    await ok(f, 'session:control', { sessionId: session.id, action: 'pause', version: started.state.version });
+    await ok(f, 'session:control', { sessionId: session.id, action: 'end' });
+    await expect.poll(() => heard.length).toBe(4); // create, start, pause, end
+    await new Promise((r) => setTimeout(r, 50));
+    expect(heard).toHaveLength(4);
+    expect(strangerHeard).toEqual([]);
+  });
+});
+
 describe('carried action items', () => {
   it('marking done an item carried from an earlier session reaches the later session\'s room too', async () => {
     const first = await newSession();
