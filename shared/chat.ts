@@ -105,6 +105,7 @@ export interface ModerationEntry {
   id: string;
   spaceId: string;
   channelId: string;
+  channelName: string;
   messageId: string;
   action: 'message.delete';
   actor: PublicUser;

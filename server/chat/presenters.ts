@@ -58,10 +58,11 @@ export const presentNotification = (n: NotificationRecord, spaceName: string, ch
   read: n.readAt !== null,
 });
 
-export const presentModeration = (m: ModerationRecord, names: Map<string, string>): ModerationEntry => ({
+export const presentModeration = (m: ModerationRecord, names: Map<string, string>, channelNames: Map<string, string>): ModerationEntry => ({
   id: m._id,
   spaceId: m.spaceId,
   channelId: m.channelId,
+  channelName: channelNames.get(m.channelId) ?? '',
   messageId: m.messageId,
   action: m.action,
   actor: { id: m.actorId, name: names.get(m.actorId) ?? 'Former member' },

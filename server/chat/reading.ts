@@ -136,8 +136,9 @@ export async function search(deps: ChatDeps, userId: string, spaceId: string, q:
 /** The space's moderation log, newest first (facilitators). */
 export async function moderationLog(deps: ChatDeps, userId: string, spaceId: string) {
   await accessSpace(deps.ctx, spaceId, userId, 'messages.moderate');
-  const rows = await deps.repo.moderation.ofSpace(spaceId, 200);
+  const [rows, channels] = await Promise.all([deps.repo.moderation.ofSpace(spaceId, 200), deps.repo.channels.ofSpace(spaceId)]);
   const users = await deps.ctx.repos.users.byIds([...new Set(rows.flatMap((r) => [r.actorId, r.authorId]))]);
   const names = new Map(users.map((u) => [u._id, u.name]));
-  return rows.map((r) => presentModeration(r, names));
+  const channelNames = new Map(channels.map((c) => [c._id, c.name]));
+  return rows.map((r) => presentModeration(r, names, channelNames));
 }

@@ -263,4 +263,26 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     await expect.poll(() => p.locator('article.pending', { hasText: new RegExp(`^.*${text}$`) }).count()).toBe(0);
     expect(await server.store.collection('messages').count({ text })).toBe(1);
   });
+
+  it('a facilitator removes a member\'s message; it is gone for both and listed in the moderation log', async () => {
+    const text = 'Off-topic: my car is for sale';
+    const sent = data(await call(await connectSocket(server.url, ben.client.cookie), 'message:send', { channelId: general, text, clientMsgId: cid() })).message;
+    await Promise.all([a.page.goto(`/spaces/${spaceId}/chat/${general}`), b.page.goto(`/spaces/${spaceId}/chat/${general}`)]);
+    await msg(a.page, text).waitFor();
+    a.page.once('dialog', (d) => void d.accept());
+    await msg(a.page, text).getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => msg(b.page, text).count()).toBe(0);
+    expect((await server.store.collection<{ _id: string; deletedBy: string | null }>('messages').findOne({ _id: sent.id }))?.deletedBy).toBe(alma.user.id);
+
+    await a.page.goto(`/spaces/${spaceId}`);
+    const logList = a.page.getByRole('list', { name: 'Removed messages' });
+    const entry = logList.getByRole('listitem').filter({ hasText: 'Alma Reyes removed a message by Ben Okafor in #general' });
+    await entry.waitFor();
+    expect(await entry.locator('blockquote').textContent()).toBe(text);
+    await checkA11y(a.page, 'space home with the moderation log, facilitator');
+    // Members do not see the log.
+    await b.page.goto(`/spaces/${spaceId}`);
+    await b.page.getByRole('heading', { name: /^Members/ }).waitFor();
+    expect(await b.page.getByRole('heading', { name: 'Moderation log' }).count()).toBe(0);
+  });
 });

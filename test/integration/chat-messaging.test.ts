@@ -204,7 +204,7 @@ describe('edit, delete, reactions', () => {
     const log = await fac.client.get(`/api/spaces/${spaceId}/moderation`);
     expect(log.status).toBe(200);
     expect(log.body.entries).toHaveLength(1);
-    expect(log.body.entries[0]).toMatchObject({ messageId: msg.id, action: 'message.delete', actor: { id: fac.user.id }, author: { id: eve.user.id }, text: 'second draft', reason: 'off topic' });
+    expect(log.body.entries[0]).toMatchObject({ messageId: msg.id, channelName: 'general', action: 'message.delete', actor: { id: fac.user.id }, author: { id: eve.user.id }, text: 'second draft', reason: 'off topic' });
     expect((await eve.client.get(`/api/spaces/${spaceId}/moderation`)).status).toBe(403);
     const hist = await eve.client.get(`/api/channels/${general}/messages`);
     const gone = hist.body.messages.find((m: { id: string }) => m.id === msg.id);
