@@ -486,30 +486,33 @@ async function serverRole() {
       eventLoopLagMaxMs: r1(Math.max(0, eld.max / 1e6 - 10)),
     };
 
-    // Cold loads: build documents, restart the app, open each once.
+    // Cold loads: build documents, restart the app, open each once (skipped with --cold-runs 0).
     process.stdout.write(`cold open: ${cfg.coldRuns} documents of ~${cfg.docMb} MB\n`);
-    const big = bigDocUpdates(cfg.docMb);
-    const coldDocs: string[] = [];
-    for (let i = 0; i < cfg.coldRuns; i++) {
-      const id = await mkDoc(`Big ${i}`);
-      await upload(server.ws, cookie, id, big);
-      coldDocs.push(id);
+    let coldOut = { documents: 0, stateBytes: 0, ms: { p50: 0, p95: 0, max: 0 }, stateReceivedMs: { p50: 0, p95: 0 }, serverEventLoopLagMaxMs: 0 };
+    if (cfg.coldRuns > 0) {
+      const big = bigDocUpdates(cfg.docMb);
+      const coldDocs: string[] = [];
+      for (let i = 0; i < cfg.coldRuns; i++) {
+        const id = await mkDoc(`Big ${i}`);
+        await upload(server.ws, cookie, id, big);
+        coldDocs.push(id);
+      }
+      await server.close();
+      server = await startApp(dataDir);
+      // The cold opens run in a child process, so the event-loop lag measured here is the server's alone.
+      const coldEld = monitorEventLoopDelay({ resolution: 5 });
+      coldEld.enable();
+      const coldRes = await runChild(['--role', 'cold', '--url', server.ws, '--cookie', cookie, '--docs', coldDocs.join(',')], 120_000);
+      coldEld.disable();
+      coldOut = {
+        documents: cfg.coldRuns,
+        stateBytes: coldRes.bytes as number,
+        ms: coldRes.ms as { p50: number; p95: number; max: number },
+        stateReceivedMs: coldRes.received as { p50: number; p95: number },
+        serverEventLoopLagMaxMs: r1(Math.max(0, coldEld.max / 1e6 - 5)),
+      };
     }
-    await server.close();
-    server = await startApp(dataDir);
-    // The cold opens run in a child process, so the event-loop lag measured here is the server's alone.
-    const coldEld = monitorEventLoopDelay({ resolution: 5 });
-    coldEld.enable();
-    const coldRes = await runChild(['--role', 'cold', '--url', server.ws, '--cookie', cookie, '--docs', coldDocs.join(',')], 120_000);
-    coldEld.disable();
-    const bytes: number = coldRes.bytes;
-    const coldOut = {
-      documents: cfg.coldRuns,
-      stateBytes: bytes,
-      ms: coldRes.ms as { p50: number; p95: number; max: number },
-      stateReceivedMs: coldRes.received as { p50: number; p95: number },
-      serverEventLoopLagMaxMs: r1(Math.max(0, coldEld.max / 1e6 - 5)),
-    };
+    const bytes = coldOut.stateBytes;
     const report = { machine: { node: process.version, cpus: (await import('node:os')).cpus().length }, busy, cold: coldOut };
     if (f.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
@@ -522,8 +525,12 @@ async function serverRole() {
           `server CPU              ${busy.serverCpuMsPer1kDeliveries} ms / 1k deliveries, ${busy.serverCpuMsPer1kReaderDeliveries} ms / 1k reader deliveries  (${busy.serverCpuPctOfOneCore}% of one core)`,
           `server RSS              ${busy.serverRssMb} MB;  event-loop lag p99 ${busy.eventLoopLagP99Ms} ms, max ${busy.eventLoopLagMaxMs} ms`,
           `load generator CPU      ${busy.loadGeneratorCpuPct}% of one core (other process)`,
-          `cold open ${(bytes / 1024 / 1024).toFixed(2)} MB      synced p50 ${coldOut.ms.p50}  p95 ${coldOut.ms.p95}  max ${coldOut.ms.max} ms  (state received p50 ${coldOut.stateReceivedMs.p50}  p95 ${coldOut.stateReceivedMs.p95} ms)`,
-          `server event-loop lag during cold opens: max ${coldOut.serverEventLoopLagMaxMs} ms`,
+          ...(coldOut.documents
+            ? [
+                `cold open ${(bytes / 1024 / 1024).toFixed(2)} MB      synced p50 ${coldOut.ms.p50}  p95 ${coldOut.ms.p95}  max ${coldOut.ms.max} ms  (state received p50 ${coldOut.stateReceivedMs.p50}  p95 ${coldOut.stateReceivedMs.p95} ms)`,
+                `server event-loop lag during cold opens: max ${coldOut.serverEventLoopLagMaxMs} ms`,
+              ]
+            : []),
           '',
         ].join('\n'),
       );

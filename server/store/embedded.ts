@@ -223,6 +223,10 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
           unique: spec.unique ?? false,
           ...(spec.expireAfterSeconds !== undefined ? { expireAfterSeconds: spec.expireAfterSeconds } : {}),
         });
+        // NeDB uses a compound index only when every one of its fields is matched exactly, so a query
+        // like { docId, seq: { $gt } } would scan the whole collection. MongoDB serves it from the
+        // compound index's prefix; here a plain index on the first field does the same job.
+        if (fields.length > 1) await db.ensureIndexAsync({ fieldName: fields[0]! });
       }
     },
     async ping() {
