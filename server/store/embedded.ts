@@ -2,7 +2,8 @@
  * Embedded adapter: one NeDB datastore per collection, files under DATA_DIR. NeDB appends every write to
  * its file before resolving, so an acknowledged write survives a killed process; each write then waits for
  * an fdatasync of the file (one flush shared by every write that finished before it began), so it also
- * survives the machine losing power. Binary values (Uint8Array) are stored as base64 because NeDB's file
+ * survives the machine losing power. Inserts that arrive while one is running are combined into one NeDB
+ * insert (see `insertCombiner`), so many documents typing at once cost a few large appends. Binary values (Uint8Array) are stored as base64 because NeDB's file
  * format is JSON.
  */
 import { mkdir, open as openFile } from 'node:fs/promises';
@@ -92,11 +93,57 @@ async function datasync(file: string): Promise<void> {
   }
 }
 
+/** Most records one combined insert carries (NeDB serialises a batch in one event-loop turn). */
+const MAX_COMBINED = 100;
+
+/**
+ * Insert combining: an insert that arrives while another is running waits for it, then goes out with
+ * every other waiting insert as ONE NeDB insert (one file append). Alone, an insert goes straight out, so
+ * a quiet store pays nothing; a busy one (many documents typing at once) makes a few large appends instead
+ * of thousands of small ones. NeDB inserts a batch all-or-nothing: when one record breaks a unique index,
+ * nothing was written, and the batch is retried record by record so only that record fails.
+ */
+export function insertCombiner(insert: (docs: unknown[]) => Promise<unknown>): (doc: unknown) => Promise<void> {
+  type Waiting = { doc: unknown; resolve: () => void; reject: (err: unknown) => void };
+  let queue: Waiting[] = [];
+  let running = false;
+  const one = (w: Waiting) => insert([w.doc]).then(w.resolve, w.reject);
+  async function drain(): Promise<void> {
+    running = true;
+    while (queue.length) {
+      const batch = queue.slice(0, MAX_COMBINED);
+      queue = queue.slice(batch.length);
+      if (batch.length === 1) {
+        await one(batch[0]!);
+        continue;
+      }
+      try {
+        await insert(batch.map((w) => w.doc));
+        for (const w of batch) w.resolve();
+      } catch (err) {
+        if ((err as { errorType?: string }).errorType !== 'uniqueViolated') {
+          for (const w of batch) w.reject(err);
+          continue;
+        }
+        for (const w of batch) await one(w);
+      }
+    }
+    running = false;
+  }
+  return (doc) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ doc, resolve, reject });
+      if (!running) void drain();
+    });
+}
+
 class EmbeddedCollection<T extends Doc> implements Collection<T> {
   constructor(
     private readonly db: Datastore,
     /** Resolves once every write that finished so far is on the disk. */
     private readonly sync: () => Promise<void>,
+    /** The datastore's insert combiner (one per datastore). */
+    private readonly combined: (doc: unknown) => Promise<void>,
   ) {}
 
   /** Runs a write, then waits until it is on the disk. */
@@ -107,7 +154,7 @@ class EmbeddedCollection<T extends Doc> implements Collection<T> {
   }
 
   async insertOne(doc: T): Promise<void> {
-    await this.durably(this.db.insertAsync(encode(doc) as T));
+    await this.durably(this.combined(encode(doc)));
   }
 
   async insertMany(docs: T[]): Promise<void> {
@@ -163,6 +210,7 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
   await mkdir(dataDir, { recursive: true });
   const dbs = new Map<string, Datastore>();
   const syncs = new Map<string, () => Promise<void>>();
+  const combiners = new Map<string, (doc: unknown) => Promise<void>>();
   const loading = new Map<string, Promise<Datastore>>();
 
   async function open(name: string): Promise<Datastore> {
@@ -177,6 +225,7 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
         db.setAutocompactionInterval(10 * 60 * 1000);
         const file = path.join(dataDir, `${name}.db`);
         syncs.set(name, groupCommit(() => datasync(file)));
+        combiners.set(name, insertCombiner((docs) => db.insertAsync(docs as Doc[])));
         dbs.set(name, db);
         return db;
       })();
@@ -187,7 +236,7 @@ export async function openEmbeddedStore(dataDir: string): Promise<Store> {
 
   // Collections are opened lazily but every call awaits the load, so callers never see a half-loaded file.
   function lazy<T extends Doc>(name: string): Collection<T> {
-    const get = async () => new EmbeddedCollection<T>(await open(name), syncs.get(name)!);
+    const get = async () => new EmbeddedCollection<T>(await open(name), syncs.get(name)!, combiners.get(name)!);
     return {
       insertOne: async (d) => (await get()).insertOne(d),
       insertMany: async (d) => (await get()).insertMany(d),
