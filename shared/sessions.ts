@@ -30,6 +30,11 @@ export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
 export const SESSION_ROLE_KEYS = ['facilitator', 'timekeeper', 'noteTaker', 'normKeeper'] as const;
 export type SessionRoleKey = (typeof SESSION_ROLE_KEYS)[number];
+/**
+ * Roles a guest may hold. Facilitator and timekeeper run the session and the note-taker edits the notes,
+ * which guests may not do; a guest can keep the norms.
+ */
+export const GUEST_SESSION_ROLES: readonly SessionRoleKey[] = ['normKeeper'];
 export const SESSION_ROLE_LABELS: Record<SessionRoleKey, string> = {
   facilitator: 'Facilitator',
   timekeeper: 'Timekeeper',

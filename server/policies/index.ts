@@ -139,7 +139,8 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
  */
 export function canControlSession(actor: Actor, space: SpaceRules, assigned: { facilitator: string | null; timekeeper: string | null }): boolean {
   if (can(actor, 'sessions.control', space)) return true;
-  if (actor.userId === null || !actor.role) return false;
+  // Guests never run a session, even if an older record names one (the roles API refuses that now).
+  if (actor.userId === null || !actor.role || actor.role === 'guest') return false;
   return actor.userId === assigned.facilitator || actor.userId === assigned.timekeeper;
 }
 

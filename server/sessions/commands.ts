@@ -6,7 +6,9 @@ import { protocolById, SPEAKING_LABELS } from '../../shared/protocols';
 import { DOC_LIMITS } from '../../shared/docs';
 import { sessionNotesBody } from '../../shared/templates';
 import {
+  GUEST_SESSION_ROLES,
   SESSION_ROLE_KEYS,
+  SESSION_ROLE_LABELS,
   type ActionItem,
   type ActionItemFilter,
   type CreateActionItemBody,
@@ -54,6 +56,10 @@ export function createSessionCommands(core: SessionsCore) {
       const v = patch[key];
       if (v === undefined) continue;
       await mustBeMembers(spaceId, [v], `roles.${key}`);
+      if (v && !GUEST_SESSION_ROLES.includes(key) && (await ctx.repos.memberships.get(spaceId, v))?.role === 'guest') {
+        const field = `roles.${key}`;
+        throw invalidPayload(`${field}: a guest cannot be the ${SESSION_ROLE_LABELS[key].toLowerCase()}.`, { fields: [{ field, message: 'guests can only be norm-keeper' }] });
+      }
       roles[key] = v;
     }
     return roles;

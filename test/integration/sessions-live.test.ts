@@ -219,6 +219,15 @@ describe('rights', () => {
     // The guest still cannot, and cannot open a vote either.
     await err(g, 'session:control', { sessionId: session.id, action: 'pause' }, 'forbidden');
     await err(g, 'vote:open', { sessionId: session.id }, 'forbidden');
+
+    // A guest may keep the norms, but not run the session or take the notes.
+    for (const key of ['timekeeper', 'facilitator', 'noteTaker']) {
+      const refused = await fac.client.patch(`/api/sessions/${session.id}`, { roles: { [key]: gst.user.id } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error).toMatchObject({ code: 'invalid_payload', details: { fields: [{ field: `roles.${key}` }] } });
+    }
+    expect((await fac.client.patch(`/api/sessions/${session.id}`, { roles: { normKeeper: gst.user.id } })).status).toBe(200);
+    expect((await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'x', steps: [{ title: 'a', minutes: 1 }], roles: { timekeeper: gst.user.id } })).status).toBe(400);
   });
 
   it('bad input gets invalid_payload: unknown step, zero / negative / huge minutes, unknown action, missing minutes', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../server/errors';
-import { ACTIONS, authorize, can, type Action, type Actor } from '../../server/policies';
+import { ACTIONS, authorize, can, canControlSession, type Action, type Actor } from '../../server/policies';
 import type { Visibility } from '../../shared/types';
 
 type Outcome = 'allow' | 401 | 403 | 404;
@@ -124,5 +124,18 @@ describe('guest rights switched per space', () => {
       expect(can({ userId: 'x', role }, 'chat.send', off)).toBe(true);
       expect(can({ userId: 'x', role }, 'sessions.participate', off)).toBe(true);
     }
+  });
+});
+
+describe('who controls a live session', () => {
+  const rules = { visibility: 'private' as const };
+  const roles = (id: string) => ({ facilitator: null, timekeeper: id });
+  it('space facilitators always; a member the session names; never a guest, even if named', () => {
+    expect(canControlSession({ userId: 'f', role: 'facilitator' }, rules, { facilitator: null, timekeeper: null })).toBe(true);
+    expect(canControlSession({ userId: 'm', role: 'member' }, rules, roles('m'))).toBe(true);
+    expect(canControlSession({ userId: 'm', role: 'member' }, rules, roles('other'))).toBe(false);
+    expect(canControlSession({ userId: 'g', role: 'guest' }, rules, roles('g'))).toBe(false);
+    expect(canControlSession({ userId: 'g', role: 'guest' }, rules, { facilitator: 'g', timekeeper: null })).toBe(false);
+    expect(canControlSession({ userId: 'x', role: null }, rules, roles('x'))).toBe(false);
   });
 });
