@@ -264,6 +264,26 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     expect(await server.store.collection('messages').count({ text })).toBe(1);
   });
 
+  it('an archived channel leaves the channel list but stays findable under Archived channels, and can be unarchived', async () => {
+    const p = a.page;
+    await alma.client.post(`/api/spaces/${spaceId}/channels`, { name: 'budget-2027' });
+    await p.goto(`/spaces/${spaceId}/chat/${general}`);
+    const channels = p.getByRole('navigation', { name: 'Channels' });
+    await channels.getByRole('link', { name: /# budget-2027/ }).click();
+    await p.getByRole('button', { name: 'Archive channel' }).click();
+    await p.getByText('This channel is archived.').waitFor();
+    await channels.getByRole('link', { name: /# general/ }).click();
+    await expect.poll(() => channels.getByRole('link', { name: /budget-2027/ }).isVisible()).toBe(false);
+    await channels.getByText('Archived channels (1)').click();
+    await channels.getByRole('list', { name: 'Archived channels' }).getByRole('link', { name: /# budget-2027/ }).click();
+    await p.getByText('This channel is archived.').waitFor();
+    await p.getByRole('button', { name: 'Unarchive channel' }).click();
+    await p.getByRole('textbox', { name: 'Message #budget-2027' }).waitFor();
+    await channels.getByRole('link', { name: /# general/ }).click();
+    await channels.getByRole('link', { name: /# budget-2027/ }).waitFor();
+    expect(await channels.getByText(/Archived channels/).count()).toBe(0);
+  });
+
   it('a facilitator removes a member\'s message; it is gone for both and listed in the moderation log', async () => {
     const text = 'Off-topic: my car is for sale';
     const sent = data(await call(await connectSocket(server.url, ben.client.cookie), 'message:send', { channelId: general, text, clientMsgId: cid() })).message;
