@@ -10,6 +10,10 @@
  * A second test lets a 1.2-second step run out ("Time is up"), then holds one facilitator tab's incoming
  * socket frames while another tab moves on, so its Next goes out with a stale version: the session moves
  * one step only and the stale tab says so; an unknown session id shows "Session not found".
+ * A third test has the facilitator rename and reschedule a planned session (Edit session; an empty title
+ * is refused next to the field; axe with the form open): the member's open page shows the new title and
+ * time without a reload, re-reading the session only for such edits (not for a raised hand); clearing the
+ * time unschedules it.
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
 import { existsSync } from 'node:fs';
@@ -242,5 +246,72 @@ describe.skipIf(!hasChromium)('live session page', () => {
     // An unknown session is a clear "not found", not an empty page.
     await f.page.goto(`/sessions/${newId()}`);
     await f.page.getByRole('heading', { name: 'Session not found' }).waitFor();
+  });
+
+  it("a facilitator renames and reschedules a session; the member's open page follows", async () => {
+    const { id } = await createSession('Data meeting (draft)', [{ title: 'Look at the data', minutes: 5 }]);
+    const renamed = 'Grade 5 data meeting: unit 4';
+    await Promise.all([f.page.goto(`/sessions/${id}`), m.page.goto(`/sessions/${id}`)]);
+    for (const p of [f.page, m.page]) {
+      await p.getByRole('heading', { level: 1, name: 'Data meeting (draft)' }).waitFor();
+      await p.getByText('Live: changes appear as they happen.').waitFor();
+    }
+    await m.page.getByRole('region', { name: 'Roles' }).waitFor();
+    expect(await m.page.getByRole('button', { name: 'Edit session' }).count()).toBe(0);
+    // The member's page re-reads the session detail only for edits of it, never for the live traffic.
+    const detailReads: string[] = [];
+    m.page.on('request', (req) => {
+      if (req.method() === 'GET' && new URL(req.url()).pathname === `/api/sessions/${id}`) detailReads.push(req.url());
+    });
+
+    const p = f.page;
+    await p.getByRole('button', { name: 'Edit session' }).click();
+    const title = p.getByLabel('Title', { exact: true });
+    await expect.poll(() => title.evaluate((el) => el === document.activeElement)).toBe(true);
+    await checkA11y(p, 'session page, edit session form open');
+    await title.fill('  ');
+    await p.getByRole('button', { name: 'Save session' }).click();
+    await p.getByText('Title is required').waitFor();
+    await expect.poll(() => title.getAttribute('aria-invalid')).toBe('true');
+    await title.fill(renamed);
+    await p.getByLabel(/^Scheduled for/).fill('2031-09-10T16:45');
+    await p.getByRole('button', { name: 'Save session' }).click();
+    await p.getByRole('status').filter({ hasText: 'Session saved.' }).waitFor();
+    await p.getByRole('heading', { level: 1, name: renamed }).waitFor();
+    await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe('Edit session');
+    expect(await p.getByRole('button', { name: 'Save session' }).count()).toBe(0);
+
+    // The member's page follows without a reload: the title, the tab's title and the time.
+    await m.page.getByRole('heading', { level: 1, name: renamed }).waitFor();
+    await m.page.getByText(/^Scheduled for /).waitFor();
+    await expect.poll(() => m.page.title()).toBe(`${renamed} · Collaboratory`);
+    const s = (await marco.client.get(`/api/sessions/${id}`)).body.session;
+    expect(s.title).toBe(renamed);
+    expect(new Date(s.scheduledAt).getTime()).toBe(new Date('2031-09-10T16:45').getTime());
+    expect(detailReads.length).toBeGreaterThan(0);
+
+    // Cancel leaves it as it was; clearing the time unschedules it, for the member too.
+    await p.getByRole('button', { name: 'Edit session' }).click();
+    expect(await p.getByLabel(/^Scheduled for/).inputValue()).toBe('2031-09-10T16:45');
+    await p.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => p.evaluate(() => document.activeElement?.textContent)).toBe('Edit session');
+    await p.getByRole('button', { name: 'Edit session' }).click();
+    await p.getByLabel(/^Scheduled for/).fill('');
+    await p.getByRole('button', { name: 'Save session' }).click();
+    await p.getByRole('status').filter({ hasText: 'Session saved.' }).waitFor();
+    await expect.poll(() => m.page.getByText(/^Scheduled for /).count()).toBe(0);
+    expect((await marco.client.get(`/api/sessions/${id}`)).body.session.scheduledAt).toBeNull();
+
+    // A raised hand (a change of the live state) does not make the member's page re-read the session.
+    await p.getByRole('button', { name: 'Start', exact: true }).click();
+    await m.page.locator('.live-status', { hasText: 'Running' }).waitFor();
+    await m.page.waitForTimeout(300);
+    const before = detailReads.length;
+    await m.page.getByRole('button', { name: 'Raise hand' }).click();
+    await p.getByRole('button', { name: "Lower Marco Member's hand" }).waitFor();
+    await m.page.getByRole('button', { name: 'Lower hand' }).click();
+    await m.page.getByRole('button', { name: 'Raise hand' }).waitFor();
+    await m.page.waitForTimeout(300);
+    expect(detailReads.length).toBe(before);
   });
 });

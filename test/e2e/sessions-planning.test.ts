@@ -5,6 +5,10 @@
  * minutes value is caught first); both notes documents exist. The member reads the norms without edit
  * controls or the create form, filters action items (Mine, Overdue), ticks one done and it stays done
  * after a reload. axe-core runs on the tab for both (the facilitator's with the form open).
+ * The member then edits an action item's text, owner and due date (focus moves into the form and back to
+ * Edit; an empty text is refused next to the field; axe with the form open) and the change persists in
+ * the API and after a reload; ticking Done under Open takes the item off the list and moves the keyboard
+ * to the next item.
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
 import { existsSync } from 'node:fs';
@@ -202,5 +206,67 @@ describe.skipIf(!hasChromium)('sessions tab: planning', () => {
     await p.getByText('No overdue action items.').waitFor();
     await p.getByRole('radio', { name: 'All' }).check();
     expect(await item(p, 'Bring the reteach plan').getByRole('checkbox', { name: /^Done/ }).isChecked()).toBe(true);
+  });
+
+  it('a member edits an action item, and a done item leaves the Open list', async () => {
+    const [s1] = sessionIds as [string, string];
+    expect((await fiona.client.post(`/api/sessions/${s1}/action-items`, { text: 'Book the library' })).status).toBe(201);
+    const p = m.page;
+    await p.goto(tab);
+    await item(p, 'Book the library').waitFor();
+    const focused = (name: string) => p.getByRole('button', { name }).evaluate((el) => el === document.activeElement);
+
+    // Cancel: focus goes into the form, then back to the Edit button.
+    await p.getByRole('button', { name: 'Edit: Share the rubric' }).click();
+    const text = p.getByLabel('Action item', { exact: true });
+    await expect.poll(() => text.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await text.inputValue()).toBe('Share the rubric');
+    expect(await p.getByLabel('Owner').locator('option').allTextContents()).toEqual(['Nobody', 'Fiona Facilitator', 'Marco Member']);
+    expect(await p.getByLabel('Owner').inputValue()).toBe(fiona.user.id);
+    await p.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => focused('Edit: Share the rubric')).toBe(true);
+
+    // Save: an empty text is refused next to the field, then text, owner and due date are saved.
+    await p.getByRole('button', { name: 'Edit: Share the rubric' }).click();
+    await checkA11y(p, 'sessions tab, action item edit form open (phone width)');
+    expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await text.fill('');
+    await p.getByRole('button', { name: 'Save', exact: true }).click();
+    await p.getByText('Action item is required').waitFor();
+    await expect.poll(() => text.getAttribute('aria-invalid')).toBe('true');
+    await text.fill('Share the revised rubric');
+    await p.getByLabel('Owner').selectOption({ label: 'Marco Member' });
+    await p.getByLabel(/^Due date/).fill('2030-02-03');
+    await p.getByRole('button', { name: 'Save', exact: true }).click();
+    await p.getByRole('status').filter({ hasText: 'Saved “Share the revised rubric”.' }).waitFor();
+    await expect.poll(() => focused('Edit: Share the revised rubric')).toBe(true);
+    await item(p, 'Share the revised rubric').getByText('Owner: Marco Member').waitFor();
+
+    const saved = ((await marco.client.get(`/api/spaces/${spaceId}/action-items`)).body.actionItems as { text: string; owner: { id: string } | null; dueDate: string | null }[]).find(
+      (i) => i.text === 'Share the revised rubric',
+    );
+    expect(saved?.owner?.id).toBe(marco.user.id);
+    expect(saved?.dueDate).toBe('2030-02-03');
+    await p.reload();
+    const row = item(p, 'Share the revised rubric');
+    await row.getByText('Owner: Marco Member').waitFor();
+    expect(await row.locator('time').getAttribute('datetime')).toBe('2030-02-03');
+    expect(await item(p, 'Share the rubric').filter({ hasText: /^Share the rubric/ }).count()).toBe(0);
+
+    // Under Open, an item ticked done leaves the list and the keyboard moves to the next one's Done box.
+    await p.getByRole('radio', { name: 'Open' }).check();
+    const open = itemsList(p).getByRole('listitem');
+    await expect.poll(() => open.count()).toBe(2);
+    const first = (await open.first().locator('.plan-item-text').textContent())!;
+    const other = first === 'Book the library' ? 'Share the revised rubric' : 'Book the library';
+    await item(p, first).getByRole('checkbox', { name: /^Done/ }).check();
+    await p.getByRole('status').filter({ hasText: `Marked “${first}” as done. It left the Open list.` }).waitFor();
+    await expect.poll(() => open.count()).toBe(1);
+    expect(await item(p, first).count()).toBe(0);
+    await expect.poll(() => item(p, other).getByRole('checkbox', { name: /^Done/ }).evaluate((el) => el === document.activeElement)).toBe(true);
+    await p.reload();
+    await p.getByRole('radio', { name: 'Open' }).check();
+    await item(p, other).waitFor();
+    expect(await item(p, first).count()).toBe(0);
   });
 });

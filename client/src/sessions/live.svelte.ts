@@ -14,6 +14,7 @@ import type {
   SessionDetail,
   SessionRoles,
   SessionSummary,
+  UpdateSessionBody,
   VoteResults,
 } from '../../../shared/sessions';
 import type { GuestRights, Member, Space } from '../../../shared/types';
@@ -27,6 +28,17 @@ type AckResult<T> = { data: T } | { error: ErrorBody };
 
 const byId = <T extends { id: string }>(list: readonly T[], item: T): T[] =>
   list.some((x) => x.id === item.id) ? list.map((x) => (x.id === item.id ? item : x)) : [...list, item];
+
+/**
+ * True when a newer state moved neither the timer nor the queue nor the vote: the bump came from an edit
+ * of the session (title, schedule, roles, notes) or of the norms, which are rare, facilitator-driven changes.
+ */
+const quietChange = (prev: LiveState, next: LiveState) =>
+  next.status === prev.status &&
+  next.stepIndex === prev.stepIndex &&
+  next.version === prev.version &&
+  JSON.stringify(next.hands) === JSON.stringify(prev.hands) &&
+  JSON.stringify(next.vote) === JSON.stringify(prev.vote);
 
 /** The live session behind `/sessions/:sessionId`. */
 export class LiveSession {
@@ -57,6 +69,8 @@ export class LiveSession {
   #results = $state.raw<VoteResults | null>(null);
   #offs: (() => void)[] = [];
   #stopped = false;
+  #refreshing: Promise<void> | null = null;
+  #refreshAgain = false;
 
   constructor(
     readonly sessionId: string,
@@ -152,11 +166,14 @@ export class LiveSession {
     try {
       const d = await getSession(this.sessionId);
       if (this.#stopped) return;
+      // The room's state can be ahead of this answer (the join won the race): read the detail once more.
+      const behind = !!this.state && this.state.rev > d.session.state.rev;
       this.detail = d;
       this.decisions = d.decisions;
       this.actionItems = d.actionItems;
       this.carried = d.carriedActionItems;
       this.adopt(d.session.state);
+      if (behind) this.#refreshDetail();
       void this.#loadSpace(d.session.spaceId);
     } catch (err) {
       this.loadError = err;
@@ -212,8 +229,33 @@ export class LiveSession {
     this.state = next;
     this.offset = next.serverNow - Date.now();
     if (prev && next.rev > prev.rev) this.#announce(prev, next);
+    // `session:state` carries no title or schedule. Re-reading the detail on every bump would cost a
+    // request per raised hand or ballot, so only a quiet bump (see quietChange) or a gap in `rev` does.
+    if (prev && (next.rev > prev.rev + 1 || (next.rev > prev.rev && quietChange(prev, next)))) this.#refreshDetail();
     // Load the summary once the session ends (again if a preview was loaded while it ran).
     if (next.status === 'ended' && (!this.summary || prev?.status !== 'ended')) void this.loadSummary();
+  }
+
+  /** Fetches the detail again (one request at a time; a change during it triggers one more). */
+  #refreshDetail(): void {
+    if (this.#refreshing) {
+      this.#refreshAgain = true;
+      return;
+    }
+    this.#refreshing = (async () => {
+      do {
+        this.#refreshAgain = false;
+        try {
+          const d = await getSession(this.sessionId);
+          if (this.#stopped) return;
+          // An answer older than what is shown (a save's own reply came first) is dropped. Its state is
+          // not adopted: the room delivers that, and adopting could chain reads while traffic is busy.
+          if (!this.detail || d.session.state.rev >= this.detail.session.state.rev) this.detail = d;
+        } catch {
+          /* what is shown stays; the next change or reconnection reads it again */
+        }
+      } while (this.#refreshAgain && !this.#stopped);
+    })().finally(() => (this.#refreshing = null));
   }
 
   #announce(prev: LiveState, next: LiveState): void {
@@ -333,8 +375,17 @@ export class LiveSession {
   }
 
   /** Saves the meeting roles (space facilitators). Throws ApiError. */
-  async saveRoles(roles: SessionRoles): Promise<void> {
-    const session = await updateSession(this.sessionId, { roles });
+  saveRoles(roles: SessionRoles): Promise<void> {
+    return this.#saveSession({ roles });
+  }
+
+  /** Renames or reschedules the session (space facilitators; `scheduledAt: null` clears it). Throws ApiError. */
+  saveDetails(patch: Pick<UpdateSessionBody, 'title' | 'scheduledAt'>): Promise<void> {
+    return this.#saveSession(patch);
+  }
+
+  async #saveSession(patch: UpdateSessionBody): Promise<void> {
+    const session = await updateSession(this.sessionId, patch);
     if (this.detail) this.detail = { ...this.detail, session };
     this.adopt(session.state);
   }

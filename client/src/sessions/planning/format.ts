@@ -26,6 +26,14 @@ export function localInputToIso(value: string): string | null {
   );
 }
 
+/** The reverse of `localInputToIso`: an ISO date-time as a `datetime-local` value in the reader's zone ("" for none). */
+export function isoToLocalInput(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
 /** A calendar date ("2026-03-12") in the reader's locale, without shifting it through UTC. */
 export function formatDueDate(date: string): string {
   const [y, m, d] = date.split('-').map(Number);
