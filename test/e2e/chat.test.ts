@@ -289,8 +289,11 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     const sent = data(await call(await connectSocket(server.url, ben.client.cookie), 'message:send', { channelId: general, text, clientMsgId: cid() })).message;
     await Promise.all([a.page.goto(`/spaces/${spaceId}/chat/${general}`), b.page.goto(`/spaces/${spaceId}/chat/${general}`)]);
     await msg(a.page, text).waitFor();
-    a.page.once('dialog', (d) => void d.accept());
     await msg(a.page, text).getByRole('button', { name: 'Delete' }).click();
+    // An in-page question (not a native dialog); Cancel keeps the message.
+    await msg(a.page, text).getByRole('group', { name: 'Delete this message by Ben Okafor? This cannot be undone.' }).getByRole('button', { name: 'Cancel' }).click();
+    await msg(a.page, text).getByRole('button', { name: 'Delete' }).click();
+    await msg(a.page, text).getByRole('button', { name: 'Yes, delete' }).click();
     await expect.poll(() => msg(b.page, text).count()).toBe(0);
     expect((await server.store.collection<{ _id: string; deletedBy: string | null }>('messages').findOne({ _id: sent.id }))?.deletedBy).toBe(alma.user.id);
 
