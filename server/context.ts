@@ -28,4 +28,9 @@ export interface Services {
   createDoc?(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[] }): Promise<{ id: string }>;
   /** Removes a document just created by `createDoc` when what it was made for failed. */
   removeDoc?(docId: string): Promise<void>;
+  /**
+   * Retitles a document from `from` to `to` only while its title is still `from` (a title someone chose by
+   * hand is kept). Used when a session is renamed, so its notes document follows.
+   */
+  retitleDoc?(docId: string, from: string, to: string): Promise<void>;
 }

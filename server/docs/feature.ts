@@ -20,6 +20,10 @@ export const docsFeature: Feature = {
     ctx.services.removeDoc = async (docId) => {
       await removeDocRecord(ctx.store, docId);
     };
+    ctx.services.retitleDoc = async (docId, from, to) => {
+      const doc = await docs.byId(docId);
+      if (doc && doc.title === from && from !== to) await docs.update(docId, { title: to, updatedAt: new Date(ctx.now()) });
+    };
     return {
       routes: () => docRoutes(deps),
       attach(server) {

@@ -183,6 +183,10 @@ export function createSessionCommands(core: SessionsCore) {
         ...(body.roles ? { roles: { ...s.roles, ...Object.fromEntries(SESSION_ROLE_KEYS.filter((k) => body.roles![k] !== undefined).map((k) => [k, roles[k]])) } } : {}),
         live: { ...s.live, rev: s.live.rev + 1 },
       }));
+      // The session's own notes document follows a rename unless someone retitled it by hand.
+      if (body.title !== undefined && body.notesDocId === undefined && saved.notesDocId && session.title !== saved.title) {
+        await ctx.services.retitleDoc?.(saved.notesDocId, notesTitle(session.title), notesTitle(saved.title));
+      }
       return present(saved);
     },
 

@@ -124,6 +124,14 @@ describe('protocols and creating sessions', () => {
     const titles = (await fac.client.get(`/api/spaces/${spaceId}/docs`)).body.docs.map((d: { title: string }) => d.title);
     expect(titles).toContain('Unit 3 data meeting — notes');
     expect(titles).not.toContain('No notes — notes');
+
+    // Renaming the session renames its notes document; a title chosen by hand is kept.
+    const renamed = await fac.client.patch(`/api/sessions/${res.body.session.id}`, { title: 'Unit 3 data meeting (moved)' });
+    expect(renamed.status, JSON.stringify(renamed.body)).toBe(200);
+    expect((await mem.client.get(`/api/docs/${notesDocId}`)).body.doc.title).toBe('Unit 3 data meeting (moved) — notes');
+    expect((await fac.client.patch(`/api/docs/${notesDocId}`, { title: 'Our notes' })).status).toBe(200);
+    await fac.client.patch(`/api/sessions/${res.body.session.id}`, { title: 'Unit 3 data meeting' });
+    expect((await mem.client.get(`/api/docs/${notesDocId}`)).body.doc.title).toBe('Our notes');
   });
 
   it('sessions created at the same moment in one series get distinct numbers; the list links their notes', async () => {
