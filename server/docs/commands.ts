@@ -24,6 +24,8 @@ export interface DocsDeps {
 
 /** How often an edited document gets an automatic version, at most. */
 export const AUTO_VERSION_EVERY_MS = 60 * 60 * 1000;
+/** Automatic versions younger than this are all kept; older ones are thinned to one a day. */
+export const AUTO_VERSION_KEEP_ALL_MS = 48 * 60 * 60 * 1000;
 
 /** Loads a document and authorizes `action` in its space; unknown or hidden documents are 404. */
 export async function accessDoc(d: DocsDeps, docId: string, userId: string | null, action: Action): Promise<SpaceAccess & { doc: DocRecord }> {
@@ -92,7 +94,7 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 
 /**
  * Saves an automatic version when the content changed since the latest version of any kind and the
- * latest automatic one is at least an hour old. Returns the new version or null. Called by the periodic
+ * latest automatic one is at least an hour old; then thins automatic versions older than two days. Returns the new version or null. Called by the periodic
  * sweep and before listing versions, so a busy document gets one at most hourly.
  */
 export async function maybeAutoVersion(d: DocsDeps, doc: DocRecord): Promise<VersionRecord | null> {
@@ -104,7 +106,10 @@ export async function maybeAutoVersion(d: DocsDeps, doc: DocRecord): Promise<Ver
   const state = await d.collab.snapshot(doc._id);
   const sv = Y.encodeStateVectorFromUpdate(state);
   if (latest && sameBytes(latest.stateVector, sv)) return null;
-  return saveVersion(d, doc._id, 'Automatic version', 'auto', null);
+  const made = await saveVersion(d, doc._id, 'Automatic version', 'auto', null);
+  // History stays bounded: hourly for the last two days, then the last version of each day.
+  await d.versions.thinAutomatic(doc._id, new Date(now - AUTO_VERSION_KEEP_ALL_MS));
+  return made;
 }
 
 /**

@@ -69,6 +69,27 @@ export function createVersionsRepo(store: Store) {
     byId: (docId: string, id: string) => versions.findOne({ _id: id, docId }),
     stateOf: (docId: string, id: string) => states.findOne({ _id: id, docId }).then((r) => r?.state ?? null),
     ofDoc: (docId: string, limit = 200) => versions.find({ docId }, { sort: { createdAt: -1, _id: -1 }, limit }),
+    /**
+     * Thins the sweep's automatic versions (kind auto, no author) taken before `before` to the latest one of
+     * each UTC day. Named versions and "Before restore" ones (which have an author) are never removed.
+     * Metadata goes first, so a listed version always has its state. Returns how many were removed.
+     */
+    async thinAutomatic(docId: string, before: Date): Promise<number> {
+      const old = await versions.find({ docId, kind: 'auto', createdBy: null, createdAt: { $lt: before } }, { sort: { createdAt: -1, _id: -1 } });
+      const days = new Set<string>();
+      let removed = 0;
+      for (const v of old) {
+        const day = v.createdAt.toISOString().slice(0, 10);
+        if (!days.has(day)) {
+          days.add(day);
+          continue;
+        }
+        await versions.deleteOne({ _id: v._id, docId });
+        await states.deleteOne({ _id: v._id, docId });
+        removed++;
+      }
+      return removed;
+    },
     latest: (docId: string, kind?: VersionRecord['kind']) =>
       versions.find(kind ? { docId, kind } : { docId }, { sort: { createdAt: -1, _id: -1 }, limit: 1 }).then((r) => r[0] ?? null),
   };

@@ -134,4 +134,39 @@ describe('versions', () => {
     expect(await autos()).toHaveLength(2); // nothing changed since: no new version
     c.provider.destroy();
   });
+
+  it('keeps every automatic version for two days, then the last one of each day; named ones always', async () => {
+    const doc = (await fac.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Long lived', template: 'meeting-notes' })).body.doc;
+    const c = connect(fac, doc.id);
+    await c.synced;
+    type V = { id: string; kind: string; name: string; createdAt: string };
+    const list = async (): Promise<V[]> => (await fac.client.get(`/api/docs/${doc.id}/versions`)).body.versions;
+    const autos = async () => (await list()).filter((v) => v.kind === 'auto');
+    // Thirty hours of hourly edits: thirty automatic versions, spanning one or two UTC days.
+    for (let i = 0; i < 30; i++) {
+      clock += HOUR + 1000;
+      setBody(c.ydoc, `Edit ${i}`);
+      await waitFor(async () => (await exported(doc.id)).includes(`Edit ${i}`));
+      await list(); // listing runs the hourly check, as the sweep does
+      if (i === 10) expect((await fac.client.post(`/api/docs/${doc.id}/versions`, { name: 'Draft for the team' })).status).toBe(201);
+    }
+    const before = await autos();
+    expect(before).toHaveLength(30);
+    const days = new Set(before.map((v) => v.createdAt.slice(0, 10)));
+    const lastOfEachDay = [...days].map((day) => before.find((v) => v.createdAt.startsWith(day))!.id); // newest first
+
+    // Three days later another edit: the new automatic version, plus one per day for the old ones.
+    clock += 3 * 24 * HOUR;
+    setBody(c.ydoc, 'Back after the weekend');
+    await waitFor(async () => (await exported(doc.id)).includes('weekend'));
+    const after = await autos();
+    expect(after).toHaveLength(1 + days.size);
+    expect(after.slice(1).map((v) => v.id)).toEqual(lastOfEachDay);
+    expect((await list()).filter((v) => v.name === 'Draft for the team')).toHaveLength(1);
+    // A kept version still opens; a thinned one is gone.
+    expect((await fac.client.get(`/api/docs/${doc.id}/versions/${lastOfEachDay[0]}`)).status).toBe(200);
+    const gone = before.find((v) => !lastOfEachDay.includes(v.id))!;
+    expect((await fac.client.get(`/api/docs/${doc.id}/versions/${gone.id}`)).status).toBe(404);
+    c.provider.destroy();
+  });
 });
