@@ -33,4 +33,9 @@ export interface Services {
    * hand is kept). Used when a session is renamed, so its notes document follows.
    */
   retitleDoc?(docId: string, from: string, to: string): Promise<void>;
+  /**
+   * A document's title and Markdown export, when `userId` may read it (null otherwise or when it is gone).
+   * Used to put a session's meeting notes into its summary.
+   */
+  docMarkdown?(userId: string, docId: string): Promise<{ title: string; markdown: string } | null>;
 }

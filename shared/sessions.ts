@@ -220,7 +220,16 @@ export interface SessionSummary {
   /** Open action items from earlier sessions of the same series. */
   carriedActionItems: ActionItem[];
   votes: VoteResults[];
+  /**
+   * The meeting-notes document as Markdown, when the session has one the caller may read: its title line
+   * dropped and headings moved two levels down (they sit under the summary's "Notes" heading); cut at
+   * SUMMARY_NOTES_MAX characters with `truncated` set.
+   */
+  notes: { docId: string; title: string; markdown: string; truncated: boolean } | null;
 }
+
+/** The most characters of meeting notes a summary carries (the document itself holds the rest). */
+export const SUMMARY_NOTES_MAX = 100_000;
 
 /** `GET /api/sessions/:sessionId`. */
 export interface SessionDetail {

@@ -5,7 +5,8 @@
 import { COLLAB_INDEXES, createCollab } from '../collab';
 import type { Feature } from '../feature';
 import { startAutoVersions } from './auto-versions';
-import { createDoc, type DocsDeps } from './commands';
+import { AppError } from '../errors';
+import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
 import { createDocsRepo, createVersionsRepo, DOC_INDEXES, removeDocRecord, VERSION_INDEXES } from './records';
 import { docRoutes } from './routes';
 
@@ -23,6 +24,15 @@ export const docsFeature: Feature = {
     ctx.services.retitleDoc = async (docId, from, to) => {
       const doc = await docs.byId(docId);
       if (doc && doc.title === from && from !== to) await docs.update(docId, { title: to, updatedAt: new Date(ctx.now()) });
+    };
+    ctx.services.docMarkdown = async (userId, docId) => {
+      try {
+        const { doc } = await accessDoc(deps, docId, userId, 'docs.read');
+        return { title: doc.title, markdown: (await exportDoc(deps, doc, 'markdown')).body };
+      } catch (err) {
+        if (err instanceof AppError && (err.code === 'not_found' || err.code === 'forbidden')) return null;
+        throw err;
+      }
     };
     return {
       routes: () => docRoutes(deps),

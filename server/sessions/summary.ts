@@ -3,7 +3,7 @@
  * spent, decisions, action items (new and carried), votes; as JSON and as a Markdown export.
  */
 import { protocolById } from '../../shared/protocols';
-import { SESSION_ROLE_KEYS, SESSION_ROLE_LABELS, type ActionItem, type SessionSummary, type StepSummary } from '../../shared/sessions';
+import { SESSION_ROLE_KEYS, SESSION_ROLE_LABELS, SUMMARY_NOTES_MAX, type ActionItem, type SessionSummary, type StepSummary } from '../../shared/sessions';
 import { ROLE_LABELS } from '../../shared/types';
 import type { SessionsCore } from './core';
 import type { SessionCommands } from './commands';
@@ -33,6 +33,26 @@ export function stepSummaries(s: LiveSessionRecord, now: number): StepSummary[] 
   });
 }
 
+/**
+ * A document's Markdown export made fit to sit under the summary's "Notes" heading: the leading title line
+ * dropped, headings outside code fences two levels deeper (at most six), cut at `max` characters.
+ */
+export function notesForSummary(markdown: string, max = SUMMARY_NOTES_MAX): { markdown: string; truncated: boolean } {
+  const lines = markdown.split('\n');
+  if (lines[0]?.startsWith('# ')) lines.splice(0, lines[1] === '' ? 2 : 1);
+  let fenced = false;
+  const out = lines.map((line) => {
+    if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
+    if (fenced) return line;
+    const m = /^(#{1,6}) /.exec(line);
+    return m ? `${'#'.repeat(Math.min(6, m[1]!.length + 2))}${line.slice(m[1]!.length)}` : line;
+  });
+  const text = out.join('\n').trim();
+  if (text.length <= max) return { markdown: text, truncated: false };
+  const cut = text.lastIndexOf('\n', max);
+  return { markdown: text.slice(0, cut > max / 2 ? cut : max), truncated: true };
+}
+
 /** Builds the summary of a session the caller may view. */
 export async function buildSummary(core: SessionsCore, commands: SessionCommands, userId: string, sessionId: string): Promise<SessionSummary> {
   const { session: s, access } = await core.access(sessionId, userId, 'sessions.view');
@@ -49,6 +69,7 @@ export async function buildSummary(core: SessionsCore, commands: SessionCommands
   const roleIds = SESSION_ROLE_KEYS.map((k) => s.roles[k]).filter((id): id is string => id !== null);
   const users = await core.usersById([...decisions.map((d) => d.createdBy), ...roleIds, ...s.attendance.map((a) => a.userId)]);
   const protocol = s.protocolId ? protocolById(s.protocolId) : undefined;
+  const notesDoc = s.notesDocId && ctx.services.docMarkdown ? await ctx.services.docMarkdown(userId, s.notesDocId) : null;
   return {
     session: {
       id: s._id,
@@ -77,6 +98,7 @@ export async function buildSummary(core: SessionsCore, commands: SessionCommands
     actionItems: await commands.presentItems(items),
     carriedActionItems: await commands.presentItems(carried),
     votes: votes.filter((v) => v.closedAt !== null).map(tallyVote),
+    notes: notesDoc && s.notesDocId ? { docId: s.notesDocId, title: notesDoc.title, ...notesForSummary(notesDoc.markdown) } : null,
   };
 }
 
@@ -107,7 +129,7 @@ export function summaryMarkdown(sum: SessionSummary): string {
   else if (sum.session.scheduledAt) meta.push(`Scheduled: ${day(sum.session.scheduledAt)}`);
   meta.push(`Status: ${sum.status}`);
   out.push(meta.join(' · '), '');
-  if (sum.session.notesDocId) out.push(`Notes: [meeting notes](/docs/${sum.session.notesDocId})`, '');
+  if (sum.session.notesDocId) out.push(`Notes: [${sum.notes ? mdEscape(sum.notes.title) : 'meeting notes'}](/docs/${sum.session.notesDocId})`, '');
 
   out.push('## Attendance', '');
   if (sum.attendance.length === 0) out.push('Nobody joined the live session.');
@@ -158,6 +180,12 @@ export function summaryMarkdown(sum: SessionSummary): string {
       if (v.underThree.length) out.push(`  - Under three: ${v.underThree.map((u) => `${mdEscape(u.name)} (${u.value})`).join(', ')}`);
     }
     out.push('');
+  }
+
+  if (sum.notes) {
+    out.push('## Notes', '');
+    out.push(sum.notes.markdown || 'The notes are empty.', '');
+    if (sum.notes.truncated) out.push(`(The notes go on in the document "${mdEscape(sum.notes.title)}".)`, '');
   }
   return out.join('\n');
 }

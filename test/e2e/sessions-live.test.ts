@@ -182,6 +182,10 @@ describe.skipIf(!hasChromium)('live session page', () => {
       await expect.poll(() => attendance.allTextContents()).toEqual(expect.arrayContaining(['Fiona Facilitator (Facilitator)', 'Marco Member (Member)', 'Gwen Guest (Guest)']));
       expect(await attendance.count()).toBe(3);
       await summary.getByText('Reteach equivalent fractions to group B').waitFor();
+      // The meeting notes close the summary, with a link to the document.
+      const notes = summary.getByRole('region', { name: 'Notes' });
+      await notes.getByText('Step 1: Look at the data').waitFor();
+      expect(await summary.getByRole('link', { name: `Open ${TITLE} — notes` }).getAttribute('href')).toBe(`/docs/${notesDocId}`);
     }
     await checkA11y(g.page, 'session page, ended, guest at phone width');
     expect(await g.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
@@ -194,6 +198,8 @@ describe.skipIf(!hasChromium)('live session page', () => {
     const text = await md.text();
     expect(text).toContain(`# ${TITLE}`);
     expect(text).toContain('Reteach equivalent fractions to group B');
+    expect(text).toContain('## Notes');
+    expect(text).toContain('#### Step 1: Look at the data');
   });
 
   it('two facilitator tabs clicking Next on the same step move the session one step only', async () => {

@@ -302,7 +302,7 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     const md: string = res.body;
     expect(md).toMatch(/^# Data meeting: unit 1 test\n/);
     expect(md).toContain('Protocol: PLC data meeting (the four PLC questions)');
-    expect(md).toMatch(/Notes: \[meeting notes\]\(\/docs\/[\w-]+\)/);
+    expect(md).toMatch(/Notes: \[Notes: unit 1 data meeting\]\(\/docs\/[\w-]+\)/);
     expect(md).toContain('## Attendance\n\n- Maria (Member)\n- Facilitator (Facilitator)');
     expect(md).toContain('- Timekeeper: Maria');
     expect(md).toContain('1. Start and end on time');
@@ -314,12 +314,23 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     expect(md).toContain('- [ ] Share the common assessment (no owner, due ');
     expect(md).toContain('## Fist to five');
     expect(md).toContain('Under three: Maria (1)');
+    // The meeting notes themselves close the summary, their headings under "## Notes".
+    const notesId = /Notes: \[[^\]]*\]\(\/docs\/([\w-]+)\)/.exec(md)![1]!;
+    const notesMd: string = (await gst.client.get(`/api/docs/${notesId}/export?format=markdown`)).body;
+    const heading = notesMd.split('\n').find((l) => l.startsWith('## '))!;
+    expect(heading).toBeTruthy();
+    const notesPart = md.slice(md.indexOf('\n## Notes\n'));
+    expect(md.indexOf('\n## Notes\n')).toBeGreaterThan(md.indexOf('## Fist to five'));
+    expect(notesPart).toContain(`\n##${heading}\n`);
+    expect(notesPart).not.toContain('# Notes: unit 1 data meeting');
 
     const json = await fac.client.get(`/api/sessions/${firstId}/summary`);
     expect(json.body.summary).toMatchObject({ status: 'ended', session: { spaceName: 'Grade 7 science PLC', protocolId: 'plc-data-meeting' } });
     expect(json.body.summary.decisions).toHaveLength(1);
     expect(json.body.summary.actionItems).toHaveLength(3);
     expect(json.body.summary.votes[0]).toMatchObject({ count: 2, tally: { 1: 1, 5: 1 }, underThree: [{ userId: mem.user.id, value: 1 }] });
+    expect(json.body.summary.notes).toMatchObject({ docId: notesId, title: 'Notes: unit 1 data meeting', truncated: false });
+    expect(json.body.summary.notes.markdown).toContain(`##${heading}`);
     expectError(await fac.client.get(`/api/sessions/${firstId}/summary?format=pdf`), 400, 'invalid_payload');
   });
 });
