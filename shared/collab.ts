@@ -27,6 +27,8 @@ export const CLOSE_AUTH_REQUIRED = 4401;
 export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_TOO_LARGE = 4413;
 export const CLOSE_RATE_LIMITED = 4429;
+/** The document was archived while open: it is read-only now (reopen to read it). */
+export const CLOSE_ARCHIVED = 4410;
 /** Standard codes we also use (the stock client reconnects after these). */
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_INTERNAL_ERROR = 1011;
@@ -38,7 +40,8 @@ export type CollabCloseCode =
   | typeof CLOSE_AUTH_REQUIRED
   | typeof CLOSE_FORBIDDEN
   | typeof CLOSE_TOO_LARGE
-  | typeof CLOSE_RATE_LIMITED;
+  | typeof CLOSE_RATE_LIMITED
+  | typeof CLOSE_ARCHIVED;
 
 /** Human text for each close code (what the editor may show). */
 export const CLOSE_REASONS: Record<CollabCloseCode, string> = {
@@ -47,4 +50,5 @@ export const CLOSE_REASONS: Record<CollabCloseCode, string> = {
   4403: 'forbidden',
   4413: 'payload_too_large',
   4429: 'rate_limited',
+  4410: 'archived',
 };

@@ -22,7 +22,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import * as Y from 'yjs';
 import {
-  CLOSE_AUTH_REQUIRED,
+  CLOSE_ARCHIVED, CLOSE_AUTH_REQUIRED,
   CLOSE_FORBIDDEN,
   CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,
@@ -258,7 +258,10 @@ export function createCollab(ctx: Ctx, docs: DocsRepo, options: CollabOptions = 
     },
     setArchived(docId, archived) {
       const room = rooms.get(docId);
-      if (room && !room.closing) room.archived = archived;
+      if (!room || room.closing) return;
+      room.archived = archived;
+      // Open editors learn at once (4410) instead of typing into edits that are dropped; a reopen is read-only.
+      if (archived) for (const c of [...room.conns.values()]) c.close(CLOSE_ARCHIVED, 'archived');
     },
     async flushAll() {
       await Promise.all([...rooms.values()].map((r) => r.writer.flush()));

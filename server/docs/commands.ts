@@ -70,6 +70,7 @@ export async function updateDoc(d: DocsDeps, userId: string, docId: string, body
   if (body.archived !== undefined) set.archived = body.archived;
   const updated = await d.docs.update(docId, set);
   if (!updated) throw notFound('That document');
+  if (body.archived !== undefined) d.collab.setArchived(docId, body.archived);
   return updated;
 }
 

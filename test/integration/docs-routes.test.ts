@@ -129,6 +129,41 @@ describe('document rights', () => {
     expect(back.body.docs.map((d: { id: string }) => d.id)).toContain(doc.id);
   });
 
+  it('archiving closes open editors with 4410; their later edits are not stored; restoring makes it editable again', async () => {
+    const doc = await createDoc(member, 'blank', 'Open while archived');
+    const a = connect(member, doc.id);
+    await a.synced;
+    a.ydoc.getText('t').insert(0, 'kept');
+    const peer = connect(fac, doc.id);
+    await peer.synced;
+    await waitFor(() => peer.ydoc.getText('t').toString() === 'kept');
+    peer.provider.destroy();
+    const closed = new Promise<number>((resolve) => a.provider.on('connection-close', (e: CloseEvent | null) => e && resolve(e.code)));
+    expect((await fac.client.patch(`/api/docs/${doc.id}`, { archived: true })).status).toBe(200);
+    expect(await closed).toBe(4410);
+    a.provider.disconnect();
+
+    // A reconnect is read-only: its edit never reaches a reader or the export.
+    const b = connect(member, doc.id);
+    await b.synced;
+    expect(b.ydoc.getText('t').toString()).toBe('kept');
+    b.ydoc.getText('t').insert(4, ' but not this');
+    const reader = connect(fac, doc.id);
+    await reader.synced;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(reader.ydoc.getText('t').toString()).toBe('kept');
+    b.provider.destroy();
+    reader.provider.destroy();
+
+    expect((await fac.client.patch(`/api/docs/${doc.id}`, { archived: false })).status).toBe(200);
+    const c = connect(member, doc.id);
+    await c.synced;
+    c.ydoc.getText('t').insert(4, ' and this');
+    const d = connect(fac, doc.id);
+    await d.synced;
+    await waitFor(() => d.ydoc.getText('t').toString() === 'kept and this');
+  });
+
   it('rejects bad input with invalid_payload', async () => {
     const post = (body: unknown) => fac.client.post(`/api/spaces/${spaceId}/docs`, body);
     expectError(await post({ title: 'X', template: 'novel' }), 400, 'invalid_payload');

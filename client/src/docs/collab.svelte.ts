@@ -173,6 +173,8 @@ function closeText(code: number): string {
       return 'Your session ended. Log in again to keep editing.';
     case 4403:
       return 'You no longer have access to this document.';
+    case 4410:
+      return 'This document was archived, so it is read-only now. Reload the page to read it.';
     case 4413:
       return 'A change was too large for the server to accept.';
     case 4429:
