@@ -91,6 +91,8 @@ export async function editMessage(deps: ChatDeps, author: Author, messageId: str
   const { m, access } = await ownMessage(deps, author.id, messageId);
   if (m.authorId !== author.id) throw forbidden('You can only edit your own messages.');
   if (access.channel.archived) throw forbidden('This channel is archived.');
+  // Editing is posting: a guest whose space switched guests out of the discussion may delete, not rewrite.
+  await accessChannel(deps, m.channelId, author.id, 'chat.send');
   if (text === m.text) return presentMessage(m);
   const mentions = await resolveMentions(deps.ctx, m.spaceId, author.id, text);
   const updated = await deps.repo.messages.update(m._id, { text, words: searchWords(text), mentions, editedAt: new Date(deps.ctx.now()) });
@@ -138,7 +140,8 @@ export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: st
 /** Adds the caller's reaction, or removes it when already there. */
 export async function toggleReaction(deps: ChatDeps, userId: string, messageId: string, emoji: ReactionEmoji) {
   const { m } = await ownMessage(deps, userId, messageId);
-  await accessChannel(deps, m.channelId, userId, 'chat.send');
+  const { channel } = await accessChannel(deps, m.channelId, userId, 'chat.send');
+  if (channel.archived) throw forbidden('This channel is archived.');
   const key = REACTIONS.find((r) => r.emoji === emoji)!.key;
   const had = m.reactions?.[key]?.includes(userId) ?? false;
   const updated = had ? await deps.repo.messages.removeReaction(m._id, key, userId) : await deps.repo.messages.addReaction(m._id, key, userId);

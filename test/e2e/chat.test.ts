@@ -270,8 +270,15 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     await p.goto(`/spaces/${spaceId}/chat/${general}`);
     const channels = p.getByRole('navigation', { name: 'Channels' });
     await channels.getByRole('link', { name: /# budget-2027/ }).click();
+    const composer = p.getByRole('textbox', { name: 'Message #budget-2027' });
+    await composer.fill('Final numbers are in the budget doc');
+    await composer.press('Enter');
+    await msg(p, 'Final numbers are in the budget doc').getByRole('button', { name: 'React' }).waitFor();
     await p.getByRole('button', { name: 'Archive channel' }).click();
     await p.getByText('This channel is archived.').waitFor();
+    // Read-only: no reacting to, or editing, what is there.
+    await expect.poll(() => msg(p, 'Final numbers are in the budget doc').getByRole('button', { name: 'React' }).count()).toBe(0);
+    expect(await msg(p, 'Final numbers are in the budget doc').getByRole('button', { name: 'Edit' }).count()).toBe(0);
     await channels.getByRole('link', { name: /# general/ }).click();
     await expect.poll(() => channels.getByRole('link', { name: /budget-2027/ }).isVisible()).toBe(false);
     await channels.getByText('Archived channels (1)').click();

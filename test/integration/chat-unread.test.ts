@@ -33,10 +33,15 @@ describe('channels', () => {
     const id = created.body.channel.id;
     const renamed = await fac.client.patch(`/api/channels/${id}`, { name: 'budget-2027' });
     expect(renamed.body.channel.name).toBe('budget-2027');
+    const { message: before } = data(await call(sock, 'message:send', { channelId: id, text: 'Before the archive', clientMsgId: cid() }));
     const archived = await fac.client.patch(`/api/channels/${id}`, { archived: true });
     expect(archived.body.channel.archived).toBe(true);
     const refused = await call(sock, 'message:send', { channelId: id, text: 'hello?', clientMsgId: cid() });
     expect('error' in refused && refused.error.code).toBe('forbidden');
+    // An archived channel is read-only: no reactions either.
+    const react = await call(sock, 'reaction:toggle', { messageId: before.id, emoji: '👍' });
+    expect('error' in react && react.error).toMatchObject({ code: 'forbidden', message: 'This channel is archived.' });
+    expect((await fac.client.get(`/api/channels/${id}/messages`)).body.messages[0].reactions).toEqual([]);
     const general = list.body.channels[0].id;
     expect((await fac.client.patch(`/api/channels/${general}`, { archived: true })).status).toBe(409);
     expect((await people[0]!.client.patch(`/api/channels/${general}`, { name: 'x' })).status).toBe(403);

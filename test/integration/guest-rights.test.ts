@@ -74,8 +74,18 @@ describe('guest rights', () => {
 
     // Switched back on: the guest posts and raises a hand again.
     await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { chat: true, sessions: true } });
-    data(await call(gs, 'message:send', { channelId: general, text: 'Thanks for having me', clientMsgId: cid() }));
+    const { message: mine } = data(await call(gs, 'message:send', { channelId: general, text: 'Thanks for having me', clientMsgId: cid() }));
     const { state } = data(await call(gs, 'hand:raise', { sessionId }));
     expect(state.hands.map((h) => h.name)).toEqual(['Gus Guest']);
+
+    // Switched off again: the guest can no longer rewrite their message (editing is posting), but may delete it.
+    await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { chat: false } });
+    const edit = await call(gs, 'message:edit', { messageId: mine.id, text: 'Something else entirely' });
+    expect('error' in edit && edit.error.code).toBe('forbidden');
+    const afterEdit = await fac.client.get(`/api/channels/${general}/messages`);
+    expect(afterEdit.body.messages.map((m: { text: string }) => m.text)).toContain('Thanks for having me');
+    data(await call(gs, 'message:delete', { messageId: mine.id }));
+    const afterDelete = await fac.client.get(`/api/channels/${general}/messages`);
+    expect(afterDelete.body.messages.find((m: { id: string }) => m.id === mine.id).deleted).toBe(true);
   });
 });
