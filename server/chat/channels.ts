@@ -38,12 +38,12 @@ export async function listChannels(deps: ChatDeps, userId: string, spaceId: stri
 /** Creates a channel; names are unique per space (409). */
 export async function createChannel(deps: ChatDeps, userId: string, spaceId: string, name: string) {
   await accessSpace(deps.ctx, spaceId, userId, 'channels.manage');
-  if (await deps.repo.channels.byName(spaceId, name)) throw conflict(`This space already has a channel named ${name}.`, { field: 'name' });
+  if (await deps.repo.channels.byName(spaceId, name)) throw conflict(`This space already has a channel named ${name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
   const channel: ChannelRecord = { _id: newId(), spaceId, name, archived: false, createdAt: new Date(deps.ctx.now()), createdBy: userId };
   try {
     await deps.repo.channels.insert(channel);
   } catch (err) {
-    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${name}.`, { field: 'name' });
+    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
     throw err;
   }
   deps.channelCache.set(channel._id, channel);
@@ -58,13 +58,13 @@ export async function updateChannel(deps: ChatDeps, userId: string, channelId: s
     throw conflict('The general channel cannot be renamed or archived.', { reason: 'general' });
   }
   if (change.name && change.name !== channel.name && (await deps.repo.channels.byName(channel.spaceId, change.name))) {
-    throw conflict(`This space already has a channel named ${change.name}.`, { field: 'name' });
+    throw conflict(`This space already has a channel named ${change.name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
   }
   let updated: ChannelRecord | null;
   try {
     updated = await deps.repo.channels.update(channelId, change);
   } catch (err) {
-    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${change.name}.`, { field: 'name' });
+    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${change.name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
     throw err;
   }
   if (!updated) return channel;

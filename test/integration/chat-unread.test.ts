@@ -27,7 +27,9 @@ describe('channels', () => {
     expect(created.status).toBe(201);
     expect(created.body.channel).toMatchObject({ name: 'grade-7-math', archived: false, spaceId });
     expect((await announced).channel.name).toBe('grade-7-math');
-    expect((await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'grade-7-math' })).status).toBe(409);
+    const dup = await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'grade-7-math' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.details.fields).toEqual([{ field: 'name', message: 'name already taken' }]);
     expect((await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'grade 7 math!' })).status).toBe(400);
     expect((await people[0]!.client.post(`/api/spaces/${spaceId}/channels`, { name: 'mine' })).status).toBe(403);
     const id = created.body.channel.id;

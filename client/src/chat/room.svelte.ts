@@ -3,7 +3,7 @@
  * messages, the open thread, who is online and typing, and what screen readers should hear. It bridges
  * the shared socket's events into state and catches up from history after every reconnection.
  */
-import type { ChannelWithUnread, ChatMessage, ReactionEmoji } from '../../../shared/chat';
+import type { Channel, ChannelWithUnread, ChatMessage, ReactionEmoji } from '../../../shared/chat';
 import type { OnlineUser } from '../../../shared/events';
 import { api } from '../lib/api';
 import { connection } from '../lib/socket';
@@ -266,8 +266,8 @@ export class ChatRoom {
   }
 
   async createChannel(name: string): Promise<ChannelWithUnread> {
-    const r = await api.post<{ channel: ChannelWithUnread }>(`/api/spaces/${encodeURIComponent(this.spaceId)}/channels`, { name });
-    const c = { ...r.channel, unread: 0, mentions: 0, lastReadId: null };
+    const r = await api.post<{ channel: Channel }>(`/api/spaces/${encodeURIComponent(this.spaceId)}/channels`, { name });
+    const c: ChannelWithUnread = { ...r.channel, unread: 0, mentions: 0, lastReadId: null };
     if (!this.channels.some((x) => x.id === c.id)) this.channels = [...this.channels, c];
     return c;
   }
