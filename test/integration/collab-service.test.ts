@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { CLOSE_FORBIDDEN } from '../../shared/collab';
+import { CLOSE_ARCHIVED, CLOSE_FORBIDDEN } from '../../shared/collab';
 import { UPDATES } from '../../server/collab/updateLog';
 import { connect, createSpaceWithOwner, insertDoc, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
 
@@ -71,15 +71,26 @@ describe('CollabService', () => {
     expect(o.closes).toEqual([]);
   });
 
-  it('setArchived() makes live connections read-only, and restoring lets members edit again', async () => {
+  it('setArchived() closes live connections with 4410 and keeps the room read-only; restoring lets members edit again', async () => {
     const docId = await insertDoc(s.docs, space.spaceId, space.owner.user.id);
     const a = open(s.wsUrl, docId, space.owner);
     const b = open(s.wsUrl, docId, space.owner);
     await Promise.all([synced(a), synced(b)]);
+    // As PATCH /api/docs/:id does: the record first, then the live room.
+    await s.docs.update(docId, { archived: true });
     s.collab.service.setArchived(docId, true);
+    await waitFor(() => a.closes.some((e) => e.code === CLOSE_ARCHIVED) && b.closes.some((e) => e.code === CLOSE_ARCHIVED), 'closed with 4410');
+    // 44xx: the stock client does not reconnect by itself. Reopened, their edits are dropped.
+    a.provider.connect();
+    b.provider.connect();
+    await waitFor(() => a.provider.wsconnected && b.provider.wsconnected, 'reconnected');
     a.doc.getText('t').insert(0, 'dropped');
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 150));
     expect(b.doc.getText('t').toString()).toBe('');
+    expect((await stored(docId)).getText('t').toString()).toBe('');
+    a.doc.getText('t').delete(0, a.doc.getText('t').length);
+
+    await s.docs.update(docId, { archived: false });
     s.collab.service.setArchived(docId, false);
     b.doc.getText('t').insert(0, 'kept');
     await waitFor(() => a.doc.getText('t').toString().includes('kept'), 'edit after restore');
