@@ -320,4 +320,37 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await m.page.waitForTimeout(300);
     expect(detailReads.length).toBe(before);
   });
+  it('the note-taker writes the notes on the session page; the facilitator opens them there, live; the summary carries them', async () => {
+    const { id, notesDocId } = await createSession('Notes on the page', [{ title: 'Look at the exit tickets', minutes: 5 }]);
+    expect((await fiona.client.patch(`/api/sessions/${id}`, { roles: { noteTaker: marco.user.id } })).status).toBe(200);
+    await Promise.all([f.page.goto(`/sessions/${id}`), m.page.goto(`/sessions/${id}`)]);
+    const notes = (p: Page) => p.getByRole('region', { name: 'Meeting notes' });
+    const editor = (p: Page) => notes(p).getByRole('textbox', { name: 'Document body' });
+
+    // The note-taker's page opens the notes at once; the facilitator's offers them.
+    await editor(m.page).waitFor();
+    await notes(m.page).getByText('All changes saved').waitFor();
+    expect(await notes(f.page).getByRole('button', { name: 'Take notes here' }).getAttribute('aria-expanded')).toBe('false');
+    expect(await notes(f.page).getByRole('link', { name: 'Open in full page' }).getAttribute('href')).toBe(`/docs/${notesDocId}`);
+
+    // Into the empty bullet of the step's own section (the line under its prompt).
+    await editor(m.page).getByText('Open discussion · 5 min').click();
+    await m.page.keyboard.press('ArrowDown');
+    await m.page.keyboard.type('18 of 24 met the target', { delay: 5 });
+    await notes(m.page).getByText('All changes saved').waitFor();
+
+    await notes(f.page).getByRole('button', { name: 'Take notes here' }).click();
+    await editor(f.page).getByText('18 of 24 met the target').waitFor();
+    expect(await notes(f.page).getByRole('button', { name: 'Hide notes' }).getAttribute('aria-expanded')).toBe('true');
+    await checkA11y(f.page, 'session page with the meeting notes open');
+
+    // The facilitator ends the session: the summary shows what the note-taker wrote.
+    await f.page.getByRole('button', { name: 'Start', exact: true }).click();
+    await f.page.getByRole('button', { name: 'End session' }).click();
+    await f.page.getByRole('button', { name: 'Yes, end it' }).click();
+    const summary = m.page.getByRole('region', { name: 'Summary' });
+    await summary.getByRole('region', { name: 'Notes' }).getByText('18 of 24 met the target').waitFor();
+    const md = (await marco.client.get(`/api/sessions/${id}/summary?format=markdown`)).body as string;
+    expect(md.indexOf('18 of 24 met the target')).toBeGreaterThan(md.indexOf('#### Step 1: Look at the exit tickets'));
+  });
 });
