@@ -50,7 +50,8 @@ export function docRoutes(d: DocsDeps): Router {
     res.json({
       doc: presentDoc(doc),
       role: actor.role,
-      canEdit: can(actor, 'docs.edit', space),
+      // An archived document takes no edits over /yjs: the editor opens read-only until it is restored.
+      canEdit: can(actor, 'docs.edit', space) && !doc.archived,
       space: { id: space._id, name: space.name },
     });
   });

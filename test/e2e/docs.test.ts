@@ -206,4 +206,34 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
     await list.getByText(/Budget · Updated/).waitFor();
     await checkA11y(p, 'documents list');
   });
+  it('archiving a document someone has open makes it read-only for them at once; restoring lets them edit again', async () => {
+    const doc = (await alma.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Old pacing guide', template: 'blank' })).body.doc;
+    await a.page.goto(`/docs/${doc.id}`);
+    await expect.poll(() => status(a.page).textContent()).toContain('All changes saved');
+    expect(await body(a.page).getAttribute('contenteditable')).toBe('true');
+
+    const p = b.page;
+    await p.goto(`/spaces/${spaceId}/docs`);
+    await p.getByRole('button', { name: 'Archive Old pacing guide' }).click();
+    await expect.poll(() => p.getByRole('list', { name: 'Documents' }).getByRole('link', { name: 'Old pacing guide' }).count()).toBe(0);
+    // Alma's open editor is told, and stops taking edits.
+    await status(a.page).filter({ hasText: 'This document was archived, so it is read-only now.' }).waitFor();
+    await expect.poll(() => body(a.page).getAttribute('contenteditable')).toBe('false');
+
+    // Opened from the archive: read only, and says why.
+    await p.getByRole('button', { name: 'Archived documents' }).click();
+    await p.getByRole('list', { name: 'Archived documents' }).getByRole('link', { name: 'Old pacing guide' }).click();
+    await p.getByText('this document is archived. Restore it from Archived documents on the Documents tab to edit it.', { exact: false }).waitFor();
+    expect(await body(p).getAttribute('contenteditable')).toBe('false');
+    await checkA11y(p, 'archived document page');
+
+    await p.goto(`/spaces/${spaceId}/docs`);
+    await p.getByRole('button', { name: 'Archived documents' }).click();
+    await p.getByRole('button', { name: 'Restore Old pacing guide' }).click();
+    await p.getByRole('list', { name: 'Documents' }).getByRole('link', { name: 'Old pacing guide' }).waitFor();
+    await a.page.reload();
+    await expect.poll(() => body(a.page).getAttribute('contenteditable')).toBe('true');
+    await typeAtEnd(a.page, 'Back in use for the spring.');
+    await expect.poll(() => status(a.page).textContent()).toContain('All changes saved');
+  });
 });

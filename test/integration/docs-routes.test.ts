@@ -119,12 +119,14 @@ describe('document rights', () => {
     expectError(await guest.client.patch(`/api/docs/${doc.id}`, { title: 'Hacked' }), 403, 'forbidden');
 
     expect((await fac.client.patch(`/api/docs/${doc.id}`, { archived: true })).body.doc.archived).toBe(true);
+    expect((await member.client.get(`/api/docs/${doc.id}`)).body).toMatchObject({ doc: { archived: true }, canEdit: false });
     const active = await fac.client.get(`/api/spaces/${spaceId}/docs`);
     expect(active.body.docs.map((d: { id: string }) => d.id)).not.toContain(doc.id);
     const archived = await fac.client.get(`/api/spaces/${spaceId}/docs?archived=true`);
     expect(archived.body.docs.map((d: { id: string }) => d.id)).toEqual([doc.id]);
 
     expect((await member.client.patch(`/api/docs/${doc.id}`, { archived: false })).body.doc.archived).toBe(false);
+    expect((await member.client.get(`/api/docs/${doc.id}`)).body.canEdit).toBe(true);
     const back = await fac.client.get(`/api/spaces/${spaceId}/docs`);
     expect(back.body.docs.map((d: { id: string }) => d.id)).toContain(doc.id);
   });
