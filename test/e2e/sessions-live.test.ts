@@ -338,6 +338,10 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await m.page.keyboard.press('ArrowDown');
     await m.page.keyboard.type('18 of 24 met the target', { delay: 5 });
     await notes(m.page).getByText('All changes saved').waitFor();
+    // On a phone the editor and its toolbar fit the screen.
+    await m.page.setViewportSize({ width: 390, height: 844 });
+    expect(await m.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await m.page.setViewportSize({ width: 1280, height: 800 });
 
     await notes(f.page).getByRole('button', { name: 'Take notes here' }).click();
     await editor(f.page).getByText('18 of 24 met the target').waitFor();
