@@ -7,6 +7,8 @@ import type { Role } from '../shared/types';
 
 export interface BusEvents {
   'session:revoked': { sessionId: string; userId: string };
+  /** A user changed their display name; live sockets take it for what they send from now on. */
+  'user:renamed': { userId: string; name: string };
   'membership:removed': { spaceId: string; userId: string };
   'membership:changed': { spaceId: string; userId: string; role: Role };
 }

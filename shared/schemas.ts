@@ -47,10 +47,14 @@ export const emailSchema = z
   .max(LIMITS.emailMax, { error: 'Email is too long' })
   .pipe(z.email({ error: 'Enter a valid email address' }));
 
-export const passwordSchema = z
-  .string({ error: 'Password must be text' })
-  .min(LIMITS.passwordMin, { error: `Password must be at least ${LIMITS.passwordMin} characters` })
-  .max(LIMITS.passwordMax, { error: `Password must be at most ${LIMITS.passwordMax} characters` });
+/** A password a user chooses (signup, password change): 8 to 256 characters. */
+export const newPassword = (label = 'Password') =>
+  z
+    .string({ error: `${label} must be text` })
+    .min(LIMITS.passwordMin, { error: `${label} must be at least ${LIMITS.passwordMin} characters` })
+    .max(LIMITS.passwordMax, { error: `${label} must be at most ${LIMITS.passwordMax} characters` });
+
+export const passwordSchema = newPassword();
 
 export const signupBody = z.strictObject({
   email: emailSchema,
@@ -61,6 +65,20 @@ export const signupBody = z.strictObject({
 export const loginBody = z.strictObject({
   email: emailSchema,
   password: z.string({ error: 'Password must be text' }).min(1, { error: 'Password is required' }).max(LIMITS.passwordMax),
+});
+
+/** PATCH /api/me: the signed-in user's own details (the name follows signup's rules). */
+export const updateMeBody = z.strictObject({
+  name: text(LIMITS.nameMax, 'Name'),
+});
+
+/** POST /api/me/password: the current password proves it is the owner, not just someone at their screen. */
+export const changePasswordBody = z.strictObject({
+  currentPassword: z
+    .string({ error: 'Current password must be text' })
+    .min(1, { error: 'Current password is required' })
+    .max(LIMITS.passwordMax, { error: `Current password must be at most ${LIMITS.passwordMax} characters` }),
+  newPassword: newPassword('New password'),
 });
 
 export const roleSchema = z.enum(ROLES, { error: `Role must be one of ${ROLES.join(', ')}` });
@@ -113,6 +131,8 @@ export const inviteCodeSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, { erro
 
 export type SignupBody = z.infer<typeof signupBody>;
 export type LoginBody = z.infer<typeof loginBody>;
+export type UpdateMeBody = z.infer<typeof updateMeBody>;
+export type ChangePasswordBody = z.infer<typeof changePasswordBody>;
 export type CreateSpaceBody = z.infer<typeof createSpaceBody>;
 export type CreateInviteBody = z.infer<typeof createInviteBody>;
 export type UpdateSpaceBody = z.infer<typeof updateSpaceBody>;

@@ -10,6 +10,7 @@ export const routes: RouteDef[] = [
   { path: '/login', view: () => import('./views/Login.svelte'), title: 'Log in', auth: false },
   { path: '/signup', view: () => import('./views/Signup.svelte'), title: 'Sign up', auth: false },
   { path: '/directory', view: () => import('./views/Directory.svelte'), title: 'Directory' },
+  { path: '/account', view: () => import('./views/Account.svelte'), title: 'Account settings' },
   { path: '/invite/:code', view: () => import('./views/InviteLanding.svelte'), title: 'Invitation', auth: false },
   { path: '/spaces/new', view: () => import('./views/NewSpace.svelte'), title: 'Create a space' },
   { path: '/spaces/:spaceId', view: () => import('./views/SpaceHome.svelte'), title: 'Overview', layout: 'space' },

@@ -21,7 +21,14 @@ export interface SessionManager {
   create(userId: string): Promise<{ token: string; id: string; expiresAt: Date }>;
   /** Resolves the session behind a raw cookie header, or null when absent, unknown or expired. */
   fromCookieHeader(header: string | undefined): Promise<SessionInfo | null>;
+  /** Ends a session; its sockets close, and so do those of the sessions it replaced (`rotate`). */
   revoke(id: string, userId: string): Promise<void>;
+  /**
+   * Replaces a session with a brand-new one for the same user (after a password change): the old id stops
+   * working at once, but the sockets opened under it stay open, since they belong to the same browser. They
+   * close when the new session is revoked or expires.
+   */
+  rotate(id: string, userId: string): Promise<{ token: string; id: string; expiresAt: Date }>;
   /** Remembers a session that holds live sockets, so `sweep` can announce its expiry. */
   watch(info: SessionInfo): void;
   /** Emits `session:revoked` for each watched session that has expired (sockets listening then close). */
@@ -38,17 +45,21 @@ export function createSessionManager(opts: { repos: Repos; secret: string; ttlMs
   const idOf = (token: string) => createHmac('sha256', secret).update(token).digest('base64url');
   // Sessions with live sockets: id -> owner and expiry (a socket outliving its session is closed by sweep).
   const watched = new Map<string, { userId: string; expiresAt: number }>();
+  // Rotated sessions: new id -> the earlier ids whose sockets still live under it, and when it expires.
+  const rotated = new Map<string, { earlier: string[]; expiresAt: number }>();
+
+  async function create(userId: string) {
+    const token = randomBytes(32).toString('base64url');
+    const id = idOf(token);
+    const createdAt = new Date(now());
+    const expiresAt = new Date(createdAt.getTime() + ttlMs);
+    await repos.sessions.insert({ _id: id, userId, createdAt, expiresAt });
+    return { token, id, expiresAt };
+  }
 
   return {
     idOf,
-    async create(userId) {
-      const token = randomBytes(32).toString('base64url');
-      const id = idOf(token);
-      const createdAt = new Date(now());
-      const expiresAt = new Date(createdAt.getTime() + ttlMs);
-      await repos.sessions.insert({ _id: id, userId, createdAt, expiresAt });
-      return { token, id, expiresAt };
-    },
+    create,
     async fromCookieHeader(header) {
       if (!header) return null;
       const token = parseCookie(header)[SESSION_COOKIE];
@@ -61,8 +72,26 @@ export function createSessionManager(opts: { repos: Repos; secret: string; ttlMs
     },
     async revoke(id, userId) {
       await repos.sessions.delete(id);
-      watched.delete(id);
-      bus.emit('session:revoked', { sessionId: id, userId });
+      const ids = [id, ...(rotated.get(id)?.earlier ?? [])];
+      rotated.delete(id);
+      for (const sessionId of ids) {
+        watched.delete(sessionId);
+        bus.emit('session:revoked', { sessionId, userId });
+      }
+    },
+    async rotate(id, userId) {
+      const fresh = await create(userId);
+      await repos.sessions.delete(id);
+      const earlier = [id, ...(rotated.get(id)?.earlier ?? [])];
+      rotated.delete(id);
+      const expiresAt = fresh.expiresAt.getTime();
+      rotated.set(fresh.id, { earlier, expiresAt });
+      // The old ids' sockets now live as long as the new session does.
+      for (const e of earlier) {
+        const w = watched.get(e);
+        if (w) w.expiresAt = expiresAt;
+      }
+      return fresh;
     },
     watch(info) {
       watched.set(info.id, { userId: info.user._id, expiresAt: info.expiresAt.getTime() });
@@ -74,6 +103,7 @@ export function createSessionManager(opts: { repos: Repos; secret: string; ttlMs
         watched.delete(sessionId);
         bus.emit('session:revoked', { sessionId, userId: w.userId });
       }
+      for (const [id, r] of rotated) if (r.expiresAt <= t) rotated.delete(id);
     },
     cookie(token, secure) {
       return serializeCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', secure, maxAge: Math.floor(ttlMs / 1000) });

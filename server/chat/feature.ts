@@ -30,9 +30,14 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
             if (presence.removeUser(spaceId, userId).length > 0) presence.changed(spaceId);
             io.to(userRoom(userId)).emit('space:removed', { spaceId });
           });
+          // A renamed user shows under the new name in "Online now" (their stored messages keep the old one).
+          const offRename = ctx.bus.on('user:renamed', ({ userId, name }) => {
+            for (const spaceId of presence.rename(userId, name)) presence.changed(spaceId);
+          });
           return {
             async close() {
               off();
+              offRename();
               presence.close();
             },
           };

@@ -15,6 +15,8 @@ export interface PresenceTracker {
   leave(spaceId: string, socketId: string): boolean;
   /** Forgets every socket of a user in a space (removed member). */
   removeUser(spaceId: string, userId: string): string[];
+  /** Changes the name shown for a user; returns the spaces where they are online (to broadcast). */
+  rename(userId: string, name: string): string[];
   /** The spaces a socket joined. */
   spacesOf(socketId: string): string[];
   has(spaceId: string, socketId: string): boolean;
@@ -75,6 +77,17 @@ export function createPresence(broadcast: (spaceId: string, online: OnlineUser[]
       if (users.size === 0) spaces.delete(spaceId);
       for (const s of entry.sockets) forgetSocket(spaceId, s);
       return [...entry.sockets];
+    },
+    rename(userId, name) {
+      const changed: string[] = [];
+      for (const [spaceId, users] of spaces) {
+        const entry = users.get(userId);
+        if (entry && entry.name !== name) {
+          entry.name = name;
+          changed.push(spaceId);
+        }
+      }
+      return changed;
     },
     spacesOf: (socketId) => [...(bySocket.get(socketId)?.keys() ?? [])],
     has: (spaceId, socketId) => bySocket.get(socketId)?.has(spaceId) ?? false,

@@ -1,8 +1,8 @@
-/** Account use-cases: sign up, log in, log out. */
-import type { LoginBody, SignupBody } from '../../shared/schemas';
+/** Account use-cases: sign up, log in, log out, rename, change password. */
+import type { ChangePasswordBody, LoginBody, SignupBody } from '../../shared/schemas';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords';
 import type { Ctx } from '../context';
-import { AppError, conflict } from '../errors';
+import { AppError, authRequired, conflict, invalidPayload } from '../errors';
 import { newId } from '../ids';
 import type { UserRecord } from '../repos';
 import { DuplicateKeyError } from '../store/port';
@@ -47,4 +47,34 @@ const badCredentials = () => new AppError('authentication_required', 'That email
 /** Revokes a session server-side; its open sockets are closed by the realtime layers. */
 export async function logout(ctx: Ctx, sessionId: string, userId: string) {
   await ctx.sessions.revoke(sessionId, userId);
+}
+
+/**
+ * Changes a user's display name. Stored history (messages, attendance) keeps the name it was written
+ * under; the user's open sockets are told through the bus so what they send from now on carries the new one.
+ */
+export async function renameUser(ctx: Ctx, userId: string, name: string): Promise<UserRecord> {
+  const user = await ctx.repos.users.update(userId, { name });
+  if (!user) throw authRequired();
+  ctx.bus.emit('user:renamed', { userId, name: user.name });
+  return user;
+}
+
+/** The answer to a wrong current password: a field error, so the form can show it next to the field. */
+export const wrongCurrentPassword = () =>
+  invalidPayload('Current password is wrong.', { fields: [{ field: 'currentPassword', message: 'Current password is wrong' }] });
+
+/**
+ * Changes a user's password after checking the current one, then ends every other login of the user
+ * (their sockets close) and gives the caller's browser a brand-new session id in place of `sessionId`.
+ * Returns that new session.
+ */
+export async function changePassword(ctx: Ctx, user: UserRecord, sessionId: string, body: ChangePasswordBody) {
+  if (!(await verifyPassword(body.currentPassword, user.passwordHash))) throw wrongCurrentPassword();
+  const updated = await ctx.repos.users.update(user._id, { passwordHash: await hashPassword(body.newPassword) });
+  if (!updated) throw authRequired();
+  const others = (await ctx.repos.sessions.ofUser(user._id)).filter((s) => s._id !== sessionId);
+  const session = await ctx.sessions.rotate(sessionId, user._id);
+  for (const s of others) await ctx.sessions.revoke(s._id, user._id);
+  return session;
 }

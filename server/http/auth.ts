@@ -1,7 +1,7 @@
-/** Account routes: signup, login, logout, me (CONTRACT.md "Accounts"). */
+/** Account routes: signup, login, logout, me (CONTRACT.md "Accounts"), and account settings (docs/API.md). */
 import { Router, type Request, type Response } from 'express';
-import { loginBody, signupBody } from '../../shared/schemas';
-import { login, logout, signup } from '../commands/accounts';
+import { changePasswordBody, loginBody, signupBody, updateMeBody } from '../../shared/schemas';
+import { changePassword, login, logout, renameUser, signup } from '../commands/accounts';
 import type { Ctx } from '../context';
 import { AppError } from '../errors';
 import { presentUser } from '../presenters';
@@ -57,6 +57,33 @@ export function authRoutes(ctx: Ctx, limits: RateLimits): Router {
 
   r.get('/me', (req, res) => {
     res.json({ user: presentUser(requireUser(req)) });
+  });
+
+  r.patch('/me', async (req, res) => {
+    const me = requireUser(req);
+    const body = parse(updateMeBody, req.body);
+    const user = await renameUser(ctx, me._id, body.name);
+    res.json({ user: presentUser(user) });
+  });
+
+  r.post('/me/password', async (req, res) => {
+    const me = requireUser(req);
+    const body = parse(changePasswordBody, req.body);
+    // A wrong current password counts like a failed log-in, so a stolen session cannot guess its way to
+    // the password faster than the login form could. Counted before the check, as there.
+    const accountKey = me.email.toLowerCase();
+    await limits.loginFailuresPerAccount.consume(accountKey);
+    let session;
+    try {
+      session = await changePassword(ctx, me, req.session!.id, body);
+    } catch (err) {
+      // The body was parsed above, so the only invalid_payload left is the wrong current password.
+      if (!(err instanceof AppError && err.code === 'invalid_payload')) await limits.loginFailuresPerAccount.refund(accountKey);
+      throw err;
+    }
+    await limits.loginFailuresPerAccount.reset(accountKey);
+    setSession(res, req, ctx, session.token);
+    res.status(204).end();
   });
 
   return r;

@@ -56,5 +56,14 @@ export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
     io.in(sessionRoom(sessionId)).disconnectSockets(true);
   });
 
+  // The handshake copied the name; a rename updates it in place (synchronously, so a message sent right
+  // after the rename's answer already carries the new name). Per process, like presence.
+  ctx.bus.on('user:renamed', ({ userId, name }) => {
+    for (const id of io.sockets.adapter.rooms.get(userRoom(userId)) ?? []) {
+      const socket = io.sockets.sockets.get(id);
+      if (socket) socket.data.name = name;
+    }
+  });
+
   return io;
 }

@@ -44,10 +44,13 @@ export function createRepos(store: Store) {
       byId: (id: string) => users.findOne({ _id: id }),
       byEmail: (email: string) => users.findOne({ email: email.toLowerCase() }),
       byIds: (ids: string[]) => users.find({ _id: { $in: ids } }),
+      /** Sets fields of one user; returns the user as stored afterwards, or null when it is gone. */
+      update: (id: string, set: Partial<Pick<UserRecord, 'name' | 'passwordHash'>>) => users.findOneAndUpdate({ _id: id }, { $set: set }),
     },
     sessions: {
       insert: (s: SessionRecord) => sessions.insertOne(s),
       byId: (id: string) => sessions.findOne({ _id: id }),
+      ofUser: (userId: string) => sessions.find({ userId }),
       delete: (id: string) => sessions.deleteOne({ _id: id }),
       deleteExpired: (now: Date) => sessions.deleteMany({ expiresAt: { $lt: now } }),
     },

@@ -81,6 +81,27 @@ const ENDPOINTS: Endpoint[] = [
     as: anon,
   },
   {
+    name: 'rename me',
+    method: 'PATCH',
+    path: () => '/api/me',
+    valid: () => ({ name: 'Renamed Person' }),
+    required: ['name'],
+    wrong: { name: [7, { $ne: null }, '', '   ', null, ['x'], 'bell\u0007char'] },
+    tooLong: { name: long(80) },
+    as: () => fac.client,
+  },
+  {
+    name: 'change password',
+    method: 'POST',
+    path: () => '/api/me/password',
+    valid: () => ({ currentPassword: 'correct horse battery', newPassword: 'a new long password' }),
+    required: ['currentPassword', 'newPassword'],
+    // Only values refused before the password check: a wrong string would count as a failed log-in.
+    wrong: { currentPassword: [{ $ne: null }, 0, '', null], newPassword: [12345678, { $gt: '' }, null, 'short'] },
+    tooLong: { currentPassword: long(256), newPassword: long(256) },
+    as: () => fac.client,
+  },
+  {
     name: 'create space',
     method: 'POST',
     path: () => '/api/spaces',

@@ -1,4 +1,4 @@
-/** Who is signed in: loaded once at boot from GET /api/me, changed by log in, sign up and log out. */
+/** Who is signed in: loaded once at boot from GET /api/me, changed by log in, sign up, log out and a rename. */
 import type { User } from '../../../shared/types';
 import { clearCopies } from '../docs/local-copies';
 import { ApiError, api } from './api';
@@ -33,6 +33,20 @@ class Session {
   async signup(body: { email: string; password: string; name: string }): Promise<void> {
     const r = await api.post<{ user: User }>('/api/auth/signup', body, { allowAnonymous: true });
     this.user = r.user;
+  }
+
+  /** Changes the display name; the header shows it at once. Throws ApiError (400 names the field). */
+  async rename(name: string): Promise<void> {
+    const r = await api.patch<{ user: User }>('/api/me', { name });
+    this.user = r.user;
+  }
+
+  /**
+   * Changes the password. The server logs out every other device and gives this browser a new session
+   * cookie, so this tab stays signed in. Throws ApiError (400 on currentPassword when it is wrong, 429).
+   */
+  async changePassword(body: { currentPassword: string; newPassword: string }): Promise<void> {
+    await api.post('/api/me/password', body);
   }
 
   /**
