@@ -215,7 +215,7 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
     const p = b.page;
     await p.goto(`/spaces/${spaceId}/docs`);
     await p.getByRole('button', { name: 'Archive Old pacing guide' }).click();
-    await expect.poll(() => p.getByRole('list', { name: 'Documents' }).getByRole('link', { name: 'Old pacing guide' }).count()).toBe(0);
+    await expect.poll(() => p.getByRole('list', { name: 'Documents', exact: true }).getByRole('link', { name: 'Old pacing guide' }).count()).toBe(0);
     // Alma's open editor is told, and stops taking edits.
     await status(a.page).filter({ hasText: 'This document was archived, so it is read-only now.' }).waitFor();
     await expect.poll(() => body(a.page).getAttribute('contenteditable')).toBe('false');
@@ -230,7 +230,7 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
     await p.goto(`/spaces/${spaceId}/docs`);
     await p.getByRole('button', { name: 'Archived documents' }).click();
     await p.getByRole('button', { name: 'Restore Old pacing guide' }).click();
-    await p.getByRole('list', { name: 'Documents' }).getByRole('link', { name: 'Old pacing guide' }).waitFor();
+    await p.getByRole('list', { name: 'Documents', exact: true }).getByRole('link', { name: 'Old pacing guide' }).waitFor();
     await a.page.reload();
     await expect.poll(() => body(a.page).getAttribute('contenteditable')).toBe('true');
     await typeAtEnd(a.page, 'Back in use for the spring.');
