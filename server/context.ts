@@ -38,4 +38,10 @@ export interface Services {
    * Used to put a session's meeting notes into its summary.
    */
   docMarkdown?(userId: string, docId: string): Promise<{ title: string; markdown: string } | null>;
+  /**
+   * Adds a line to a section ("Decisions": a bullet, "Action items": a checklist item) of a rich-text
+   * document, as a live edit; does nothing for a budget, an archived or a missing document. Used to write a
+   * session's decisions and action items into its meeting notes.
+   */
+  appendToNotes?(docId: string, section: 'Decisions' | 'Action items', text: string): Promise<void>;
 }

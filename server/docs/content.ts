@@ -122,3 +122,56 @@ export function replaceContent(target: Y.Doc, source: Y.Doc, kind: Template['kin
     .map((c) => c.clone());
   frag.insert(0, children);
 }
+
+/** The plain text of a rich node (marks dropped). */
+function plainText(node: Y.XmlElement | Y.XmlText): string {
+  if (node instanceof Y.XmlText) return (node.toDelta() as { insert?: unknown }[]).map((d) => (typeof d.insert === 'string' ? d.insert : '')).join('');
+  return node
+    .toArray()
+    .filter((c): c is Y.XmlElement | Y.XmlText => c instanceof Y.XmlElement || c instanceof Y.XmlText)
+    .map(plainText)
+    .join('');
+}
+
+/**
+ * Adds one item to the list under the top-level heading `heading` of a rich document (the meeting notes'
+ * "Decisions" or "Action items"): into the first list of `listType` in that section, replacing the single
+ * empty item a fresh template holds; a section without such a list gets one; a document without the heading
+ * gets the heading and the list at its end. Ordinary Yjs edits, so open editors merge them like any other.
+ */
+export function appendToSection(doc: Y.Doc, heading: string, listType: 'bulletList' | 'taskList', text: string): void {
+  const frag = doc.getXmlFragment(FRAGMENT);
+  const itemType = listType === 'taskList' ? 'taskItem' : 'listItem';
+  const item: RichElement = {
+    type: itemType,
+    ...(itemType === 'taskItem' ? { attrs: { checked: false } } : {}),
+    content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
+  };
+  const blocks = frag.toArray();
+  const isHeading = (b: unknown): b is Y.XmlElement => b instanceof Y.XmlElement && b.nodeName === 'heading';
+  const at = blocks.findIndex((b) => isHeading(b) && plainText(b).trim() === heading);
+  if (at < 0) {
+    frag.push(toYNodes([{ type: 'heading', attrs: { level: 2 }, content: [{ type: 'text', text: heading }] }, { type: listType, content: [item] }]));
+    return;
+  }
+  let end = blocks.length;
+  for (let i = at + 1; i < blocks.length; i++) {
+    const b = blocks[i];
+    if (isHeading(b)) {
+      end = i;
+      break;
+    }
+    if (b instanceof Y.XmlElement && b.nodeName === listType) {
+      const items = b.toArray();
+      const only = items[0];
+      if (items.length === 1 && only instanceof Y.XmlElement && plainText(only).trim() === '') {
+        b.delete(0, 1);
+        b.insert(0, toYNodes([item]));
+      } else {
+        b.push(toYNodes([item]));
+      }
+      return;
+    }
+  }
+  frag.insert(end, toYNodes([{ type: listType, content: [item] }]));
+}

@@ -6,7 +6,9 @@ import { COLLAB_INDEXES, createCollab } from '../collab';
 import type { Feature } from '../feature';
 import { startAutoVersions } from './auto-versions';
 import { AppError } from '../errors';
+import { templateById } from '../../shared/templates';
 import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
+import { appendToSection } from './content';
 import { createDocsRepo, createVersionsRepo, DOC_INDEXES, removeDocRecord, VERSION_INDEXES } from './records';
 import { docRoutes } from './routes';
 
@@ -33,6 +35,12 @@ export const docsFeature: Feature = {
         if (err instanceof AppError && (err.code === 'not_found' || err.code === 'forbidden')) return null;
         throw err;
       }
+    };
+    ctx.services.appendToNotes = async (docId, section, text) => {
+      const doc = await docs.byId(docId);
+      if (!doc || doc.archived || templateById(doc.template)?.kind !== 'rich') return;
+      await collab.service.edit(docId, (ydoc) => appendToSection(ydoc, section, section === 'Decisions' ? 'bulletList' : 'taskList', text));
+      await docs.touch(docId, new Date(ctx.now()));
     };
     return {
       routes: () => docRoutes(deps),

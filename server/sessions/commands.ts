@@ -83,6 +83,15 @@ export function createSessionCommands(core: SessionsCore) {
     return items.map((a) => presentActionItem(a, users, titles, ctx.now()));
   }
 
+  /**
+   * Copies a decision or a new action item into the session's notes document, after the record is stored
+   * and acknowledged: a failure there is logged and never undoes or delays the record.
+   */
+  function writeToNotes(notesDocId: string | null | undefined, section: 'Decisions' | 'Action items', text: string): void {
+    if (!notesDocId || !ctx.services.appendToNotes) return;
+    void ctx.services.appendToNotes(notesDocId, section, text).catch((err: unknown) => ctx.logger.warn({ err, notesDocId }, 'could not write to the meeting notes'));
+  }
+
   /** Sorts open items first, then by due date (undated last), then oldest first. */
   const byUrgency = (a: ActionItemRecord, b: ActionItemRecord) =>
     Number(a.done) - Number(b.done) || (a.dueDate ?? '9999').localeCompare(b.dueDate ?? '9999') || a.createdAt.getTime() - b.createdAt.getTime();
@@ -212,6 +221,7 @@ export function createSessionCommands(core: SessionsCore) {
       await repos.decisions.insert(rec);
       const decision = presentDecision(rec, await core.usersById([userId]));
       core.emit(sessionId, 'session:decision', { sessionId, decision });
+      writeToNotes(session.notesDocId, 'Decisions', text);
       return decision;
     },
 
@@ -235,6 +245,8 @@ export function createSessionCommands(core: SessionsCore) {
       await repos.actionItems.insert(rec);
       const [actionItem] = await presentItems([rec]);
       core.emit(sessionId, 'session:actionItem', { sessionId, actionItem: actionItem! });
+      const who = [actionItem!.owner?.name, rec.dueDate ? `due ${rec.dueDate}` : null].filter(Boolean).join(', ');
+      writeToNotes(session.notesDocId, 'Action items', who ? `${rec.text} (${who})` : rec.text);
       return actionItem!;
     },
 

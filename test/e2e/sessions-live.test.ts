@@ -181,10 +181,11 @@ describe.skipIf(!hasChromium)('live session page', () => {
       const attendance = summary.getByRole('list', { name: /Attendance/ }).getByRole('listitem');
       await expect.poll(() => attendance.allTextContents()).toEqual(expect.arrayContaining(['Fiona Facilitator (Facilitator)', 'Marco Member (Member)', 'Gwen Guest (Guest)']));
       expect(await attendance.count()).toBe(3);
-      await summary.getByText('Reteach equivalent fractions to group B').waitFor();
-      // The meeting notes close the summary, with a link to the document.
+      await summary.getByRole('list', { name: 'Action items' }).getByText('Reteach equivalent fractions to group B').waitFor();
+      // The meeting notes close the summary, with a link to the document; the action item was written into them.
       const notes = summary.getByRole('region', { name: 'Notes' });
       await notes.getByText('Step 1: Look at the data').waitFor();
+      await notes.getByText(/Reteach equivalent fractions to group B \(Marco Member, due /).waitFor();
       expect(await summary.getByRole('link', { name: `Open ${TITLE} — notes` }).getAttribute('href')).toBe(`/docs/${notesDocId}`);
     }
     await checkA11y(g.page, 'session page, ended, guest at phone width');
@@ -347,6 +348,11 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await editor(f.page).getByText('18 of 24 met the target').waitFor();
     expect(await notes(f.page).getByRole('button', { name: 'Hide notes' }).getAttribute('aria-expanded')).toBe('true');
     await checkA11y(f.page, 'session page with the meeting notes open');
+
+    // A decision recorded on the page lands in the notes' Decisions section, live in both editors.
+    await f.page.getByLabel('New decision').fill('Regroup for fractions on Monday');
+    await f.page.getByRole('button', { name: 'Add decision' }).click();
+    for (const p of [m.page, f.page]) await editor(p).getByRole('listitem').filter({ hasText: 'Regroup for fractions on Monday' }).waitFor();
 
     // The facilitator ends the session: the summary shows what the note-taker wrote.
     await f.page.getByRole('button', { name: 'Start', exact: true }).click();

@@ -134,6 +134,35 @@ describe('protocols and creating sessions', () => {
     expect((await mem.client.get(`/api/docs/${notesDocId}`)).body.doc.title).toBe('Our notes');
   });
 
+  it('writes decisions and new action items into the notes document, under its own headings', async () => {
+    // A space of its own, so these items stay out of the action-item lists the series tests count.
+    const own = (await fac.client.post('/api/spaces', { name: 'Notes writing PLC', kind: 'plc' })).body.space.id;
+    const res = await fac.client.post(`/api/spaces/${own}/sessions`, { title: 'Unit 4 data meeting', steps: [{ title: 'Look at the data', minutes: 10 }] });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const sid = res.body.session.id;
+    const notesDocId = res.body.session.notesDocId;
+    expect((await fac.client.post(`/api/sessions/${sid}/decisions`, { text: 'Reteach fractions on Monday' })).status).toBe(201);
+    expect((await fac.client.post(`/api/sessions/${sid}/action-items`, { text: 'Group the students', ownerId: fac.user.id, dueDate: '2026-12-01' })).status).toBe(201);
+    expect((await fac.client.post(`/api/sessions/${sid}/action-items`, { text: 'Print the exit tickets' })).status).toBe(201);
+    let notes = '';
+    for (let i = 0; i < 100 && !notes.includes('Print the exit tickets'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      notes = String((await fac.client.get(`/api/docs/${notesDocId}/export?format=markdown`)).body);
+    }
+    const section = (name: string) => {
+      const from = notes.indexOf(`## ${name}\n`);
+      expect(from, name).toBeGreaterThanOrEqual(0);
+      const to = notes.indexOf('\n## ', from + 1);
+      return notes.slice(from, to < 0 ? undefined : to);
+    };
+    expect(section('Decisions')).toContain('- Reteach fractions on Monday');
+    expect(section('Decisions')).not.toMatch(/^- *$/m); // the template's empty bullet was filled, not kept
+    expect(section('Action items')).toContain('- [ ] Group the students (Facilitator, due 2026-12-01)');
+    expect(section('Action items')).toContain('- [ ] Print the exit tickets');
+    expect(section('Action items')).not.toMatch(/^- \[ \] *$/m);
+    expect(section('Step 1: Look at the data')).not.toContain('Reteach fractions');
+  });
+
   it('sessions created at the same moment in one series get distinct numbers; the list links their notes', async () => {
     const steps = [{ title: 'Check in', minutes: 5 }];
     const first = (await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'Weekly PLC', steps })).body.session;
