@@ -50,6 +50,8 @@ export function idParam(req: Request, name: string, what = 'That'): string {
  * empty body, so a form post to an endpoint whose fields are all optional would silently succeed.
  */
 export function requireJsonBody(req: Request, _res: Response, next: NextFunction): void {
+  // An empty body (`fetch(url, { method: 'POST' })` sends Content-Length: 0 and no type) is no body at all.
+  if (req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined) return next();
   if (req.is('application/json') === false) {
     return next(invalidPayload('Send the request body as JSON (Content-Type: application/json).', { fields: [{ field: 'body', message: 'must be JSON' }] }));
   }

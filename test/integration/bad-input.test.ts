@@ -304,6 +304,20 @@ describe('unknown API routes and odd bodies', () => {
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('invalid_payload');
   });
+
+  it('an empty body (fetch without one sends Content-Length: 0 and no type) is no body, not a form post', async () => {
+    const space = (await fac.client.post('/api/spaces', { name: 'Empty body PLC', kind: 'plc' })).body.space.id;
+    const code = (await fac.client.post(`/api/spaces/${space}/invites`, { role: 'member' })).body.invite.code;
+    const joiner = await signupUser(srv.url, 'Empty Body');
+    const accepted = await fetch(`${srv.url}/api/invites/${code}/accept`, { method: 'POST', headers: { cookie: joiner.client.cookie } });
+    expect(accepted.status).toBe(200);
+    expect((await accepted.json()).role).toBe('member');
+    // A body without a JSON type is still refused.
+    const form = await fetch(`${srv.url}/api/spaces/${space}/leave`, { method: 'POST', headers: { cookie: joiner.client.cookie, 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' });
+    expect(form.status).toBe(400);
+    const out = await fetch(`${srv.url}/api/auth/logout`, { method: 'POST', headers: { cookie: joiner.client.cookie } });
+    expect(out.status).toBe(204);
+  });
 });
 
 /** Every route the app mounts (features included), read from the live Express router. */
