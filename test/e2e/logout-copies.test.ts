@@ -90,6 +90,8 @@ describe.skipIf(!hasChromium)('logout clears the offline copies', () => {
     await p.getByRole('button', { name: 'Log out' }).click();
     await p.getByRole('button', { name: 'Log out and discard' }).click();
     await p.waitForURL(/\/login/);
+    // Offline, the server could not end the login: the page says so instead of failing silently.
+    await p.getByRole('status').filter({ hasText: 'You are logged out on this device. The server could not be reached' }).waitFor();
     await expect.poll(() => docDatabases(p)).toEqual([]);
     await u.context.setOffline(false);
 

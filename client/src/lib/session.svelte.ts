@@ -9,6 +9,8 @@ class Session {
   ready = $state(false);
   /** Set when the boot request failed for a reason other than "not signed in". */
   bootError = $state<string | null>(null);
+  /** What the login page should say after a logout that could not reach the server (null otherwise). */
+  logoutNotice = $state<string | null>(null);
 
   /** Asks the server who we are. */
   async load(): Promise<void> {
@@ -27,6 +29,7 @@ class Session {
   async login(body: { email: string; password: string }): Promise<void> {
     const r = await api.post<{ user: User }>('/api/auth/login', body, { allowAnonymous: true });
     this.user = r.user;
+    this.logoutNotice = null;
   }
 
   /** Creates an account and signs in. */
@@ -55,8 +58,13 @@ class Session {
    */
   async logout(): Promise<void> {
     const id = this.user?.id;
+    this.logoutNotice = null;
     try {
       await api.post('/api/auth/logout', {}, { allowAnonymous: true });
+    } catch {
+      // Offline or the server is down: this device forgets the login all the same.
+      this.logoutNotice =
+        'You are logged out on this device. The server could not be reached to end the login there: it ends on its own when it expires, or log in and out again once you are back online.';
     } finally {
       this.user = null;
       if (id) await clearCopies(id);
