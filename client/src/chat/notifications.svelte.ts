@@ -59,9 +59,13 @@ class Notifications {
 
   /** Marks some (or all) read. */
   async markRead(ids?: string[]): Promise<void> {
-    const r = await api.post<{ unread: number }>('/api/notifications/read', ids ? { ids } : { all: true });
-    this.unread = r.unread;
-    this.items = this.items.map((n) => (!ids || ids.includes(n.id) ? { ...n, read: true } : n));
+    try {
+      const r = await api.post<{ unread: number }>('/api/notifications/read', ids ? { ids } : { all: true });
+      this.unread = r.unread;
+      this.items = this.items.map((n) => (!ids || ids.includes(n.id) ? { ...n, read: true } : n));
+    } catch {
+      /* offline: they stay unread, and the next reload shows the truth */
+    }
   }
 }
 

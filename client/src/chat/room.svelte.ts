@@ -238,9 +238,15 @@ export class ChatRoom {
     }, 400);
   }
 
-  async openThread(messageId: string): Promise<void> {
-    const r = await api.get<{ parent: ChatMessage; replies: ChatMessage[] }>(`/api/messages/${encodeURIComponent(messageId)}/thread`);
-    this.thread = r;
+  /** Opens a thread; false (with `error` set) when it could not be loaded. */
+  async openThread(messageId: string): Promise<boolean> {
+    try {
+      this.thread = await api.get<{ parent: ChatMessage; replies: ChatMessage[] }>(`/api/messages/${encodeURIComponent(messageId)}/thread`);
+      return true;
+    } catch (err) {
+      this.error = (err as Error).message;
+      return false;
+    }
   }
 
   closeThread(): void {
