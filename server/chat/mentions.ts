@@ -20,7 +20,11 @@ export async function resolveMentions(ctx: Ctx, spaceId: string, authorId: strin
   for (const id of picked) if (memberIds.has(id) && id !== authorId) out.add(id);
   if (text.includes('@')) {
     const users = await ctx.repos.users.byIds([...memberIds]);
-    for (const u of users) if (u._id !== authorId && mentionsName(text, u.name)) out.add(u._id);
+    for (const u of users) {
+      if (u._id === authorId) continue;
+      // Former names too: a message written before someone's rename still mentions them when edited.
+      if (mentionsName(text, u.name) || (u.formerNames ?? []).some((n) => mentionsName(text, n))) out.add(u._id);
+    }
   }
   return [...out];
 }

@@ -54,7 +54,11 @@ export async function logout(ctx: Ctx, sessionId: string, userId: string) {
  * under; the user's open sockets are told through the bus so what they send from now on carries the new one.
  */
 export async function renameUser(ctx: Ctx, userId: string, name: string): Promise<UserRecord> {
-  const user = await ctx.repos.users.update(userId, { name });
+  const before = await ctx.repos.users.byId(userId);
+  if (!before) throw authRequired();
+  // The old name is remembered, so editing a message that says "@Old Name" keeps mentioning this person.
+  const formerNames = before.name === name ? before.formerNames : [...(before.formerNames ?? []).filter((n) => n !== before.name && n !== name), before.name].slice(-5);
+  const user = await ctx.repos.users.update(userId, { name, ...(formerNames ? { formerNames } : {}) });
   if (!user) throw authRequired();
   ctx.bus.emit('user:renamed', { userId, name: user.name });
   return user;

@@ -5,6 +5,8 @@ export interface UserRecord {
   _id: string;
   email: string;
   name: string;
+  /** Names the user went by before a rename, latest last (at most 5): "@Old Name" in a message still finds them. */
+  formerNames?: string[];
   passwordHash: string;
   createdAt: Date;
 }

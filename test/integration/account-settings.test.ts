@@ -106,6 +106,27 @@ describe('PATCH /api/me (rename)', () => {
   });
 });
 
+describe('mentions across a rename', () => {
+  it('a message that says "@Old Name" keeps mentioning the person when edited after their rename', async () => {
+    const { spaceId, general, fac, people } = await spaceWith(srv.url, [{ name: 'Jo Before' }]);
+    const jo = people[0]!;
+    const s = await connectSocket(srv.url, fac.client.cookie);
+    data(await call(s, 'space:join', { spaceId }));
+    const sent = data(await call(s, 'message:send', { channelId: general, text: '@Jo Before can you bring the data?', clientMsgId: cid() }));
+    expect(sent.message.mentions).toEqual([jo.user.id]);
+    expect((await jo.client.patch('/api/me', { name: 'Jo After' })).status).toBe(200);
+    const edited = data(await call(s, 'message:edit', { messageId: sent.message.id, text: '@Jo Before can you bring the data on Thursday?' }));
+    expect(edited.message.mentions).toEqual([jo.user.id]);
+    // The new name works too, and taking the mention out of the text takes it out of the message.
+    const fresh = data(await call(s, 'message:send', { channelId: general, text: 'Thanks @Jo After', clientMsgId: cid() }));
+    expect(fresh.message.mentions).toEqual([jo.user.id]);
+    const unmentioned = data(await call(s, 'message:edit', { messageId: sent.message.id, text: 'Can someone bring the data on Thursday?' }));
+    expect(unmentioned.message.mentions).toEqual([]);
+    // Former names are not shown anywhere.
+    expect(JSON.stringify((await fac.client.get(`/api/spaces/${spaceId}/members`)).body)).not.toContain('Jo Before');
+  });
+});
+
 describe('POST /api/me/password', () => {
   const NEW = 'a brand new passphrase';
 
