@@ -315,4 +315,28 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     await b.page.getByRole('heading', { name: /^Members/ }).waitFor();
     expect(await b.page.getByRole('heading', { name: 'Moderation log' }).count()).toBe(0);
   });
+
+  it('on a phone the conversation and the composer fit the screen; channels, people and search fold above them', async () => {
+    const phone = await newUser(browser, server.url, { width: 390, height: 844 });
+    try {
+      await logIn(phone, ben.user.email, ben.password);
+      const p = phone.page;
+      await p.goto(`/spaces/${spaceId}/chat/${general}`);
+      const composer = p.getByRole('textbox', { name: 'Message #general' });
+      await composer.waitFor();
+      const box = (await composer.boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(844);
+      expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+      const fold = p.getByText(/^Channels, people and search/);
+      expect(await p.getByRole('navigation', { name: 'Channels' }).isVisible()).toBe(false);
+      await fold.click();
+      await checkA11y(p, 'discussion on a phone, channels unfolded');
+      await p.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: /# grade-7-math/ }).click();
+      await p.getByRole('textbox', { name: 'Message #grade-7-math' }).waitFor();
+      // Picking a channel folds the list away again.
+      await expect.poll(() => p.getByRole('navigation', { name: 'Channels' }).isVisible()).toBe(false);
+    } finally {
+      await phone.context.close();
+    }
+  });
 });
