@@ -92,6 +92,7 @@ describe.skipIf(!hasChromium)('logout clears the offline copies', () => {
     await p.waitForURL(/\/login/);
     // Offline, the server could not end the login: the page says so instead of failing silently.
     await p.getByRole('status').filter({ hasText: 'You are logged out on this device. The server could not be reached' }).waitFor();
+    await checkA11y(p, 'login page after an offline logout');
     await expect.poll(() => docDatabases(p)).toEqual([]);
     await u.context.setOffline(false);
 
