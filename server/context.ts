@@ -44,4 +44,6 @@ export interface Services {
    * session's decisions and action items into its meeting notes.
    */
   appendToNotes?(docId: string, section: 'Decisions' | 'Action items', text: string): Promise<void>;
+  /** Ticks or unticks the notes' checklist line of an action item (found by its text); a live edit. */
+  markNotesItem?(docId: string, text: string, done: boolean): Promise<void>;
 }

@@ -175,3 +175,28 @@ export function appendToSection(doc: Y.Doc, heading: string, listType: 'bulletLi
   }
   frag.insert(end, toYNodes([{ type: listType, content: [item] }]));
 }
+
+/**
+ * Ticks (or unticks) the checklist item of the section under `heading` whose text is `text`, or `text`
+ * followed by " (" (the owner and due date the notes add). Returns whether one was found; nothing else
+ * changes, and a line someone rewrote by hand is left alone.
+ */
+export function setTaskDone(doc: Y.Doc, heading: string, text: string, done: boolean): boolean {
+  const blocks = doc.getXmlFragment(FRAGMENT).toArray();
+  const isHeading = (b: unknown): b is Y.XmlElement => b instanceof Y.XmlElement && b.nodeName === 'heading';
+  const at = blocks.findIndex((b) => isHeading(b) && plainText(b).trim() === heading);
+  if (at < 0) return false;
+  for (let i = at + 1; i < blocks.length && !isHeading(blocks[i]); i++) {
+    const list = blocks[i];
+    if (!(list instanceof Y.XmlElement) || list.nodeName !== 'taskList') continue;
+    for (const item of list.toArray()) {
+      if (!(item instanceof Y.XmlElement) || item.nodeName !== 'taskItem') continue;
+      const line = plainText(item).trim();
+      if (line === text || line.startsWith(`${text} (`)) {
+        item.setAttribute('checked', done as unknown as string);
+        return true;
+      }
+    }
+  }
+  return false;
+}

@@ -8,7 +8,7 @@ import { startAutoVersions } from './auto-versions';
 import { AppError } from '../errors';
 import { templateById } from '../../shared/templates';
 import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
-import { appendToSection } from './content';
+import { appendToSection, setTaskDone } from './content';
 import { createDocsRepo, createVersionsRepo, DOC_INDEXES, removeDocRecord, VERSION_INDEXES } from './records';
 import { docRoutes } from './routes';
 
@@ -41,6 +41,13 @@ export const docsFeature: Feature = {
       if (!doc || doc.archived || templateById(doc.template)?.kind !== 'rich') return;
       await collab.service.edit(docId, (ydoc) => appendToSection(ydoc, section, section === 'Decisions' ? 'bulletList' : 'taskList', text));
       await docs.touch(docId, new Date(ctx.now()));
+    };
+    ctx.services.markNotesItem = async (docId, text, done) => {
+      const doc = await docs.byId(docId);
+      if (!doc || doc.archived || templateById(doc.template)?.kind !== 'rich') return;
+      let found = false;
+      await collab.service.edit(docId, (ydoc) => void (found = setTaskDone(ydoc, 'Action items', text, done)));
+      if (found) await docs.touch(docId, new Date(ctx.now()));
     };
     return {
       routes: () => docRoutes(deps),

@@ -275,6 +275,11 @@ export function createSessionCommands(core: SessionsCore) {
       for (const later of await repos.sessions.laterInSeries(saved.seriesId, saved.seriesSeq)) {
         core.emit(later._id, 'session:actionItem', { sessionId: later._id, actionItem: actionItem! });
       }
+      // Done or open again: the line the notes got when the item was recorded follows (found by its text then).
+      if (set.done !== undefined && ctx.services.markNotesItem) {
+        const notesDocId = (await repos.sessions.byId(saved.sessionId))?.notesDocId;
+        if (notesDocId) void ctx.services.markNotesItem(notesDocId, item.text, set.done).catch((err: unknown) => ctx.logger.warn({ err, notesDocId }, 'could not tick the meeting notes'));
+      }
       return actionItem!;
     },
 

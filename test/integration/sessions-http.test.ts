@@ -161,6 +161,17 @@ describe('protocols and creating sessions', () => {
     expect(section('Action items')).toContain('- [ ] Print the exit tickets');
     expect(section('Action items')).not.toMatch(/^- \[ \] *$/m);
     expect(section('Step 1: Look at the data')).not.toContain('Reteach fractions');
+
+    // Ticking an action item done ticks its line in the notes too.
+    const items = (await fac.client.get(`/api/spaces/${own}/action-items`)).body.actionItems as { id: string; text: string }[];
+    const group = items.find((a) => a.text === 'Group the students')!;
+    expect((await fac.client.patch(`/api/action-items/${group.id}`, { done: true })).status).toBe(200);
+    for (let i = 0; i < 100 && !notes.includes('- [x] Group the students'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      notes = String((await fac.client.get(`/api/docs/${notesDocId}/export?format=markdown`)).body);
+    }
+    expect(section('Action items')).toContain('- [x] Group the students (Facilitator, due 2026-12-01)');
+    expect(section('Action items')).toContain('- [ ] Print the exit tickets');
   });
 
   it('sessions created at the same moment in one series get distinct numbers; the list links their notes', async () => {

@@ -1,7 +1,7 @@
 /** appendToSection: how a session's decisions and action items land in its meeting notes. */
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { appendToSection, FRAGMENT, toYNodes } from '../../server/docs/content';
+import { appendToSection, FRAGMENT, setTaskDone, toYNodes } from '../../server/docs/content';
 import { docToMarkdown } from '../../server/docs/export';
 import type { RichNode } from '../../shared/templates';
 
@@ -42,5 +42,19 @@ describe('appendToSection', () => {
     const out = md(doc);
     expect(out.indexOf('## Decisions')).toBeGreaterThan(out.indexOf('hello'));
     expect(out).toContain('- \\<script\\>alert(1)\\</script\\> \\*\\*not bold\\*\\*');
+  });
+
+  it('setTaskDone ticks the action item line found by its text (with or without owner and date), nothing else', () => {
+    const doc = docOf(h2('Action items'));
+    appendToSection(doc, 'Action items', 'taskList', 'Call parents (Ana, due 2026-12-01)');
+    appendToSection(doc, 'Action items', 'taskList', 'Call parents back');
+    appendToSection(doc, 'Action items', 'taskList', 'Print tickets');
+    expect(setTaskDone(doc, 'Action items', 'Call parents', true)).toBe(true);
+    expect(setTaskDone(doc, 'Action items', 'Print tickets', true)).toBe(true);
+    expect(md(doc)).toContain('- [x] Call parents (Ana, due 2026-12-01)\n- [ ] Call parents back\n- [x] Print tickets');
+    expect(setTaskDone(doc, 'Action items', 'Print tickets', false)).toBe(true);
+    expect(md(doc)).toContain('- [ ] Print tickets');
+    expect(setTaskDone(doc, 'Action items', 'Not there', true)).toBe(false);
+    expect(setTaskDone(doc, 'Decisions', 'Print tickets', true)).toBe(false);
   });
 });
