@@ -353,6 +353,14 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await f.page.getByLabel('New decision').fill('Regroup for fractions on Monday');
     await f.page.getByRole('button', { name: 'Add decision' }).click();
     for (const p of [m.page, f.page]) await editor(p).getByRole('listitem').filter({ hasText: 'Regroup for fractions on Monday' }).waitFor();
+    // An action item lands in the notes' checklist; ticking it Done on the page ticks it there too.
+    await f.page.getByLabel('Action item', { exact: true }).fill('Copy the exit tickets');
+    await f.page.getByRole('button', { name: 'Add action item' }).click();
+    const line = editor(m.page).getByRole('listitem').filter({ hasText: 'Copy the exit tickets' });
+    await line.waitFor();
+    expect(await line.getByRole('checkbox').isChecked()).toBe(false);
+    await f.page.getByRole('checkbox', { name: /^Done.*Copy the exit tickets/ }).check();
+    await expect.poll(() => line.getByRole('checkbox').isChecked()).toBe(true);
 
     // The facilitator ends the session: the summary shows what the note-taker wrote.
     await f.page.getByRole('button', { name: 'Start', exact: true }).click();
