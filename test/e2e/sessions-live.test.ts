@@ -91,6 +91,8 @@ describe.skipIf(!hasChromium)('live session page', () => {
     expect(await m.page.getByRole('region', { name: 'Agenda' }).getByRole('listitem').count()).toBe(2);
     expect(await m.page.getByRole('button', { name: 'Start' }).count()).toBe(0);
     expect(await g.page.getByRole('button', { name: 'Start' }).count()).toBe(0);
+    // Guests read the notes along; they are not offered to take them.
+    await g.page.getByRole('region', { name: 'Meeting notes' }).getByRole('button', { name: 'Show the notes here' }).waitFor();
     await m.page.getByText('Nobody has raised a hand.').waitFor();
     await m.page.getByText('No decisions yet.').waitFor();
     await checkA11y(f.page, 'session page, planned, facilitator');
