@@ -3,7 +3,7 @@
  * speaking queue and fist-to-five votes. Each change goes through `core.mutate`, so it is serialised per
  * session, stored, and broadcast before it is acknowledged.
  */
-import type { ControlPayload, LiveState, SessionJoinResult, VoteInfo, VoteResults } from '../../shared/sessions';
+import type { ControlPayload, HandRaise, LiveState, SessionJoinResult, VoteInfo, VoteResults } from '../../shared/sessions';
 import { conflict, notFound } from '../errors';
 import { authorizeSessionControl } from '../policies';
 import { newId } from '../ids';
@@ -29,6 +29,20 @@ function withAttendance(list: AttendanceRecord[], people: Caller[], now: number)
 }
 
 /** The live-session commands over the shared core. */
+/**
+ * Fist to five: whoever showed fewer than three fingers gets the floor before the re-vote, so a closed vote
+ * puts them at the head of the speaking queue (fewest fingers first, then in voting order); hands already
+ * raised keep their turn after them, and someone already in the queue moves up rather than twice.
+ */
+export function giveFloor(hands: HandRaise[], underThree: VoteResults['underThree'], now: number): HandRaise[] {
+  if (underThree.length === 0) return hands;
+  const first = [...underThree]
+    .sort((a, b) => a.value - b.value)
+    .map((u) => hands.find((h) => h.userId === u.userId) ?? { userId: u.userId, name: u.name, raisedAt: now });
+  const moved = new Set(first.map((h) => h.userId));
+  return [...first, ...hands.filter((h) => !moved.has(h.userId))];
+}
+
 export function createLiveCommands(core: SessionsCore) {
   const { ctx, repos } = core;
 
@@ -164,7 +178,8 @@ export function createLiveCommands(core: SessionsCore) {
         closedNow = true;
         await repos.votes.update(voteId, { closedAt: ctx.now() });
         if (s.live.vote?.id !== voteId) return null;
-        return { live: { ...s.live, vote: { ...s.live.vote, status: 'closed', castCount: v.ballots.length, results }, rev: s.live.rev + 1 } };
+        const hands = giveFloor(s.live.hands, results.underThree, ctx.now());
+        return { live: { ...s.live, hands, vote: { ...s.live.vote, status: 'closed', castCount: v.ballots.length, results }, rev: s.live.rev + 1 } };
       });
       if (closedNow) core.emit(vote.sessionId, 'vote:results', { sessionId: vote.sessionId, results: results! });
       return { results: results!, state: await core.stateOf(saved) };

@@ -3,7 +3,7 @@
  * the session page. The facilitator starts it and all three show step 1 with countdowns within a second
  * of each other; the member raises a hand and the facilitator sees it; the member drops offline while the
  * facilitator pauses and, back online, sees the paused state with the hand still queued; a fist-to-five
- * (member 2, guest 4) closes with the member under three; the member adds an action item with an owner
+ * (member 2, guest 4) closes with the member under three, who is put at the head of the speaking queue; the member adds an action item with an owner
  * and a due date that everyone sees; naming the member timekeeper gives them the controls live; Next step
  * reaches all; End session shows a summary (attendance of all three, the action item) whose Markdown
  * download names the session. axe-core runs in the planned, running-with-a-vote and ended states.
@@ -130,6 +130,10 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await f.page.getByRole('button', { name: 'Resume' }).click();
     for (const p of pages) await p.locator('.live-status', { hasText: 'Running' }).waitFor();
 
+    // The member lowers the hand (their point was made)...
+    await m.page.getByRole('button', { name: 'Lower hand' }).click();
+    await f.page.getByText('Nobody has raised a hand.').waitFor();
+
     // Fist to five: member 2, guest 4; closed, the member is under three.
     const question = 'Are we ready to adopt the reteach plan?';
     await f.page.getByLabel('Question').fill(question);
@@ -146,6 +150,9 @@ describe.skipIf(!hasChromium)('live session page', () => {
     await checkA11y(m.page, 'session page, running with a vote open, member');
     await f.page.getByRole('button', { name: 'Close vote' }).click();
     for (const p of pages) await p.getByText('Marco Member gets the floor before a re-vote.').waitFor();
+    // ...and getting the floor puts them back at the head of the speaking queue.
+    await m.page.getByText('You are 1st in the queue.').waitFor();
+    await f.page.getByRole('list', { name: 'Raised hands, in order' }).getByText('Marco Member').waitFor();
     await f.page.getByRole('button', { name: 'Re-vote' }).waitFor();
 
     // The member records an action item with an owner and a due date; everyone sees it. Guests only read.

@@ -307,6 +307,8 @@ describe('speaking queue and fist to five', () => {
       ].sort(),
     );
     expect(state.vote).toMatchObject({ id: vote.id, status: 'closed', results: { count: 3 } });
+    // Under three gets the floor: the guest (0) then the member (2) head the speaking queue.
+    expect(state.hands.map((h: { userId: string }) => h.userId)).toEqual([gst.user.id, mem.user.id]);
     expect((await announced).results.voteId).toBe(vote.id);
     await err(m, 'vote:cast', { voteId: vote.id, value: 3 }, 'conflict'); // closed
 
