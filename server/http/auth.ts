@@ -12,7 +12,10 @@ function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
   res.setHeader('Set-Cookie', ctx.sessions.cookie(token, req.secure));
 }
 
-/** Routes under /api for accounts. */
+/**
+ * Routes under /api for accounts: "/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/me",
+ * and the account settings "/api/me" (PATCH) and "/api/me/password".
+ */
 export function authRoutes(ctx: Ctx, limits: RateLimits): Router {
   const r = Router();
 
