@@ -35,15 +35,18 @@ export async function listChannels(deps: ChatDeps, userId: string, spaceId: stri
   return out.sort((a, b) => (a.name === GENERAL ? -1 : b.name === GENERAL ? 1 : a.createdAt.localeCompare(b.createdAt)));
 }
 
+/** 409 for a channel name the space already uses, naming the field like any other field error. */
+const nameTaken = (name: string) => conflict(`This space already has a channel named ${name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
+
 /** Creates a channel; names are unique per space (409). */
 export async function createChannel(deps: ChatDeps, userId: string, spaceId: string, name: string) {
   await accessSpace(deps.ctx, spaceId, userId, 'channels.manage');
-  if (await deps.repo.channels.byName(spaceId, name)) throw conflict(`This space already has a channel named ${name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
+  if (await deps.repo.channels.byName(spaceId, name)) throw nameTaken(name);
   const channel: ChannelRecord = { _id: newId(), spaceId, name, archived: false, createdAt: new Date(deps.ctx.now()), createdBy: userId };
   try {
     await deps.repo.channels.insert(channel);
   } catch (err) {
-    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
+    if (err instanceof DuplicateKeyError) throw nameTaken(name);
     throw err;
   }
   deps.channelCache.set(channel._id, channel);
@@ -58,13 +61,13 @@ export async function updateChannel(deps: ChatDeps, userId: string, channelId: s
     throw conflict('The general channel cannot be renamed or archived.', { reason: 'general' });
   }
   if (change.name && change.name !== channel.name && (await deps.repo.channels.byName(channel.spaceId, change.name))) {
-    throw conflict(`This space already has a channel named ${change.name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
+    throw nameTaken(change.name!);
   }
   let updated: ChannelRecord | null;
   try {
     updated = await deps.repo.channels.update(channelId, change);
   } catch (err) {
-    if (err instanceof DuplicateKeyError) throw conflict(`This space already has a channel named ${change.name}.`, { fields: [{ field: 'name', message: 'name already taken' }] });
+    if (err instanceof DuplicateKeyError) throw nameTaken(change.name!);
     throw err;
   }
   if (!updated) return channel;

@@ -22,7 +22,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import * as Y from 'yjs';
 import {
-  CLOSE_ARCHIVED, CLOSE_AUTH_REQUIRED,
+  CLOSE_ARCHIVED,
+  CLOSE_AUTH_REQUIRED,
   CLOSE_FORBIDDEN,
   CLOSE_GOING_AWAY,
   CLOSE_INTERNAL_ERROR,

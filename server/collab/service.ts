@@ -18,7 +18,8 @@ export interface CollabService {
   flushAll(): Promise<void>;
   /**
    * Tells the live room that the document was archived (client edits dropped from now on, and every open
-   * connection closed with 4410 so editors know) or restored (members may edit again). Upgrades read the flag from the record themselves.
+   * connection closed with 4410 so editors know) or restored (members may edit again). Upgrades read the
+   * flag from the record themselves.
    */
   setArchived(docId: string, archived: boolean): void;
 }

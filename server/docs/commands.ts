@@ -95,8 +95,9 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 
 /**
  * Saves an automatic version when the content changed since the latest version of any kind and the
- * latest automatic one is at least an hour old; then thins automatic versions older than two days. Returns the new version or null. Called by the periodic
- * sweep and before listing versions, so a busy document gets one at most hourly.
+ * latest automatic one is at least an hour old, then thins automatic versions older than two days.
+ * Returns the new version or null. Called by the periodic sweep and before listing versions, so a busy
+ * document gets one at most hourly.
  */
 export async function maybeAutoVersion(d: DocsDeps, doc: DocRecord): Promise<VersionRecord | null> {
   const now = d.ctx.now();

@@ -133,6 +133,18 @@ function plainText(node: Y.XmlElement | Y.XmlText): string {
     .join('');
 }
 
+const isHeading = (b: unknown): b is Y.XmlElement => b instanceof Y.XmlElement && b.nodeName === 'heading';
+
+/** The top-level blocks under the heading `heading` (up to the next heading) and the index after them, or null. */
+function sectionOf(doc: Y.Doc, heading: string) {
+  const blocks = doc.getXmlFragment(FRAGMENT).toArray();
+  const at = blocks.findIndex((b) => isHeading(b) && plainText(b).trim() === heading);
+  if (at < 0) return null;
+  const next = blocks.findIndex((b, i) => i > at && isHeading(b));
+  const end = next < 0 ? blocks.length : next;
+  return { body: blocks.slice(at + 1, end), end };
+}
+
 /**
  * Adds one item to the list under the top-level heading `heading` of a rich document (the meeting notes'
  * "Decisions" or "Action items"): into the first list of `listType` in that section, replacing the single
@@ -147,33 +159,24 @@ export function appendToSection(doc: Y.Doc, heading: string, listType: 'bulletLi
     ...(itemType === 'taskItem' ? { attrs: { checked: false } } : {}),
     content: [{ type: 'paragraph', content: [{ type: 'text', text }] }],
   };
-  const blocks = frag.toArray();
-  const isHeading = (b: unknown): b is Y.XmlElement => b instanceof Y.XmlElement && b.nodeName === 'heading';
-  const at = blocks.findIndex((b) => isHeading(b) && plainText(b).trim() === heading);
-  if (at < 0) {
+  const section = sectionOf(doc, heading);
+  if (!section) {
     frag.push(toYNodes([{ type: 'heading', attrs: { level: 2 }, content: [{ type: 'text', text: heading }] }, { type: listType, content: [item] }]));
     return;
   }
-  let end = blocks.length;
-  for (let i = at + 1; i < blocks.length; i++) {
-    const b = blocks[i];
-    if (isHeading(b)) {
-      end = i;
-      break;
+  const list = section.body.find((b): b is Y.XmlElement => b instanceof Y.XmlElement && b.nodeName === listType);
+  if (list) {
+    const items = list.toArray();
+    const only = items[0];
+    if (items.length === 1 && only instanceof Y.XmlElement && plainText(only).trim() === '') {
+      list.delete(0, 1);
+      list.insert(0, toYNodes([item]));
+    } else {
+      list.push(toYNodes([item]));
     }
-    if (b instanceof Y.XmlElement && b.nodeName === listType) {
-      const items = b.toArray();
-      const only = items[0];
-      if (items.length === 1 && only instanceof Y.XmlElement && plainText(only).trim() === '') {
-        b.delete(0, 1);
-        b.insert(0, toYNodes([item]));
-      } else {
-        b.push(toYNodes([item]));
-      }
-      return;
-    }
+    return;
   }
-  frag.insert(end, toYNodes([{ type: listType, content: [item] }]));
+  frag.insert(section.end, toYNodes([{ type: listType, content: [item] }]));
 }
 
 /**
@@ -182,12 +185,9 @@ export function appendToSection(doc: Y.Doc, heading: string, listType: 'bulletLi
  * changes, and a line someone rewrote by hand is left alone.
  */
 export function setTaskDone(doc: Y.Doc, heading: string, text: string, done: boolean): boolean {
-  const blocks = doc.getXmlFragment(FRAGMENT).toArray();
-  const isHeading = (b: unknown): b is Y.XmlElement => b instanceof Y.XmlElement && b.nodeName === 'heading';
-  const at = blocks.findIndex((b) => isHeading(b) && plainText(b).trim() === heading);
-  if (at < 0) return false;
-  for (let i = at + 1; i < blocks.length && !isHeading(blocks[i]); i++) {
-    const list = blocks[i];
+  const section = sectionOf(doc, heading);
+  if (!section) return false;
+  for (const list of section.body) {
     if (!(list instanceof Y.XmlElement) || list.nodeName !== 'taskList') continue;
     for (const item of list.toArray()) {
       if (!(item instanceof Y.XmlElement) || item.nodeName !== 'taskItem') continue;

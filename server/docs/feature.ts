@@ -2,6 +2,7 @@
  * The docs feature: document metadata, templates, export and history over HTTP, plus the collab core's
  * /yjs endpoint, which it builds and attaches (the collab core owns rooms and persistence).
  */
+import type * as Y from 'yjs';
 import { COLLAB_INDEXES, createCollab } from '../collab';
 import type { Feature } from '../feature';
 import { startAutoVersions } from './auto-versions';
@@ -36,18 +37,20 @@ export const docsFeature: Feature = {
         throw err;
       }
     };
-    ctx.services.appendToNotes = async (docId, section, text) => {
+    /** Runs `fn` as a live edit of a rich, non-archived document; false when there is none to edit. */
+    const editRich = async (docId: string, fn: (ydoc: Y.Doc) => boolean): Promise<boolean> => {
       const doc = await docs.byId(docId);
-      if (!doc || doc.archived || templateById(doc.template)?.kind !== 'rich') return;
-      await collab.service.edit(docId, (ydoc) => appendToSection(ydoc, section, section === 'Decisions' ? 'bulletList' : 'taskList', text));
-      await docs.touch(docId, new Date(ctx.now()));
+      if (!doc || doc.archived || templateById(doc.template)?.kind !== 'rich') return false;
+      let changed = false;
+      await collab.service.edit(docId, (ydoc) => void (changed = fn(ydoc)));
+      if (changed) await docs.touch(docId, new Date(ctx.now()));
+      return changed;
+    };
+    ctx.services.appendToNotes = async (docId, section, text) => {
+      await editRich(docId, (ydoc) => (appendToSection(ydoc, section, section === 'Decisions' ? 'bulletList' : 'taskList', text), true));
     };
     ctx.services.markNotesItem = async (docId, text, done) => {
-      const doc = await docs.byId(docId);
-      if (!doc || doc.archived || templateById(doc.template)?.kind !== 'rich') return;
-      let found = false;
-      await collab.service.edit(docId, (ydoc) => void (found = setTaskDone(ydoc, 'Action items', text, done)));
-      if (found) await docs.touch(docId, new Date(ctx.now()));
+      await editRich(docId, (ydoc) => setTaskDone(ydoc, 'Action items', text, done));
     };
     return {
       routes: () => docRoutes(deps),

@@ -84,12 +84,12 @@ export function createSessionCommands(core: SessionsCore) {
   }
 
   /**
-   * Copies a decision or a new action item into the session's notes document, after the record is stored
-   * and acknowledged: a failure there is logged and never undoes or delays the record.
+   * Mirrors a decision or an action item into the session's notes document after the record is stored:
+   * in the background, so a failure there is logged and never undoes or delays the record.
    */
-  function writeToNotes(notesDocId: string | null | undefined, section: 'Decisions' | 'Action items', text: string): void {
-    if (!notesDocId || !ctx.services.appendToNotes) return;
-    void ctx.services.appendToNotes(notesDocId, section, text).catch((err: unknown) => ctx.logger.warn({ err, notesDocId }, 'could not write to the meeting notes'));
+  function toNotes(notesDocId: string | null | undefined, edit: (docId: string) => Promise<void> | undefined): void {
+    if (!notesDocId) return;
+    void edit(notesDocId)?.catch((err: unknown) => ctx.logger.warn({ err, notesDocId }, 'could not update the meeting notes'));
   }
 
   /** Sorts open items first, then by due date (undated last), then oldest first. */
@@ -221,7 +221,7 @@ export function createSessionCommands(core: SessionsCore) {
       await repos.decisions.insert(rec);
       const decision = presentDecision(rec, await core.usersById([userId]));
       core.emit(sessionId, 'session:decision', { sessionId, decision });
-      writeToNotes(session.notesDocId, 'Decisions', text);
+      toNotes(session.notesDocId, (docId) => ctx.services.appendToNotes?.(docId, 'Decisions', text));
       return decision;
     },
 
@@ -246,7 +246,7 @@ export function createSessionCommands(core: SessionsCore) {
       const [actionItem] = await presentItems([rec]);
       core.emit(sessionId, 'session:actionItem', { sessionId, actionItem: actionItem! });
       const who = [actionItem!.owner?.name, rec.dueDate ? `due ${rec.dueDate}` : null].filter(Boolean).join(', ');
-      writeToNotes(session.notesDocId, 'Action items', who ? `${rec.text} (${who})` : rec.text);
+      toNotes(session.notesDocId, (docId) => ctx.services.appendToNotes?.(docId, 'Action items', who ? `${rec.text} (${who})` : rec.text));
       return actionItem!;
     },
 
@@ -276,9 +276,9 @@ export function createSessionCommands(core: SessionsCore) {
         core.emit(later._id, 'session:actionItem', { sessionId: later._id, actionItem: actionItem! });
       }
       // Done or open again: the line the notes got when the item was recorded follows (found by its text then).
-      if (set.done !== undefined && ctx.services.markNotesItem) {
-        const notesDocId = (await repos.sessions.byId(saved.sessionId))?.notesDocId;
-        if (notesDocId) void ctx.services.markNotesItem(notesDocId, item.text, set.done).catch((err: unknown) => ctx.logger.warn({ err, notesDocId }, 'could not tick the meeting notes'));
+      if (set.done !== undefined) {
+        const done = set.done;
+        toNotes((await repos.sessions.byId(saved.sessionId))?.notesDocId, (docId) => ctx.services.markNotesItem?.(docId, item.text, done));
       }
       return actionItem!;
     },
