@@ -8,13 +8,13 @@ import * as encoding from 'lib0/encoding';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import * as syncProtocol from 'y-protocols/sync';
 import * as Y from 'yjs';
-import { messageAwareness, messageQueryAwareness, messageSync } from '../../shared/collab';
+import { CLOSE_TRY_AGAIN_LATER, messageAwareness, messageQueryAwareness, messageSync } from '../../shared/collab';
 import type { Logger } from '../logger';
 import type { Conn } from './connection';
 import type { FanoutBatch, RoomFanout } from './fanout';
 import { awarenessMessage, savedMessage, syncStep1Message, updateMessage } from './messages';
 import type { LoadedLog, UpdateLog } from './updateLog';
-import { RoomWriter } from './writer';
+import { RoomWriter, type RetryPolicy } from './writer';
 
 /** Thrown by `receive` for bytes that are not a valid message; the caller closes with 4400. */
 export class InvalidMessage extends Error {
@@ -32,7 +32,6 @@ const REMOTE = Symbol('remote');
 
 export interface RoomDeps {
   docId: string;
-  spaceId: string;
   loaded: LoadedLog;
   log: UpdateLog;
   fanout: RoomFanout;
@@ -42,14 +41,16 @@ export interface RoomDeps {
   /** Origin id used for server-side edits (`edit`). */
   serverOrigin: string;
   compactEvery: number;
-  /** Called after each durable write (the collab core debounces DocsRepo.touch with it). */
+  retry: RetryPolicy;
+  /** Called after each durable write (the core debounces the "stored" hook with it). */
   onDurable(docId: string): void;
+  /** Called once the writer failed for good, after the room closed its connections: unload it now. */
+  onFailed(room: Room): void;
 }
 
 /** One live document. */
 export class Room {
   readonly docId: string;
-  readonly spaceId: string;
   readonly doc: Y.Doc;
   readonly awareness: awarenessProtocol.Awareness;
   readonly conns = new Map<string, Conn>();
@@ -72,7 +73,6 @@ export class Room {
 
   constructor(private readonly d: RoomDeps) {
     this.docId = d.docId;
-    this.spaceId = d.spaceId;
     this.doc = d.loaded.doc;
     this.awareness = new awarenessProtocol.Awareness(this.doc);
     // The server is not a participant: it announces no presence of its own.
@@ -84,6 +84,8 @@ export class Room {
       stateVector: () => Y.encodeStateVector(this.doc),
       fullState: () => Y.encodeStateAsUpdate(this.doc),
       onDurable: (sv, origins) => this.onDurable(sv, origins),
+      onFailed: () => this.onWriteFailed(),
+      retry: d.retry,
       lastSeq: d.loaded.lastSeq,
       updatesSinceSnapshot: d.loaded.updatesSinceSnapshot,
       bytesSinceSnapshot: d.loaded.bytesSinceSnapshot,
@@ -177,7 +179,8 @@ export class Room {
       throw new InvalidMessage(`unknown sync message ${sub}`);
     }
     // Read-only connections (guests) and archived documents: dropped, never applied, stored or broadcast.
-    if (!conn.canEdit || this.archived) return;
+    // After a failed write the room is closing: nothing more is taken (the client resends it later).
+    if (!conn.canEdit || this.archived || this.writer.failed) return;
     try {
       // Decode fully first: Yjs integrates structs before reading the delete set, so a bad tail
       // would otherwise leave half an update applied.
@@ -285,6 +288,18 @@ export class Room {
     this.d.onDurable(this.docId);
   }
 
+  /**
+   * The store refused a write for good: every connection is closed with 1013 (try again later; the stock
+   * client reconnects and resends what the new room lacks), and the room leaves memory.
+   */
+  private onWriteFailed(): void {
+    for (const c of [...this.conns.values()]) {
+      c.close(CLOSE_TRY_AGAIN_LATER, 'store_unavailable');
+      this.remove(c);
+    }
+    this.d.onFailed(this);
+  }
+
   /** Applies a server-side edit in one transaction (persisted and broadcast like any update). */
   edit(fn: (doc: Y.Doc) => void): void {
     this.doc.transact(() => fn(this.doc), 'server');
@@ -294,7 +309,8 @@ export class Room {
   async shutdown(compactMin: number): Promise<void> {
     this.d.fanout.flush();
     try {
-      await this.writer.compactIfDirty(compactMin);
+      // A failed writer stores nothing more; what it lost was never acknowledged.
+      if (!this.writer.failed) await this.writer.compactIfDirty(compactMin);
     } finally {
       this.unsubscribe();
       if (this.awarenessScheduled) clearImmediate(this.awarenessScheduled);
