@@ -21,7 +21,7 @@ import type { Feature } from '../../server/feature';
 import { newId } from '../../server/ids';
 import { createLogger } from '../../server/logger';
 import { openEmbeddedStore } from '../../server/store/embedded';
-import type { Store } from '../../server/store/port';
+import type { Collection, Doc, Store } from '../../server/store/port';
 import { ApiClient, signupUser, tempDir } from './server';
 
 export interface CollabTestServer {
@@ -52,6 +52,22 @@ export function collabTestFeature(options: DocsCollabOptions, onCreate: (c: Coll
       };
     },
   };
+}
+
+/**
+ * A `wrapStore` for startCollabServer: collection `name` gets the methods `patch` returns in place of its
+ * own (a store fault the test injects); every other collection is untouched.
+ */
+export function patchCollection(name: string, patch: (c: Collection<Doc>) => Partial<Collection<Doc>>): (s: Store) => Store {
+  return (inner) => ({
+    ...inner,
+    kind: inner.kind,
+    collection<T extends Doc>(n: string): Collection<T> {
+      const c = inner.collection<T>(n);
+      if (n !== name) return c;
+      return { ...c, ...patch(c as unknown as Collection<Doc>) } as unknown as Collection<T>;
+    },
+  });
 }
 
 /** Starts the app on 127.0.0.1:0 with the embedded store and the collab test feature. */

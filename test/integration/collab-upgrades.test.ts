@@ -7,10 +7,9 @@ import { createServer, type Server } from 'node:http';
 import { connect as tcp } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Collection, Doc, Store } from '../../server/store/port';
 import { guardUpgrades } from '../../server/upgrades';
 import { startServer, type TestServer } from '../helpers/server';
-import { createSpaceWithOwner, insertDoc, startCollabServer, type CollabTestServer } from '../helpers/collab';
+import { createSpaceWithOwner, insertDoc, patchCollection, startCollabServer, type CollabTestServer } from '../helpers/collab';
 
 /** Sends a raw upgrade request; resolves with what came back and when the server closed the socket. */
 function rawUpgrade(
@@ -92,15 +91,7 @@ describe('a claimed upgrade that never completes', () => {
   it('is answered 503 and closed within a few seconds when the document lookup hangs', async () => {
     let hang = false;
     // The docs lookup never answers while `hang` is set: a store that stopped responding.
-    const wrapStore = (inner: Store): Store => ({
-      ...inner,
-      kind: inner.kind,
-      collection<T extends Doc>(name: string): Collection<T> {
-        const c = inner.collection<T>(name);
-        if (name !== 'docs') return c;
-        return { ...c, findOne: (f) => (hang ? new Promise(() => undefined) : c.findOne(f)) };
-      },
-    });
+    const wrapStore = patchCollection('docs', (c) => ({ findOne: (f) => (hang ? new Promise(() => undefined) : c.findOne(f)) }));
     s = await startCollabServer({ wrapStore });
     const space = await createSpaceWithOwner(s.url);
     const docId = await insertDoc(s.docs, space.spaceId, space.owner.user.id);

@@ -8,8 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_TRY_AGAIN_LATER } from '../../shared/collab';
 import { UPDATES } from '../../server/collab/updateLog';
-import type { Collection, Doc, Store } from '../../server/store/port';
-import { connect, covers, createSpaceWithOwner, insertDoc, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
+import { connect, covers, createSpaceWithOwner, insertDoc, patchCollection, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
 
 let s: CollabTestServer | null = null;
 const clients: TestClient[] = [];
@@ -23,21 +22,12 @@ afterEach(async () => {
 });
 
 /** Inserts into the update log throw while `failWrites` is set (a disk that filled up, a document too large). */
-const wrapStore = (inner: Store): Store => ({
-  ...inner,
-  kind: inner.kind,
-  collection<T extends Doc>(name: string): Collection<T> {
-    const c = inner.collection<T>(name);
-    if (name !== UPDATES) return c;
-    return {
-      ...c,
-      insertOne: async (d) => {
-        if (failWrites) throw new Error('injected write failure');
-        return c.insertOne(d);
-      },
-    };
+const wrapStore = patchCollection(UPDATES, (c) => ({
+  insertOne: async (d) => {
+    if (failWrites) throw new Error('injected write failure');
+    return c.insertOne(d);
   },
-});
+}));
 
 async function storedText(docId: string): Promise<string> {
   const rows = await s!.store.collection<{ _id: string; update: Uint8Array }>(UPDATES).find({ docId });
