@@ -4,7 +4,7 @@
  * through hooks: who is connecting, may they open and edit this document, does it exist, and what
  * happens once edits are stored. The core imports no feature and no web framework.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Logger } from '../logger';
 import type { Store } from '../store/port';
 import type { RoomFanout } from './fanout';
@@ -94,7 +94,7 @@ export interface CollabStats {
 export interface Collab {
   service: CollabService;
   /** Handles `upgrade` requests for /yjs/* on the shared HTTP server. */
-  attach(server: import('node:http').Server): void;
+  attach(server: HttpServer): void;
   /** Refuses new upgrades, closes every connection with 1001, flushes and snapshots every room. */
   close(): Promise<void>;
   /** Live counters (tests, benchmark, health). */
