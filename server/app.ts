@@ -24,6 +24,8 @@ import type { Store } from './store/port';
 import { forbidden } from './errors';
 import { FEATURES } from './features';
 import type { Feature, FeatureRuntime } from './feature';
+import { guardUpgrades } from './upgrades';
+import { YJS_PATH } from '../shared/collab';
 
 export interface AppDeps {
   config: Config;
@@ -135,6 +137,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   const server = createServer(app);
   const io = createIo(server, ctx);
+  // Every upgrade gets an answer: 404 off the claimed paths, 503 when a claimed one stalls (upgrades.ts).
+  guardUpgrades(server, { claimed: [`${io.path()}/`, YJS_PATH] });
 
   io.on('connection', (socket) => {
     for (const f of instances) f.socket?.(socket);

@@ -1,6 +1,6 @@
 /**
  * One client's WebSocket inside a room: who it is, whether it may edit, whether it asked for saved
- * acknowledgements, which awareness client ids it controls, and its message-rate bucket.
+ * acknowledgements, which awareness client ids it controls, and the chain its messages run on.
  */
 import type { WebSocket } from 'ws';
 import { CLOSE_TRY_AGAIN_LATER } from '../../shared/collab';
@@ -16,13 +16,6 @@ export interface ConnIdentity {
   wantsSaved: boolean;
 }
 
-export interface RateLimit {
-  /** Sustained messages per second. */
-  perSecond: number;
-  /** Messages allowed in a burst above the sustained rate. */
-  burst: number;
-}
-
 /** A connection; its `id` is unique across processes (it travels through the fan-out as an origin). */
 export class Conn implements ConnIdentity {
   readonly userId: string;
@@ -36,16 +29,14 @@ export class Conn implements ConnIdentity {
   closed = false;
   /** Cleared at each heartbeat, set again by the client's pong; still clear next time: the peer is gone. */
   alive = true;
-  private tokens: number;
-  private lastRefill: number;
+  /** The message being handled: the rate check is asynchronous, and messages must apply in order. */
+  chain: Promise<void> = Promise.resolve();
 
   constructor(
     readonly id: string,
     readonly ws: WebSocket,
     who: ConnIdentity,
-    private readonly rate: RateLimit,
     private readonly maxBuffered: number,
-    private readonly now: () => number = Date.now,
   ) {
     this.userId = who.userId;
     this.sessionId = who.sessionId;
@@ -53,21 +44,6 @@ export class Conn implements ConnIdentity {
     this.docId = who.docId;
     this.canEdit = who.canEdit;
     this.wantsSaved = who.wantsSaved;
-    this.tokens = rate.burst;
-    this.lastRefill = this.now();
-  }
-
-  /** Takes one token from the bucket; false when the client exceeds its rate. */
-  take(): boolean {
-    const t = this.now();
-    const elapsed = t - this.lastRefill;
-    if (elapsed > 0) {
-      this.tokens = Math.min(this.rate.burst, this.tokens + (elapsed * this.rate.perSecond) / 1000);
-      this.lastRefill = t;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   /**

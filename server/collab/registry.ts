@@ -1,76 +1,44 @@
 /**
  * The live rooms of one collab core: each document is loaded once however many callers ask at the same
  * time, held while someone uses it, and unloaded (flushed, snapshotted, released) some seconds after the
- * last connection leaves. Also debounces DocsRepo.touch per document.
+ * last connection leaves, or at once when its writer failed for good.
  */
-import type { DocRecord, DocsRepo } from '../docs/records';
 import type { Logger } from '../logger';
 import type { RoomFanout } from './fanout';
 import { Room } from './room';
+import type { StoredNotifier } from './stored';
 import type { UpdateLog } from './updateLog';
+import type { RetryPolicy } from './writer';
 
 export interface RegistryDeps {
-  docs: DocsRepo;
   log: UpdateLog;
   fanout: RoomFanout;
   logger: Logger;
-  now: () => number;
+  stored: StoredNotifier;
   originPrefix: string;
   serverOrigin: string;
   compactEvery: number;
   compactOnUnloadMin: number;
   unloadDelayMs: number;
-  touchIntervalMs: number;
+  retry: RetryPolicy;
 }
 
 /** Creates the registry; `stop()` prevents new unload timers (shutdown unloads everything itself). */
 export function createRoomRegistry(d: RegistryDeps) {
-  const { docs, log, fanout, logger, originPrefix, serverOrigin } = d;
+  const { log, fanout, logger, originPrefix, serverOrigin, stored } = d;
   let stopped = false;
   const rooms = new Map<string, Room>();
   const loading = new Map<string, Promise<Room>>();
-  const touches = new Map<string, { last: number; timer: NodeJS.Timeout | null }>();
-
-  /** DocsRepo.touch at most once per interval per document, trailing edge included. */
-  function touchSoon(docId: string) {
-    let t = touches.get(docId);
-    if (!t) {
-      t = { last: 0, timer: null };
-      touches.set(docId, t);
-    }
-    if (t.timer) return;
-    const wait = Math.max(0, t.last + d.touchIntervalMs - d.now());
-    const entry = t;
-    const fire = () => {
-      entry.timer = null;
-      entry.last = d.now();
-      docs.touch(docId, new Date(entry.last)).catch((err) => logger.error({ err, docId }, 'touching document failed'));
-    };
-    if (wait === 0) fire();
-    else {
-      entry.timer = setTimeout(fire, wait);
-      entry.timer.unref();
-    }
-  }
-
-  /** Runs a pending trailing touch now and forgets the document (it is leaving memory). */
-  async function flushTouch(docId: string) {
-    const t = touches.get(docId);
-    touches.delete(docId);
-    if (!t?.timer) return;
-    clearTimeout(t.timer);
-    await docs.touch(docId, new Date(d.now())).catch((err) => logger.error({ err, docId }, 'touching document failed'));
-  }
 
   /** Returns the live room for `docId`, loading it once however many callers ask at the same time. */
-  async function acquire(record: DocRecord): Promise<Room> {
-    const room = await acquireRoom(record._id, record.spaceId);
-    // The record was just read: refresh the room's archived flag from it.
-    room.archived = record.archived;
+  async function acquire(docId: string, archived: boolean): Promise<Room> {
+    const room = await acquireRoom(docId);
+    // The flag was just read by the caller: refresh the room's from it.
+    room.archived = archived;
     return room;
   }
 
-  async function acquireRoom(docId: string, spaceId: string): Promise<Room> {
+  async function acquireRoom(docId: string): Promise<Room> {
     for (;;) {
       const live = rooms.get(docId);
       if (live && !live.closing) {
@@ -88,7 +56,6 @@ export function createRoomRegistry(d: RegistryDeps) {
           const loaded = await log.load(docId);
           const room = new Room({
             docId,
-            spaceId,
             loaded,
             log,
             fanout,
@@ -96,7 +63,12 @@ export function createRoomRegistry(d: RegistryDeps) {
             originPrefix,
             serverOrigin,
             compactEvery: d.compactEvery,
-            onDurable: touchSoon,
+            retry: d.retry,
+            onDurable: (id) => stored.stored(id),
+            onFailed: (r) => {
+              cancelUnload(r);
+              if (!r.closing) void unload(r);
+            },
           });
           rooms.set(docId, room);
           return room;
@@ -142,7 +114,7 @@ export function createRoomRegistry(d: RegistryDeps) {
         logger.error({ err, docId: room.docId }, 'unloading document failed');
       } finally {
         if (rooms.get(room.docId) === room) rooms.delete(room.docId);
-        await flushTouch(room.docId);
+        await stored.settle(room.docId);
       }
     })();
     await room.closing;
@@ -150,7 +122,7 @@ export function createRoomRegistry(d: RegistryDeps) {
 
   return {
     rooms,
-    /** Holds the room of `record` (loading it if needed); refreshes its archived flag from the record. */
+    /** Holds the room of `docId` (loading it if needed); refreshes its archived flag. */
     acquire,
     /** Drops a hold taken by `acquire`. */
     release,
@@ -163,14 +135,14 @@ export function createRoomRegistry(d: RegistryDeps) {
       const again = rooms.get(docId);
       return again && !again.closing ? again : undefined;
     },
-    /** Unloads every room (flush + snapshot) and runs pending touches; used on shutdown. */
+    /** Unloads every room (flush + snapshot) and makes owed "stored" calls; used on shutdown. */
     async closeAll(): Promise<void> {
       stopped = true;
       for (const room of rooms.values()) cancelUnload(room);
       await Promise.all([...loading.values()].map((p) => p.catch(() => undefined)));
       await Promise.all([...rooms.values()].map((room) => (room.closing ? room.closing.catch(() => undefined) : unload(room))));
-      // Trailing touches of documents edited through edit() after their room left.
-      await Promise.all([...touches.keys()].map(flushTouch));
+      // Owed calls of documents edited through edit() after their room left.
+      await Promise.all(stored.pending().map((id) => stored.settle(id)));
     },
     stop() {
       stopped = true;

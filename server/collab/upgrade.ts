@@ -1,27 +1,22 @@
 /**
- * Auth at the upgrade: Origin, session cookie, document, membership and role are checked before any
- * document byte is sent. A refused upgrade gets a plain HTTP answer with the contract's JSON error body.
+ * The /yjs/:docId upgrade: the mounter's hooks check the request (Origin, session) and the user's access
+ * before any document byte is sent; the room is loaded (shared by concurrent upgrades), then the
+ * WebSocket handshake completes. A refused upgrade gets a plain HTTP answer with the contract's JSON
+ * error body: 403 bad Origin, 401 no session, 404 unknown or malformed doc id, 403 no access, 503 when the
+ * document cannot be loaded (never an empty doc) or the core is closing.
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { SAVED_PARAM, YJS_PATH } from '../../shared/collab';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { CLOSE_INTERNAL_ERROR, SAVED_PARAM, YJS_PATH } from '../../shared/collab';
 import type { ErrorCode } from '../../shared/errors';
 import { ERROR_STATUS } from '../../shared/errors';
-import type { Ctx } from '../context';
-import type { DocRecord, DocsRepo } from '../docs/records';
-import { originAllowed } from '../http/origin';
-import { can, type Actor } from '../policies';
+import type { Logger } from '../logger';
+import type { RoomRegistry } from './registry';
+import type { Room } from './room';
+import type { CollabHooks, CollabUser, DocAccess } from './types';
 
-/** What a successful check yields. */
-export interface UpgradeGrant {
-  doc: DocRecord;
-  userId: string;
-  sessionId: string;
-  canEdit: boolean;
-  wantsSaved: boolean;
-}
-
-/** A refusal: the HTTP status comes from the error code. */
+/** A refusal: the HTTP status comes from the error code. Hooks throw it. */
 export class UpgradeRefusal extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -51,40 +46,6 @@ export function docIdOf(url: string | undefined): { docId: string | null; wantsS
   return { docId: DOC_ID.test(raw) ? raw : null, wantsSaved };
 }
 
-/** Runs every check in the contract's order; throws UpgradeRefusal. */
-export async function authorizeUpgrade(
-  ctx: Ctx,
-  docs: DocsRepo,
-  req: IncomingMessage,
-  target: { docId: string | null; wantsSaved: boolean },
-): Promise<UpgradeGrant> {
-  if (!originAllowed(req, ctx.config.allowedOrigins)) {
-    throw new UpgradeRefusal('forbidden', 'This connection came from a site that is not allowed to open documents.');
-  }
-  const session = await ctx.sessions.fromCookieHeader(req.headers.cookie);
-  if (!session) throw new UpgradeRefusal('authentication_required', 'Please log in first.');
-  ctx.sessions.watch(session);
-  const notFound = new UpgradeRefusal('not_found', 'That document was not found, or you do not have access to it.');
-  if (!target.docId) throw notFound;
-  const doc = await docs.byId(target.docId);
-  if (!doc) throw notFound;
-  const space = await ctx.repos.spaces.byId(doc.spaceId);
-  if (!space) throw notFound;
-  const userId = session.user._id;
-  const membership = await ctx.repos.memberships.get(space._id, userId);
-  const actor: Actor = { userId, role: membership?.role ?? null };
-  // CONTRACT: a non-member gets 403 at the Yjs endpoint (even for a private space).
-  if (!can(actor, 'docs.read', space)) throw new UpgradeRefusal('forbidden', 'You are not a member of this space.');
-  return {
-    doc,
-    userId,
-    sessionId: session.id,
-    // Role only; an archived document is read-only for everyone at the room level (Room.archived).
-    canEdit: can(actor, 'docs.edit', space),
-    wantsSaved: target.wantsSaved,
-  };
-}
-
 /** Answers a refused upgrade with HTTP `status` and the contract's JSON error body, then drops the socket. */
 export function refuse(socket: Duplex, code: ErrorCode, message: string): void {
   const status = ERROR_STATUS[code];
@@ -102,4 +63,77 @@ export function refuse(socket: Duplex, code: ErrorCode, message: string): void {
       '\r\n' +
       body,
   );
+}
+
+/** Who an accepted connection is, as the message loop needs it. */
+export interface Grant extends CollabUser, DocAccess {
+  docId: string;
+  wantsSaved: boolean;
+}
+
+export interface UpgradeDeps {
+  hooks: CollabHooks;
+  registry: RoomRegistry;
+  wss: WebSocketServer;
+  logger: Logger;
+  /** True once the core is closing: new upgrades get 503. */
+  closed(): boolean;
+  /** Takes over an accepted socket. */
+  onConnection(ws: WebSocket, room: Room, grant: Grant): void;
+}
+
+/** Builds the `upgrade` listener; it ignores paths other than /yjs (their owners answer them). */
+export function createUpgradeHandler(d: UpgradeDeps) {
+  const { hooks, registry, logger } = d;
+  const shuttingDown = (socket: Duplex) => refuse(socket, 'unavailable', 'The server is shutting down.');
+
+  async function authorize(req: IncomingMessage, target: { docId: string | null; wantsSaved: boolean }): Promise<Grant> {
+    const user = await hooks.onAuthenticate(req);
+    // After the session check: a stranger learns nothing, not even that the id is malformed.
+    if (!target.docId) throw new UpgradeRefusal('not_found', 'That document was not found, or you do not have access to it.');
+    const access = await hooks.onAccess(user, target.docId);
+    return { ...user, ...access, docId: target.docId, wantsSaved: target.wantsSaved };
+  }
+
+  async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const target = docIdOf(req.url);
+    if (!target) return; // not ours (Socket.IO and the app's guard answer their own)
+    socket.on('error', () => socket.destroy());
+    if (d.closed()) return shuttingDown(socket);
+    let room: Room | null = null;
+    try {
+      const grant = await authorize(req, target);
+      try {
+        room = await registry.acquire(grant.docId, grant.archived);
+      } catch (err) {
+        // Never serve an empty document that could overwrite the real one.
+        logger.error({ err, docId: grant.docId }, 'loading document failed; refusing connection');
+        return refuse(socket, 'unavailable', 'The document could not be loaded. Please try again.');
+      }
+      if (socket.destroyed) return;
+      if (d.closed()) return shuttingDown(socket);
+      const held = room;
+      d.wss.handleUpgrade(req, socket, head, (ws) => {
+        try {
+          d.onConnection(ws, held, grant);
+        } catch (err) {
+          logger.error({ err, docId: held.docId }, 'opening collab connection failed');
+          ws.close(CLOSE_INTERNAL_ERROR, 'internal');
+        }
+      });
+    } catch (err) {
+      if (err instanceof UpgradeRefusal) return refuse(socket, err.code, err.message);
+      logger.error({ err }, 'collab upgrade failed');
+      return refuse(socket, 'unavailable', 'The document service is unavailable. Please try again.');
+    } finally {
+      if (room) registry.release(room);
+    }
+  }
+
+  return (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    handle(req, socket, head).catch((err) => {
+      logger.error({ err }, 'collab upgrade crashed');
+      socket.destroy();
+    });
+  };
 }

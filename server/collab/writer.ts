@@ -3,6 +3,11 @@
  * one merged insert covers the whole queue. Each landed write reports the state vector it made durable
  * and which connections' updates it covered (for the saved acknowledgement). Every few updates the log
  * is compacted into a snapshot, in the same serial chain so sequence numbers stay ordered.
+ *
+ * A write that keeps failing is retried a bounded number of times with backoff; then the writer fails for
+ * good: it stores nothing more (a later write's state vector would cover the lost batch and acknowledge
+ * it), rejects every waiting flush and tells the room, which closes its connections so their clients
+ * resend what was never acknowledged to a freshly loaded room.
  */
 import * as Y from 'yjs';
 import type { Logger } from '../logger';
@@ -19,6 +24,10 @@ export interface WriterDeps {
   fullState(): Uint8Array;
   /** Called after each durable write with the durable state vector and the origins it covered. */
   onDurable(stateVector: Uint8Array, origins: ReadonlySet<string>): void;
+  /** Called once when a write failed for good (nothing after it will be stored). */
+  onFailed(err: unknown): void;
+  /** Attempts per write and the backoff between them. */
+  retry: RetryPolicy;
   lastSeq: number;
   updatesSinceSnapshot: number;
   bytesSinceSnapshot?: number;
@@ -30,19 +39,32 @@ export interface WriterDeps {
   compactEvery: number;
 }
 
+/** How a failing write is retried: `attempts` in all, waiting `minMs` doubling up to `maxMs` between them. */
+export interface RetryPolicy {
+  attempts: number;
+  minMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 8, minMs: 50, maxMs: 5_000 };
+
 interface Deferred {
   promise: Promise<void>;
   resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 function deferred(): Deferred {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // Nobody may be waiting when a write fails; the rejection must not crash the process.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
 }
-
-const RETRY_MIN_MS = 50;
-const RETRY_MAX_MS = 5_000;
 
 /** A per-room serial writer. */
 export class RoomWriter {
@@ -55,7 +77,8 @@ export class RoomWriter {
   private sinceSnapshot: number;
   private bytesSince: number;
   private snapshotBytes: number;
-  private retryMs = RETRY_MIN_MS;
+  /** Set once a write failed for good. */
+  failed: unknown = null;
   private compacting: Promise<void> | null = null;
   /** Origins of the write in flight (ack targets), while one is. */
   private inflightOrigins: Set<string> | null = null;
@@ -72,8 +95,9 @@ export class RoomWriter {
     this.durableStateVector = d.stateVector();
   }
 
-  /** Queues an update for the store; `origin` is the connection id (or 'server'). */
+  /** Queues an update for the store; `origin` is the connection id (or 'server'). Dropped once failed. */
   push(update: Uint8Array, origin: string): void {
+    if (this.failed) return;
     this.pending.push(update);
     this.pendingOrigins.add(origin);
     this.pendingDone ??= deferred();
@@ -102,12 +126,13 @@ export class RoomWriter {
     return !this.inflight && this.pending.length === 0;
   }
 
-  /** Resolves once everything pushed so far is durable (retries until the store accepts it). */
+  /** Resolves once everything pushed so far is durable; rejects when the writer failed for good. */
   async flush(): Promise<void> {
     while (this.inflight || this.pending.length) {
       if (this.pendingDone) await this.pendingDone.promise;
       else await this.inflight;
     }
+    if (this.failed) throw this.failed;
   }
 
   /** Writes a snapshot now if any update landed since the last one (used on unload). */
@@ -139,29 +164,18 @@ export class RoomWriter {
         // Everything integrated so far is in `batch` or already stored, so this vector is durable once it lands.
         const sv = this.d.stateVector();
         const update = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
-        let seq = this.lastSeq + 1;
-        // Retry this very record until it lands; a retry that finds it already stored (the failed call
-        // did store it) counts as landed. Newer updates keep queueing behind it meanwhile.
-        let mayHaveLanded = false;
-        for (;;) {
-          try {
-            await this.d.log.append(this.d.docId, seq, update);
-            break;
-          } catch (err) {
-            if (err instanceof DuplicateKeyError) {
-              if (mayHaveLanded) break;
-              // Someone else holds this sequence number (another process writing this document).
-              this.d.logger.warn({ docId: this.d.docId, seq }, 'update sequence number taken; using the next one');
-              seq++;
-              continue;
-            }
-            mayHaveLanded = true;
-            this.d.logger.error({ err, docId: this.d.docId, retryMs: this.retryMs }, 'storing document update failed; retrying');
-            await new Promise((r) => setTimeout(r, this.retryMs));
-            this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
-          }
+        const seq = await this.append(this.lastSeq + 1, update);
+        if (seq === null) {
+          // No saved acknowledgement for this batch or anything queued behind it: the clients resend.
+          done.reject(this.failed);
+          // Updates queued during the retries: their waiters learn too (TS cannot see the await changed it).
+          (this.pendingDone as Deferred | null)?.reject(this.failed);
+          this.pending = [];
+          this.pendingOrigins = new Set();
+          this.pendingDone = null;
+          this.inflightOrigins = null;
+          return;
         }
-        this.retryMs = RETRY_MIN_MS;
         this.writes++;
         this.lastSeq = seq;
         this.sinceSnapshot++;
@@ -181,6 +195,47 @@ export class RoomWriter {
       }
     } finally {
       this.inflight = null;
+    }
+  }
+
+  /**
+   * Stores `update` under `seq` (or the next free number), retrying a failing store with backoff; a
+   * retry that finds the record already stored (the failed call did store it) counts as landed. Newer
+   * updates keep queueing behind it meanwhile. Returns the sequence number used, or null once the
+   * attempts are spent (the writer has then failed and the room was told).
+   */
+  private async append(first: number, update: Uint8Array): Promise<number | null> {
+    const { attempts, minMs, maxMs } = this.d.retry;
+    let seq = first;
+    let mayHaveLanded = false;
+    let waitMs = minMs;
+    for (let failures = 0; ; ) {
+      try {
+        await this.d.log.append(this.d.docId, seq, update);
+        return seq;
+      } catch (err) {
+        if (err instanceof DuplicateKeyError) {
+          if (mayHaveLanded) return seq;
+          // Someone else holds this sequence number (another process writing this document).
+          this.d.logger.warn({ docId: this.d.docId, seq }, 'update sequence number taken; using the next one');
+          seq++;
+          continue;
+        }
+        mayHaveLanded = true;
+        if (++failures >= attempts) {
+          this.d.logger.error({ err, docId: this.d.docId, attempts }, 'storing document update failed for good; closing the room');
+          this.failed = err instanceof Error ? err : new Error(String(err));
+          try {
+            this.d.onFailed(err);
+          } catch (e) {
+            this.d.logger.error({ err: e, docId: this.d.docId }, 'reporting a failed write failed');
+          }
+          return null;
+        }
+        this.d.logger.error({ err, docId: this.d.docId, retryMs: waitMs }, 'storing document update failed; retrying');
+        await new Promise((r) => setTimeout(r, waitMs));
+        waitMs = Math.min(waitMs * 2, maxMs);
+      }
     }
   }
 

@@ -1,35 +1,62 @@
 /**
- * Automatic versions: a periodic sweep over recently edited documents (the collab core touches a
- * document's updatedAt when it stores edits) that lets maybeAutoVersion decide, so an edited document
- * gets at most one automatic version an hour. Listing versions runs the same check for that document.
+ * Automatic versions, made by writes and timers, never by reads: after a document's edits are stored
+ * (the collab core's "stored" hook, at most every few seconds per document) and by a periodic sweep over
+ * recently edited documents, maybeAutoVersion decides, so an edited document gets at most one automatic
+ * version an hour. One check per document runs at a time (the sweep and an edit could race otherwise).
  */
 import { AUTO_VERSION_EVERY_MS, maybeAutoVersion, type DocsDeps } from './commands';
-import { docsUpdatedSince } from './records';
+import { docsUpdatedSince, type DocRecord } from './records';
 
 export const AUTO_VERSION_SWEEP_MS = 10 * 60 * 1000;
 
-/** One sweep: every document edited in the last two hours gets the hourly check. */
-export async function sweepAutoVersions(d: DocsDeps): Promise<number> {
-  const since = new Date(d.ctx.now() - 2 * AUTO_VERSION_EVERY_MS);
-  let made = 0;
-  for (const doc of await docsUpdatedSince(d.ctx.store, since)) {
+/** The hourly check, one at a time per document; a document already being checked is skipped. */
+export function createAutoVersioner(d: DocsDeps) {
+  const running = new Set<string>();
+
+  async function check(doc: DocRecord): Promise<boolean> {
+    if (running.has(doc._id)) return false;
+    running.add(doc._id);
     try {
-      if (await maybeAutoVersion(d, doc)) made++;
+      return (await maybeAutoVersion(d, doc)) !== null;
     } catch (err) {
       d.ctx.logger.warn({ err, docId: doc._id }, 'automatic version failed');
+      return false;
+    } finally {
+      running.delete(doc._id);
     }
   }
-  return made;
+
+  return {
+    /** A document's edits were just stored: checks it (errors are logged, never thrown). */
+    async afterEdit(docId: string): Promise<void> {
+      try {
+        const doc = await d.docs.byId(docId);
+        if (doc && !doc.archived) await check(doc);
+      } catch (err) {
+        d.ctx.logger.warn({ err, docId }, 'automatic version check failed');
+      }
+    },
+    /** One sweep: every document edited in the last two hours gets the check; returns how many versions it made. */
+    async sweep(): Promise<number> {
+      const since = new Date(d.ctx.now() - 2 * AUTO_VERSION_EVERY_MS);
+      let made = 0;
+      for (const doc of await docsUpdatedSince(d.ctx.store, since)) if (await check(doc)) made++;
+      return made;
+    },
+  };
 }
 
+export type AutoVersioner = ReturnType<typeof createAutoVersioner>;
+
 /** Starts the sweep timer; returns a stop function. The timer never keeps the process alive. */
-export function startAutoVersions(d: DocsDeps, everyMs = AUTO_VERSION_SWEEP_MS): () => void {
+export function startAutoVersions(auto: AutoVersioner, logger: DocsDeps['ctx']['logger'], everyMs = AUTO_VERSION_SWEEP_MS): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepAutoVersions(d)
-      .catch((err) => d.ctx.logger.error({ err }, 'automatic version sweep failed'))
+    auto
+      .sweep()
+      .catch((err) => logger.error({ err }, 'automatic version sweep failed'))
       .finally(() => (running = false));
   }, everyMs);
   timer.unref();

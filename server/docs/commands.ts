@@ -96,8 +96,8 @@ const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.e
 /**
  * Saves an automatic version when the content changed since the latest version of any kind and the
  * latest automatic one is at least an hour old, then thins automatic versions older than two days.
- * Returns the new version or null. Called by the periodic sweep and before listing versions, so a busy
- * document gets one at most hourly.
+ * Returns the new version or null. Called after a document's edits are stored and by the periodic sweep
+ * (auto-versions.ts), so a busy document gets one at most hourly; never by a read.
  */
 export async function maybeAutoVersion(d: DocsDeps, doc: DocRecord): Promise<VersionRecord | null> {
   const now = d.ctx.now();

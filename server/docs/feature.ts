@@ -3,9 +3,10 @@
  * /yjs endpoint, which it builds and attaches (the collab core owns rooms and persistence).
  */
 import type * as Y from 'yjs';
-import { COLLAB_INDEXES, createCollab } from '../collab';
+import { COLLAB_INDEXES } from '../collab';
 import type { Feature } from '../feature';
-import { startAutoVersions } from './auto-versions';
+import { createAutoVersioner, startAutoVersions } from './auto-versions';
+import { createDocsCollab } from './collab-hooks';
 import { AppError } from '../errors';
 import { templateById } from '../../shared/templates';
 import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
@@ -18,8 +19,10 @@ export const docsFeature: Feature = {
   indexes: [...DOC_INDEXES, ...VERSION_INDEXES, ...COLLAB_INDEXES],
   create(ctx) {
     const docs = createDocsRepo(ctx.store);
-    const collab = createCollab(ctx, docs);
+    // Automatic versions follow stored edits (never reads); the versioner needs the collab service itself.
+    const collab = createDocsCollab(ctx, docs, { afterStored: (docId) => void auto.afterEdit(docId) });
     const deps: DocsDeps = { ctx, docs, versions: createVersionsRepo(ctx.store), collab: collab.service };
+    const auto = createAutoVersioner(deps);
     ctx.services.createDoc = async (userId, spaceId, { title, template, body }) => ({ id: (await createDoc(deps, userId, spaceId, { title, template }, body))._id });
     ctx.services.removeDoc = async (docId) => {
       await removeDocRecord(ctx.store, docId);
@@ -56,7 +59,7 @@ export const docsFeature: Feature = {
       routes: () => docRoutes(deps),
       attach(server) {
         collab.attach(server);
-        const stopAuto = startAutoVersions(deps);
+        const stopAuto = startAutoVersions(auto, ctx.logger);
         return {
           async close() {
             stopAuto();

@@ -5,7 +5,7 @@
  *   GET   /docs/:docId                                     -> {doc, role, canEdit, space:{id,name}}  docs.read
  *   PATCH /docs/:docId {title?, archived?}                 -> {doc}                docs.manage
  *   GET   /docs/:docId/export?format=markdown|html|csv     -> text (csv: budgets only, else 400)     docs.read
- *   GET   /docs/:docId/versions                            -> {versions} newest first (runs the hourly auto-version check)
+ *   GET   /docs/:docId/versions                            -> {versions} newest first (a read: no side effects)
  *   POST  /docs/:docId/versions {name}                     -> 201 {version}        docs.edit
  *   GET   /docs/:docId/versions/:versionId                 -> {version, state: base64 Y update}      docs.read
  *   POST  /docs/:docId/versions/:versionId/restore {}      -> {restored: version}  docs.edit
@@ -20,7 +20,7 @@ import { notFound } from '../errors';
 import { can } from '../policies';
 import { idParam, parse, requireUser, userIdOf } from '../http/kit';
 import type { UserRecord } from '../repos';
-import { accessDoc, createDoc, exportDoc, maybeAutoVersion, restoreVersion, saveVersion, updateDoc, type DocsDeps } from './commands';
+import { accessDoc, createDoc, exportDoc, restoreVersion, saveVersion, updateDoc, type DocsDeps } from './commands';
 import { presentDoc, presentVersion } from './presenters';
 
 /** Routes under /api for documents. */
@@ -78,8 +78,8 @@ export function docRoutes(d: DocsDeps): Router {
   });
 
   r.get('/docs/:docId/versions', async (req, res) => {
+    // Automatic versions come from stored edits and the sweep (auto-versions.ts), never from a read.
     const { doc } = await accessDoc(d, docId(req), userIdOf(req), 'docs.read');
-    await maybeAutoVersion(d, doc);
     const list = await d.versions.ofDoc(doc._id);
     const users = await usersById(list.flatMap((v) => (v.createdBy ? [v.createdBy] : [])));
     res.json({ versions: list.map((v) => presentVersion(v, users)) });

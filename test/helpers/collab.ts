@@ -13,14 +13,15 @@ import * as decoding from 'lib0/decoding';
 import { messageSaved } from '../../shared/collab';
 import type { Role } from '../../shared/types';
 import { createApp, type App } from '../../server/app';
-import { createCollab, COLLAB_INDEXES, type Collab, type CollabOptions } from '../../server/collab';
+import { COLLAB_INDEXES, type Collab } from '../../server/collab';
+import { createDocsCollab, type DocsCollabOptions } from '../../server/docs/collab-hooks';
 import { loadConfig } from '../../server/config';
 import { createDocsRepo, DOC_INDEXES, type DocsRepo } from '../../server/docs/records';
 import type { Feature } from '../../server/feature';
 import { newId } from '../../server/ids';
 import { createLogger } from '../../server/logger';
 import { openEmbeddedStore } from '../../server/store/embedded';
-import type { Store } from '../../server/store/port';
+import type { Collection, Doc, Store } from '../../server/store/port';
 import { ApiClient, signupUser, tempDir } from './server';
 
 export interface CollabTestServer {
@@ -35,15 +36,15 @@ export interface CollabTestServer {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** A feature that only attaches the collab core (what the docs feature does, minus its routes). */
-export function collabTestFeature(options: CollabOptions, onCreate: (c: Collab) => void): Feature {
+/** A feature that only attaches the collab core with the docs hooks (what the docs feature does, minus its routes). */
+export function collabTestFeature(options: DocsCollabOptions, onCreate: (c: Collab) => void): Feature {
   return {
     name: 'collab-test',
     indexes: [...DOC_INDEXES, ...COLLAB_INDEXES],
     create(ctx) {
       return {
         attach(server) {
-          const collab = createCollab(ctx, createDocsRepo(ctx.store), options);
+          const collab = createDocsCollab(ctx, createDocsRepo(ctx.store), options);
           onCreate(collab);
           collab.attach(server);
           return { close: () => collab.close() };
@@ -53,9 +54,25 @@ export function collabTestFeature(options: CollabOptions, onCreate: (c: Collab) 
   };
 }
 
+/**
+ * A `wrapStore` for startCollabServer: collection `name` gets the methods `patch` returns in place of its
+ * own (a store fault the test injects); every other collection is untouched.
+ */
+export function patchCollection(name: string, patch: (c: Collection<Doc>) => Partial<Collection<Doc>>): (s: Store) => Store {
+  return (inner) => ({
+    ...inner,
+    kind: inner.kind,
+    collection<T extends Doc>(n: string): Collection<T> {
+      const c = inner.collection<T>(n);
+      if (n !== name) return c;
+      return { ...c, ...patch(c as unknown as Collection<Doc>) } as unknown as Collection<T>;
+    },
+  });
+}
+
 /** Starts the app on 127.0.0.1:0 with the embedded store and the collab test feature. */
 export async function startCollabServer(
-  opts: { dataDir?: string; env?: Record<string, string>; collab?: CollabOptions; wrapStore?: (s: Store) => Store } = {},
+  opts: { dataDir?: string; env?: Record<string, string>; collab?: DocsCollabOptions; wrapStore?: (s: Store) => Store } = {},
 ): Promise<CollabTestServer> {
   const dataDir = opts.dataDir ?? tempDir('collab-yjs-');
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...opts.env });

@@ -13,7 +13,7 @@ let space: Awaited<ReturnType<typeof createSpaceWithOwner>>;
 const clients: TestClient[] = [];
 
 beforeAll(async () => {
-  s = await startCollabServer({ collab: { touchIntervalMs: 50 } });
+  s = await startCollabServer({ collab: { storedIntervalMs: 50 } });
   space = await createSpaceWithOwner(s.url);
 });
 

@@ -5,8 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { SNAPSHOTS, UPDATES } from '../../server/collab/updateLog';
-import type { Collection, Doc, Store } from '../../server/store/port';
-import { connect, covers, upgradeStatus, createSpaceWithOwner, insertDoc, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
+import { connect, covers, upgradeStatus, createSpaceWithOwner, insertDoc, patchCollection, startCollabServer, synced, waitFor, type CollabTestServer, type TestClient } from '../helpers/collab';
 
 let server: CollabTestServer | null = null;
 const clients: TestClient[] = [];
@@ -117,21 +116,12 @@ describe('collab sync', () => {
   it('a document that fails to load refuses the connection (503) instead of serving it empty', async () => {
     let failLoads = true;
     // Reads of the update log fail while failLoads is set; everything else works.
-    const wrapStore = (inner: Store): Store => ({
-      ...inner,
-      kind: inner.kind,
-      collection<T extends Doc>(name: string): Collection<T> {
-        const c = inner.collection<T>(name);
-        if (name !== UPDATES) return c;
-        return {
-          ...c,
-          find: async (f, o) => {
-            if (failLoads) throw new Error('disk on fire');
-            return c.find(f, o);
-          },
-        };
+    const wrapStore = patchCollection(UPDATES, (c) => ({
+      find: async (f, o) => {
+        if (failLoads) throw new Error('disk on fire');
+        return c.find(f, o);
       },
-    });
+    }));
     server = await startCollabServer({ wrapStore });
     const space = await createSpaceWithOwner(server.url);
     const docId = await insertDoc(server.docs, space.spaceId, space.owner.user.id);
@@ -181,23 +171,14 @@ describe('collab sync', () => {
 
   it('concurrent connects to a cold document share one load', async () => {
     let snapshotReads = 0;
-    const wrapStore = (inner: Store): Store => ({
-      ...inner,
-      kind: inner.kind,
-      collection<T extends Doc>(name: string): Collection<T> {
-        const c = inner.collection<T>(name);
-        if (name !== SNAPSHOTS) return c;
-        return {
-          ...c,
-          find: async (f, o) => {
-            snapshotReads++;
-            // Slow store: every connect below arrives while the first load is still running.
-            await new Promise((r) => setTimeout(r, 50));
-            return c.find(f, o);
-          },
-        };
+    const wrapStore = patchCollection(SNAPSHOTS, (c) => ({
+      find: async (f, o) => {
+        snapshotReads++;
+        // Slow store: every connect below arrives while the first load is still running.
+        await new Promise((r) => setTimeout(r, 50));
+        return c.find(f, o);
       },
-    });
+    }));
     server = await startCollabServer({ wrapStore });
     const space = await createSpaceWithOwner(server.url);
     const docId = await insertDoc(server.docs, space.spaceId, space.owner.user.id);

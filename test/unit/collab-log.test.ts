@@ -60,6 +60,8 @@ function writerFor(doc: Y.Doc, log: ReturnType<typeof createUpdateLog>, docId: s
     stateVector: () => Y.encodeStateVector(doc),
     fullState: () => Y.encodeStateAsUpdate(doc),
     onDurable: (sv, origins) => durable.push({ sv, origins: [...origins] }),
+    onFailed: () => undefined,
+    retry: { attempts: 8, minMs: 5, maxMs: 20 },
     lastSeq: 0,
     updatesSinceSnapshot: 0,
     compactEvery: 1000,
@@ -102,6 +104,44 @@ describe('grouped writes', () => {
     expect(durable.length).toBeGreaterThan(0);
     const loaded = await log.load('d2');
     expect(loaded.doc.getText('t').toString()).toBe('first second');
+  });
+});
+
+describe('a store that keeps failing', () => {
+  it('gives up after the bounded attempts: flush rejects, nothing is acknowledged, nothing more is stored', async () => {
+    const s = await store();
+    let broken = false;
+    let attempts = 0;
+    const log = createUpdateLog(
+      flaky(s, (c, m) => c === UPDATES && m === 'insertOne' && broken && ++attempts > 0),
+      Date.now,
+    );
+    const doc = new Y.Doc();
+    const failures: unknown[] = [];
+    const { w, durable } = writerFor(doc, log, 'd7', { retry: { attempts: 3, minMs: 5, maxMs: 10 }, onFailed: (err) => failures.push(err) });
+    doc.getText('t').insert(0, 'kept');
+    await w.flush();
+    expect(durable).toHaveLength(1);
+    const ackedBefore = durable[0]!.sv;
+
+    broken = true;
+    doc.getText('t').insert(4, ' lost');
+    // Queued behind the failing write: it must not be acknowledged either.
+    await new Promise((r) => setTimeout(r, 2));
+    doc.getText('t').insert(0, '>');
+    await expect(w.flush()).rejects.toThrow(/injected/);
+    expect(attempts).toBe(3);
+    expect(failures).toHaveLength(1);
+    expect(w.failed).toBeTruthy();
+    expect(durable).toHaveLength(1);
+    expect(w.durableStateVector).toEqual(ackedBefore);
+
+    // Failed for good: even a healthy store gets nothing more from this writer.
+    broken = false;
+    doc.getText('t').insert(0, 'after');
+    await expect(w.flush()).rejects.toThrow(/injected/);
+    expect(durable).toHaveLength(1);
+    expect((await log.load('d7')).doc.getText('t').toString()).toBe('kept');
   });
 });
 

@@ -1,8 +1,7 @@
-/** Pure parts of the collab endpoint: the /yjs path parser and the per-connection rate bucket. */
-import { describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
-import { Conn } from '../../server/collab/connection';
+/** Pure parts of the collab endpoint: the /yjs path parser and the per-connection message limiter. */
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { docIdOf } from '../../server/collab/upgrade';
+import { collabLimiter } from '../../server/docs/collab-hooks';
 
 describe('docIdOf', () => {
   it('takes the doc id after /yjs/ and ignores the query except saved=1', () => {
@@ -26,18 +25,20 @@ describe('docIdOf', () => {
   });
 });
 
-describe('rate bucket', () => {
-  it('allows the burst, then the sustained rate as time passes', () => {
-    let now = 0;
-    const ws = { readyState: 1, OPEN: 1 } as unknown as WebSocket;
-    const c = new Conn('x', ws, { userId: 'u', sessionId: 's', spaceId: 'sp', docId: 'd', canEdit: true, wantsSaved: false }, { perSecond: 10, burst: 5 }, 1 << 20, () => now);
-    for (let i = 0; i < 5; i++) expect(c.take()).toBe(true);
-    expect(c.take()).toBe(false);
-    now += 100; // one token at 10/s
-    expect(c.take()).toBe(true);
-    expect(c.take()).toBe(false);
-    now += 10_000; // refills to the burst, not beyond
-    for (let i = 0; i < 5; i++) expect(c.take()).toBe(true);
-    expect(c.take()).toBe(false);
+describe('document socket limiter (rate-limiter-flexible)', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('allows the sustained rate plus the burst allowance, then refuses until time passes', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    const limiter = collabLimiter({ perSecond: 10, burst: 5 });
+    const take = async (n: number) => {
+      let ok = 0;
+      for (let i = 0; i < n; i++) if (await limiter.consume('conn-1')) ok++;
+      return ok;
+    };
+    expect(await take(20)).toBe(15); // 10 this second + 5 from the burst allowance
+    expect(await limiter.consume('conn-2')).toBe(true); // keys are apart
+    vi.advanceTimersByTime(1_100);
+    expect(await take(20)).toBe(15);
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * A room's presence (y-protocols awareness): what each connection announces, relayed to the room's
+ * connections once per event-loop turn and to rooms of the same document elsewhere through the fan-out.
+ * The server is not a participant: it announces no presence of its own.
+ */
+import * as decoding from 'lib0/decoding';
+import * as awarenessProtocol from 'y-protocols/awareness';
+import type * as Y from 'yjs';
+import type { Logger } from '../logger';
+import type { Conn } from './connection';
+import type { RoomFanout } from './fanout';
+import { awarenessMessage } from './messages';
+
+/** Awareness client ids one connection may announce. */
+const MAX_AWARENESS_IDS = 16;
+
+/** Origin of presence that arrived from another process through the fan-out. */
+const REMOTE = Symbol('remote');
+
+export interface PresenceDeps {
+  docId: string;
+  conns: ReadonlyMap<string, Conn>;
+  fanout: RoomFanout;
+  logger: Logger;
+  originPrefix: string;
+  serverOrigin: string;
+}
+
+/** Presence of one live document. */
+export class RoomPresence {
+  readonly awareness: awarenessProtocol.Awareness;
+  private dirty = new Set<number>();
+  private localDirty = new Set<number>();
+  private scheduled: NodeJS.Immediate | null = null;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    doc: Y.Doc,
+    private readonly d: PresenceDeps,
+  ) {
+    this.awareness = new awarenessProtocol.Awareness(doc);
+    this.awareness.setLocalState(null);
+    this.awareness.on('update', this.onUpdate);
+    this.unsubscribe = d.fanout.subscribeAwareness(d.docId, this.onRemote);
+  }
+
+  /** How many states are known. */
+  get size(): number {
+    return this.awareness.getStates().size;
+  }
+
+  /** One message carrying every known state (on open, and for a query). */
+  all(): Uint8Array {
+    return awarenessMessage(this.awareness, [...this.awareness.getStates().keys()]);
+  }
+
+  /** Applies an update `conn` sent; throws for garbage or a flood of client ids (the caller closes with 4400). */
+  apply(conn: Conn, update: Uint8Array): void {
+    // A client announces itself (the stock client: one id); a flood of ids is not presence.
+    const count = decoding.readVarUint(decoding.createDecoder(update));
+    if (count > MAX_AWARENESS_IDS || conn.awarenessIds.size > MAX_AWARENESS_IDS) throw new Error('too many awareness states');
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
+  }
+
+  /** Removes the states `conn` announced (it left). */
+  forget(conn: Conn): void {
+    if (conn.awarenessIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], null);
+  }
+
+  /** Stops relaying and releases the awareness. */
+  destroy(): void {
+    this.unsubscribe();
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.awareness.destroy();
+  }
+
+  /** Presence from a room of this document in another process (ours come back too and are skipped). */
+  private onRemote = (update: Uint8Array, origin: string): void => {
+    if (origin.startsWith(this.d.originPrefix)) return;
+    try {
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, REMOTE);
+    } catch (err) {
+      this.d.logger.error({ err, docId: this.d.docId }, 'applying relayed awareness failed');
+    }
+  };
+
+  private onUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void => {
+    const conn = origin && typeof origin === 'object' && 'awarenessIds' in origin ? (origin as Conn) : null;
+    if (conn) {
+      for (const id of added) conn.awarenessIds.add(id);
+      for (const id of updated) conn.awarenessIds.add(id);
+      for (const id of removed) conn.awarenessIds.delete(id);
+    }
+    // Changes from other processes and local timeouts are not published again (no echo between processes).
+    const local = origin !== REMOTE && origin !== 'timeout';
+    for (const list of [added, updated, removed]) {
+      for (const id of list) {
+        this.dirty.add(id);
+        if (local) this.localDirty.add(id);
+      }
+    }
+    // Presence changes of one turn go out as one message.
+    this.scheduled ??= setImmediate(this.flush);
+  };
+
+  private flush = (): void => {
+    this.scheduled = null;
+    if (this.dirty.size === 0) return;
+    try {
+      const msg = awarenessMessage(this.awareness, [...this.dirty]);
+      this.dirty.clear();
+      for (const c of this.d.conns.values()) c.send(msg);
+      if (this.localDirty.size > 0) {
+        const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, [...this.localDirty]);
+        this.localDirty.clear();
+        this.d.fanout.publishAwareness(this.d.docId, update, this.d.serverOrigin);
+      }
+    } catch (err) {
+      this.dirty.clear();
+      this.localDirty.clear();
+      this.d.logger.error({ err, docId: this.d.docId }, 'broadcasting awareness failed');
+    }
+  };
+}
