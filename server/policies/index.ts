@@ -43,6 +43,11 @@ export const ACTIONS = [
   'sessions.participate',
   'sessions.control',
   'actionItems.manage',
+  'comments.post',
+  'comments.suggest',
+  'comments.resolve',
+  'suggestions.decide',
+  'comments.moderate',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -81,12 +86,18 @@ const RULES: Record<Action, readonly Who[]> = {
   'sessions.participate': EVERY_MEMBER,
   'sessions.control': [F],
   'actionItems.manage': [F, M],
+  'comments.post': EVERY_MEMBER,
+  'comments.suggest': [F, M],
+  'comments.resolve': [F, M],
+  'suggestions.decide': [F, M],
+  'comments.moderate': [F],
 };
 
 /** Actions guests may take only while the space's switch for them is on. */
 const GUEST_SWITCHES: Partial<Record<Action, keyof GuestRights>> = {
   'chat.send': 'chat',
   'sessions.participate': 'sessions',
+  'comments.post': 'comments',
 };
 
 function who(actor: Actor, visibility: Visibility): Who {
@@ -120,6 +131,7 @@ export function authorize(actor: Actor, action: Action, space: SpaceRules): void
 const GUEST_SWITCH_MESSAGES: Record<keyof GuestRights, string> = {
   chat: 'Guests can read the discussion of this space but not post in it.',
   sessions: 'Guests can follow the sessions of this space but not raise hands or vote.',
+  comments: 'Guests can read the comments of this space but not post them.',
 };
 
 const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
@@ -130,6 +142,10 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'members.remove': 'Only facilitators can remove members.',
   'joinRequests.create': 'You are already a member of this space.',
   'sessions.control': 'Only the facilitator or timekeeper can control the timer.',
+  'comments.suggest': 'Only facilitators and members can suggest changes.',
+  'comments.resolve': 'Only facilitators and members can resolve or reopen threads.',
+  'suggestions.decide': 'Only facilitators and members can accept or reject suggestions.',
+  'comments.moderate': 'Only facilitators can remove other people\'s comments.',
 };
 
 /**
