@@ -82,3 +82,14 @@ export const threadStatusBody = z.strictObject({
 
 /** A thread's anchor as the client resolved it: where it is drawn, or that its text was deleted. */
 export const isLineAnchor = (a: ThreadAnchor): a is { lineId: string } => 'lineId' in a;
+
+export const docRefPayload = z.strictObject({ docId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'docId must be a document id' }) });
+
+/** What the caller may do with a document's threads (sent with the list, so the client asks no role). */
+export interface CommentRights {
+  post: boolean;
+  suggest: boolean;
+  resolve: boolean;
+  decide: boolean;
+  moderate: boolean;
+}

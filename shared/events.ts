@@ -33,6 +33,11 @@ export interface ClientToServerEvents {
   'space:join': Handler<{ spaceId: string }, { online: OnlineUser[] }>;
   'space:leave': Handler<{ spaceId: string }, Record<string, never>>;
 
+  // ---- Comments (server/comments) ----
+  /** Follow a document's comment threads (thread:changed / thread:removed) without joining its space's discussion. */
+  'doc:watch': Handler<{ docId: string }, Record<string, never>>;
+  'doc:unwatch': Handler<{ docId: string }, Record<string, never>>;
+
   // ---- Discussion (server/chat) ----
   /** Acked only once the message is stored; the same clientMsgId (per user) returns the same message. */
   'message:send': Handler<

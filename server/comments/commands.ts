@@ -2,7 +2,7 @@
  * Comment use-cases: every read and write checks the document's space through the policy, then changes
  * one thread record, then tells everyone viewing (thread:changed) and notifies who should hear of it.
  */
-import { COMMENTS_PER_THREAD_MAX, QUOTE_MAX, type CreateThreadBody, type ThreadStatus, type ThreadView } from '../../shared/comments';
+import { COMMENTS_PER_THREAD_MAX, QUOTE_MAX, type CommentRights, type CreateThreadBody, type ThreadStatus, type ThreadView } from '../../shared/comments';
 import { accessSpace, type SpaceAccess } from '../commands/access';
 import type { Ctx } from '../context';
 import { AppError, conflict, forbidden, notFound } from '../errors';
@@ -45,8 +45,8 @@ export interface CommentsDeps {
   notify(n: CommentNotice): Promise<void>;
   /** A facilitator removed someone else's comment: the space's moderation log keeps it. */
   moderated(entry: { spaceId: string; docId: string; threadId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
-  /** Throws rate_limited when `userId` writes too fast. */
-  limit(userId: string): Promise<void>;
+  /** Throws rate_limited when `userId` writes (or starts watching documents) too fast. */
+  limit(userId: string, kind?: 'write' | 'watch'): Promise<void>;
 }
 
 type Access = SpaceAccess & { doc: DocFacts };
@@ -91,10 +91,18 @@ async function notifyAll(d: CommentsDeps, notices: CommentNotice[]): Promise<voi
   }
 }
 
-/** Every thread of a document, oldest first (whoever may read the document). */
-export async function listThreads(d: CommentsDeps, userId: string | null, docId: string): Promise<ThreadView[]> {
-  await accessDocument(d, docId, userId, 'docs.read');
-  return (await d.repo.ofDoc(docId)).map(presentThread);
+/** Every thread of a document, oldest first, and what the caller may do with them (whoever may read the document). */
+export async function listThreads(d: CommentsDeps, userId: string | null, docId: string): Promise<{ threads: ThreadView[]; rights: CommentRights }> {
+  const { actor, space, doc } = await accessDocument(d, docId, userId, 'docs.read');
+  const open = !doc.archived;
+  const rights: CommentRights = {
+    post: open && can(actor, 'comments.post', space),
+    suggest: open && doc.kind === 'rich' && can(actor, 'comments.suggest', space),
+    resolve: open && can(actor, 'comments.resolve', space),
+    decide: open && can(actor, 'suggestions.decide', space),
+    moderate: open && can(actor, 'comments.moderate', space),
+  };
+  return { threads: (await d.repo.ofDoc(docId)).map(presentThread), rights };
 }
 
 /** Starts a thread with its first comment (and, for a suggestion, the proposed wording). */

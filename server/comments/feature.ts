@@ -8,10 +8,11 @@ import { resolveMentions } from '../chat/mentions';
 import { createDocsRepo } from '../docs/records';
 import { rateLimited } from '../errors';
 import type { Feature } from '../feature';
-import { spaceRoom, type IoServer } from '../realtime/io';
+import { spaceRoom, userRoom, type IoServer } from '../realtime/io';
 import type { CommentsDeps } from './commands';
 import { COMMENT_INDEXES, createThreadsRepo } from './records';
 import { commentRoutes } from './routes';
+import { commentsSocket, docRoom } from './socket';
 
 export const commentsFeature: Feature = {
   name: 'comments',
@@ -19,8 +20,8 @@ export const commentsFeature: Feature = {
   create(ctx) {
     const docs = createDocsRepo(ctx.store);
     let io: IoServer | null = null;
-    // 30 writes a minute per person: a lively review, not a flood.
-    const writes = new RateLimiterMemory({ points: 30, duration: 60 });
+    // 30 writes a minute per person: a lively review, not a flood. Watching: a page opened now and then.
+    const limiters = { write: new RateLimiterMemory({ points: 30, duration: 60 }), watch: new RateLimiterMemory({ points: 60, duration: 60 }) };
     const deps: CommentsDeps = {
       ctx,
       repo: createThreadsRepo(ctx.store),
@@ -30,13 +31,13 @@ export const commentsFeature: Feature = {
         return { id: d._id, spaceId: d.spaceId, title: d.title, kind: templateById(d.template)?.kind ?? 'rich', archived: d.archived, createdBy: d.createdBy };
       },
       mentions: (spaceId, authorId, text) => resolveMentions(ctx, spaceId, authorId, text),
-      changed: (spaceId, thread) => void io?.to(spaceRoom(spaceId)).emit('thread:changed', { thread }),
-      removed: (spaceId, docId, threadId) => void io?.to(spaceRoom(spaceId)).emit('thread:removed', { docId, threadId }),
+      changed: (spaceId, thread) => void io?.to([spaceRoom(spaceId), docRoom(thread.docId)]).emit('thread:changed', { thread }),
+      removed: (spaceId, docId, threadId) => void io?.to([spaceRoom(spaceId), docRoom(docId)]).emit('thread:removed', { docId, threadId }),
       notify: async () => undefined,
       moderated: async () => undefined,
-      async limit(userId) {
+      async limit(userId, kind = 'write') {
         try {
-          await writes.consume(userId);
+          await limiters[kind].consume(userId);
         } catch {
           throw rateLimited('Too many comments at once. Please wait a moment and try again.');
         }
@@ -44,9 +45,20 @@ export const commentsFeature: Feature = {
     };
     return {
       routes: () => commentRoutes(deps),
+      socket: (socket) => commentsSocket(deps, socket),
       attach(_server, server) {
         io = server;
-        return {};
+        // A removed member stops hearing about the space's documents at once.
+        const off = ctx.bus.on('membership:removed', async ({ spaceId, userId }) => {
+          for (const s of await server.in(userRoom(userId)).fetchSockets()) {
+            for (const room of s.rooms) {
+              if (!room.startsWith('doc:')) continue;
+              const facts = await deps.docFacts(room.slice(4));
+              if (!facts || facts.spaceId === spaceId) s.leave(room);
+            }
+          }
+        });
+        return { close: async () => off() };
       },
     };
   },

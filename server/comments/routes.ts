@@ -1,6 +1,6 @@
 /**
  * Comment routes (CONTRACT.md "Comments"), each a recipe: auth -> validate -> command -> present.
- *   GET    /docs/:docId/threads                                -> {threads}          whoever reads the document
+ *   GET    /docs/:docId/threads                                -> {threads, rights}  whoever reads the document
  *   POST   /docs/:docId/threads {anchor, quote, text, suggestion?} -> 201 {thread}  comments.post / comments.suggest
  *   POST   /threads/:threadId/comments {text}                  -> 201 {comment, thread}
  *   PATCH  /threads/:threadId {status}                         -> {thread}           comments.resolve / suggestions.decide
@@ -18,7 +18,7 @@ export function commentRoutes(d: CommentsDeps): Router {
   const threadId = (req: Parameters<typeof idParam>[0]) => idParam(req, 'threadId', 'That thread');
 
   r.get('/docs/:docId/threads', async (req, res) => {
-    res.json({ threads: await listThreads(d, userIdOf(req), idParam(req, 'docId', 'That document')) });
+    res.json(await listThreads(d, userIdOf(req), idParam(req, 'docId', 'That document')));
   });
 
   r.post('/docs/:docId/threads', async (req, res) => {

@@ -181,6 +181,34 @@ describe('comment threads', () => {
     expect((await fac.client.get(`/api/docs/${docId}/threads`)).body.threads).toEqual([]);
   });
 
+  it('doc:watch follows one document without joining the discussion; strangers are refused; a removed member stops hearing', async () => {
+    const { spaceId, member, fac, docId } = await setup();
+    const stranger = await signupUser(srv.url, 'Sam Stranger');
+    const ss = await connectSocket(srv.url, stranger.client.cookie);
+    const refused = await call(ss, 'doc:watch', { docId });
+    expect('error' in refused && refused.error.code).toBe('not_found');
+    const bad = await call(ss, 'doc:watch', { docId: { $ne: null } } as never);
+    expect('error' in bad && bad.error.code).toBe('invalid_payload');
+    const strangerSaw = record(ss, 'thread:changed');
+
+    const ms = await connectSocket(srv.url, member.client.cookie);
+    data(await call(ms, 'doc:watch', { docId }));
+    const memberSaw = record(ms, 'thread:changed');
+    const first = next(ms, 'thread:changed');
+    const t = await fac.client.post(`/api/docs/${docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: 'Watching?' });
+    expect((await first).thread.id).toBe(t.body.thread.id);
+
+    // Removing the member: their socket leaves the document's room before anything else is said.
+    const members = await fac.client.get(`/api/spaces/${spaceId}/members`);
+    expect(members.status).toBe(200);
+    expect((await fac.client.delete(`/api/spaces/${spaceId}/members/${member.user.id}`)).status).toBe(204);
+    await sleep(150);
+    await fac.client.post(`/api/threads/${t.body.thread.id}/comments`, { text: 'After the removal' });
+    await sleep(200);
+    expect(memberSaw).toHaveLength(1);
+    expect(strangerSaw).toHaveLength(0);
+  });
+
   it('a flood is rate limited and the rest of the space carries on', async () => {
     const { member, fac, docId } = await setup();
     const anchor = rangeAnchor();
