@@ -25,12 +25,21 @@ function fromB64(b64: string): Uint8Array {
   return out;
 }
 
-/** The anchor of the selection `from..to`, or null when the editor is not bound to the document yet. */
+/**
+ * The anchor of the selection `from..to`, or null when the editor is not bound to the document yet.
+ * y-tiptap makes every text position stick to the character on its left; the start of a comment must
+ * stick to the phrase's own first character instead, or a word typed just before the phrase would join
+ * the highlight. The end keeps sticking to the phrase's last character, so text typed after it stays out.
+ */
 export function anchorOf(state: EditorState, from: number, to: number): { from: string; to: string } | null {
   const s = syncOf(state);
   if (!s?.binding) return null;
-  const rel = (pos: number) => toB64(Y.encodeRelativePosition(absolutePositionToRelativePosition(pos, s.type, s.binding!.mapping as never)));
-  return { from: rel(from), to: rel(to) };
+  const mapping = s.binding.mapping as never;
+  const start = absolutePositionToRelativePosition(from, s.type, mapping) as Y.RelativePosition;
+  const abs = Y.createAbsolutePositionFromRelativePosition(start, s.doc);
+  const startRight = abs && abs.type instanceof Y.XmlText && abs.index < abs.type.length ? Y.createRelativePositionFromTypeIndex(abs.type, abs.index, 0) : start;
+  const end = absolutePositionToRelativePosition(to, s.type, mapping) as Y.RelativePosition;
+  return { from: toB64(Y.encodeRelativePosition(startRight)), to: toB64(Y.encodeRelativePosition(end)) };
 }
 
 /** Where an anchor stands now, or null when its text was deleted (or it is not a text anchor). */
