@@ -3,8 +3,10 @@
  * Views under `layout: 'space'` may call `useSpace()` to read the space and the viewer's role.
  */
 import { getContext, setContext } from 'svelte';
+import type { Action } from '../../../shared/policy';
 import type { Role, Space } from '../../../shared/types';
 import { api } from './api';
+import { closedToGuests, may } from './policy';
 
 export class SpaceState {
   space = $state<Space | null>(null);
@@ -16,8 +18,14 @@ export class SpaceState {
 
   constructor(readonly id: string) {}
 
-  get isFacilitator(): boolean {
-    return this.role === 'facilitator';
+  /** Whether the viewer may take `action` here (the shared policy table, with this space's settings). */
+  may(action: Action): boolean {
+    return may(this.role, action, this.space);
+  }
+
+  /** Whether `action` is closed to the viewer only because this space switched it off for guests. */
+  closedToGuests(action: Action): boolean {
+    return closedToGuests(this.role, action, this.space);
   }
 
   /** (Re)loads GET /api/spaces/:id. */

@@ -17,8 +17,10 @@ import type {
   UpdateSessionBody,
   VoteResults,
 } from '../../../shared/sessions';
+import { canControlSession } from '../../../shared/policy';
 import type { GuestRights, Member, Space } from '../../../shared/types';
 import { api } from '../lib/api';
+import { may } from '../lib/policy';
 import { connection } from '../lib/socket';
 import { addDecision, createActionItem, getSession, getSummary, updateActionItem, updateSession } from './api';
 
@@ -100,17 +102,17 @@ export class LiveSession {
   get canControl(): boolean {
     if (!this.detail) return false;
     const roles = this.roles;
-    return this.detail.role === 'facilitator' || (!!roles && (roles.facilitator === this.meId || roles.timekeeper === this.meId));
+    return canControlSession({ userId: this.meId, role: this.detail.role }, { visibility: 'private' }, roles ?? { facilitator: null, timekeeper: null });
   }
 
   /** Facilitators and members add decisions and action items; guests read them. */
   get canManage(): boolean {
-    return this.role === 'facilitator' || this.role === 'member';
+    return may(this.role, 'actionItems.manage');
   }
 
   /** Guests raise hands and vote unless the space's facilitators switched that off. */
   get canParticipate(): boolean {
-    return this.role !== 'guest' || this.guestRights?.sessions !== false;
+    return may(this.role, 'sessions.participate', { guestRights: this.guestRights ?? undefined });
   }
 
   get live(): boolean {
