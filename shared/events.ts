@@ -1,3 +1,4 @@
+import type { ThreadView } from './comments';
 /**
  * The Socket.IO event map, declared once and typed on both ends:
  * `Server<ClientToServerEvents, ServerToClientEvents>` and `Socket<ServerToClientEvents, ClientToServerEvents>`.
@@ -31,6 +32,11 @@ type Handler<P, R> = (payload: P, ack: (res: Ack<R>) => void) => void;
 export interface ClientToServerEvents {
   'space:join': Handler<{ spaceId: string }, { online: OnlineUser[] }>;
   'space:leave': Handler<{ spaceId: string }, Record<string, never>>;
+
+  // ---- Comments (server/comments) ----
+  /** Follow a document's comment threads (thread:changed / thread:removed) without joining its space's discussion. */
+  'doc:watch': Handler<{ docId: string }, Record<string, never>>;
+  'doc:unwatch': Handler<{ docId: string }, Record<string, never>>;
 
   // ---- Discussion (server/chat) ----
   /** Acked only once the message is stored; the same clientMsgId (per user) returns the same message. */
@@ -84,6 +90,12 @@ export interface ServerToClientEvents {
   /** To the user's own sockets. */
   'notification:new': (payload: { notification: ChatNotification; unread: number }) => void;
   'notification:read': (payload: { unread: number }) => void;
+
+  // ---- Comments (server/comments) ----
+  /** A thread was created or changed (a reply, an edit, a status): to the space's room. */
+  'thread:changed': (payload: { thread: ThreadView }) => void;
+  /** A thread went with its first comment: to the space's room. */
+  'thread:removed': (payload: { docId: string; threadId: string }) => void;
 
   // ---- Live sessions (server/sessions) ----
   /** After every change, to everyone in the session's room. */

@@ -45,6 +45,11 @@ export const ACTIONS = [
   'sessions.participate',
   'sessions.control',
   'actionItems.manage',
+  'comments.post',
+  'comments.suggest',
+  'comments.resolve',
+  'suggestions.decide',
+  'comments.moderate',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -83,12 +88,18 @@ const RULES: Readonly<Record<Action, readonly Who[]>> = {
   'sessions.participate': EVERY_MEMBER,
   'sessions.control': [F],
   'actionItems.manage': [F, M],
+  'comments.post': EVERY_MEMBER,
+  'comments.suggest': [F, M],
+  'comments.resolve': [F, M],
+  'suggestions.decide': [F, M],
+  'comments.moderate': [F],
 };
 
 /** Actions guests may take only while the space's switch for them is on. */
 const GUEST_SWITCHES: Readonly<Partial<Record<Action, keyof GuestRights>>> = {
   'chat.send': 'chat',
   'sessions.participate': 'sessions',
+  'comments.post': 'comments',
 };
 
 function who(actor: Actor, visibility: Visibility): Who {

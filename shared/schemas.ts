@@ -87,6 +87,7 @@ export const guestRightsSchema = z.strictObject(
   {
     chat: z.boolean({ error: 'guestRights.chat must be true or false' }).optional(),
     sessions: z.boolean({ error: 'guestRights.sessions must be true or false' }).optional(),
+    comments: z.boolean({ error: 'guestRights.comments must be true or false' }).optional(),
   },
   { error: 'guestRights must be an object like { "chat": true, "sessions": false }' },
 );

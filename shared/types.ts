@@ -25,8 +25,10 @@ export interface GuestRights {
   chat: boolean;
   /** Raise a hand and vote in live sessions. */
   sessions: boolean;
+  /** Comment on documents and reply to comments (never suggest or accept changes). */
+  comments: boolean;
 }
-export const DEFAULT_GUEST_RIGHTS: GuestRights = { chat: true, sessions: true };
+export const DEFAULT_GUEST_RIGHTS: GuestRights = { chat: true, sessions: true, comments: true };
 
 export interface Space {
   id: string;

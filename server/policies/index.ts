@@ -26,6 +26,7 @@ export function authorize(actor: Actor, action: Action, space: SpaceRules): void
 const GUEST_SWITCH_MESSAGES: Record<keyof GuestRights, string> = {
   chat: 'Guests can read the discussion of this space but not post in it.',
   sessions: 'Guests can follow the sessions of this space but not raise hands or vote.',
+  comments: 'Guests can read the comments of this space but not post them.',
 };
 
 const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
@@ -36,6 +37,10 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'members.remove': 'Only facilitators can remove members.',
   'joinRequests.create': 'You are already a member of this space.',
   'sessions.control': 'Only the facilitator or timekeeper can control the timer.',
+  'comments.suggest': 'Only facilitators and members can suggest changes.',
+  'comments.resolve': 'Only facilitators and members can resolve or reopen threads.',
+  'suggestions.decide': 'Only facilitators and members can accept or reject suggestions.',
+  'comments.moderate': 'Only facilitators can remove other people\'s comments.',
 };
 
 /** Throws the same errors as `authorize(actor, 'sessions.control', ...)` unless `canControlSession` allows. */

@@ -44,7 +44,7 @@ describe.skipIf(!hasChromium)('guest rights in the browser', () => {
     await checkA11y(p, 'space details form');
     await post.uncheck();
     await p.getByRole('button', { name: 'Save details' }).click();
-    await p.getByText(/in sessions they follow along|but not post in the discussion/).waitFor();
+    await p.getByText('Guests can read everything. They may raise hands and vote in sessions and comment on documents.').waitFor();
 
     await guest.page.goto(`/spaces/${spaceId}/chat`);
     await guest.page.getByText('Guests can read this discussion but not post in it').waitFor();
@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('guest rights in the browser', () => {
     await p.getByRole('button', { name: 'Edit details' }).click();
     await p.getByRole('checkbox', { name: 'Post in the discussion' }).check();
     await p.getByRole('button', { name: 'Save details' }).click();
-    await p.getByText('Guests can read everything, post in the discussion, and raise hands and vote in sessions.').waitFor();
+    await p.getByText('Guests can read everything. They may post in the discussion, raise hands and vote in sessions, and comment on documents.').waitFor();
 
     await guest.page.reload();
     await guest.page.getByRole('textbox', { name: 'Message #general' }).fill('Thanks for letting me join');

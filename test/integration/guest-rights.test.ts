@@ -22,7 +22,7 @@ describe('guest rights', () => {
     const [member, guest] = people as [Person, Person];
 
     // Defaults: guests may post and take part.
-    expect((await guest.client.get(`/api/spaces/${spaceId}`)).body.space.guestRights).toEqual({ chat: true, sessions: true });
+    expect((await guest.client.get(`/api/spaces/${spaceId}`)).body.space.guestRights).toEqual({ chat: true, sessions: true, comments: true });
 
     // Only facilitators switch; bad values are refused with the field named; nothing changes.
     expect((await member.client.patch(`/api/spaces/${spaceId}`, { guestRights: { chat: false } })).status).toBe(403);
@@ -31,13 +31,13 @@ describe('guest rights', () => {
     expect(bad.body.error.code).toBe('invalid_payload');
     expect(JSON.stringify(bad.body.error.details)).toContain('guestRights');
     expect((await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { chat: true, admin: true } })).status).toBe(400);
-    expect((await fac.client.get(`/api/spaces/${spaceId}`)).body.space.guestRights).toEqual({ chat: true, sessions: true });
+    expect((await fac.client.get(`/api/spaces/${spaceId}`)).body.space.guestRights).toEqual({ chat: true, sessions: true, comments: true });
 
     const off = await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { chat: false } });
     expect(off.status, JSON.stringify(off.body)).toBe(200);
-    expect(off.body.space.guestRights).toEqual({ chat: false, sessions: true });
+    expect(off.body.space.guestRights).toEqual({ chat: false, sessions: true, comments: true });
     const sessionsOff = await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { sessions: false } });
-    expect(sessionsOff.body.space.guestRights).toEqual({ chat: false, sessions: false });
+    expect(sessionsOff.body.space.guestRights).toEqual({ chat: false, sessions: false, comments: true });
 
     // Discussion: the guest still reads, cannot post; the member can.
     const gs = await connectSocket(srv.url, guest.client.cookie);

@@ -28,6 +28,8 @@ const EVENTS = {
   'vote:open': true,
   'vote:cast': true,
   'vote:close': true,
+  'doc:watch': true,
+  'doc:unwatch': true,
 } satisfies Record<keyof ClientToServerEvents, true>;
 
 const CONTRACT_CODES = ['invalid_payload', 'authentication_required', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'rate_limited'];
@@ -40,7 +42,7 @@ function deep(levels: number): unknown {
 
 /** Hostile payloads; `ids` are real ids of this space so type confusion is tried on live objects too. */
 function payloads(ids: Record<string, string>): [string, unknown][] {
-  const fields = ['spaceId', 'channelId', 'messageId', 'sessionId', 'voteId', 'userId', 'text', 'action', 'value', 'minutes', 'stepIndex', 'version', 'emoji', 'ids', 'all', 'typing', 'question', 'parentId', 'clientMsgId', 'mentions', 'reason'];
+  const fields = ['spaceId', 'channelId', 'messageId', 'sessionId', 'voteId', 'userId', 'text', 'action', 'value', 'minutes', 'stepIndex', 'version', 'emoji', 'ids', 'all', 'typing', 'question', 'parentId', 'clientMsgId', 'mentions', 'reason', 'docId'];
   const out: [string, unknown][] = [
     ['undefined', undefined],
     ['null', null],

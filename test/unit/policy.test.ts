@@ -41,6 +41,11 @@ const EXPECTED: Record<string, [Outcome, Outcome, Outcome, Outcome, Outcome, Out
   'sessions.participate': [Y, Y, Y, N, H, A],
   'sessions.control': [Y, N, N, N, H, A],
   'actionItems.manage': [Y, Y, N, N, H, A],
+  'comments.post': [Y, Y, Y, N, H, A],
+  'comments.suggest': [Y, Y, N, N, H, A],
+  'comments.resolve': [Y, Y, N, N, H, A],
+  'suggestions.decide': [Y, Y, N, N, H, A],
+  'comments.moderate': [Y, N, N, N, H, A],
 };
 
 interface Caller {

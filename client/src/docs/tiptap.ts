@@ -3,7 +3,7 @@
  * history (undo is the Collaboration extension's Yjs undo: only your own edits), named coloured carets,
  * task lists, tables, and Mod-k for links.
  */
-import { Editor, Extension } from '@tiptap/core';
+import { Editor, Extension, type AnyExtension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
 import { TaskItem, TaskList } from '@tiptap/extension-list';
@@ -18,6 +18,8 @@ export interface EditorOptions {
   /** Mod-k: open the link form. */
   onLinkShortcut: () => void;
   onTransaction: () => void;
+  /** More extensions (comment highlights). */
+  extensions?: AnyExtension[];
 }
 
 /** A new editor inside `element`; call `destroy()` when done. */
@@ -47,6 +49,7 @@ export function createEditor(o: EditorOptions): Editor {
       Collaboration.configure({ document: o.collab.doc, field: 'default' }),
       CollaborationCaret.configure({ provider: o.collab.provider, user: { id: o.collab.user.id, name: o.collab.user.name, color: o.collab.user.color } }),
       LinkShortcut,
+      ...(o.extensions ?? []),
     ],
     editorProps: {
       attributes: {

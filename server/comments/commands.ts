@@ -1,0 +1,224 @@
+/**
+ * Comment use-cases: every read and write checks the document's space through the policy, then changes
+ * one thread record, then tells everyone viewing (thread:changed) and notifies who should hear of it.
+ */
+import { COMMENTS_PER_THREAD_MAX, QUOTE_MAX, type CommentRights, type CreateThreadBody, type ThreadStatus, type ThreadView } from '../../shared/comments';
+import { accessSpace, type SpaceAccess } from '../commands/access';
+import type { Ctx } from '../context';
+import { AppError, conflict, forbidden, notFound } from '../errors';
+import { newId } from '../ids';
+import { authorize, can, type Action } from '../policies';
+import { checkAnchor } from './anchors';
+import { presentThread } from './presenters';
+import type { CommentRecord, ThreadRecord, ThreadsRepo } from './records';
+
+/** What the comments feature needs to know of a document (the docs feature's port answers it). */
+export interface DocFacts {
+  id: string;
+  spaceId: string;
+  title: string;
+  kind: 'rich' | 'budget';
+  archived: boolean;
+  createdBy: string;
+}
+
+/** A notification about a thread, for the bell (and, later, email). */
+export interface CommentNotice {
+  userId: string;
+  kind: 'comment-mention' | 'comment-reply' | 'comment-thread';
+  spaceId: string;
+  docId: string;
+  docTitle: string;
+  threadId: string;
+  actor: { id: string; name: string };
+  excerpt: string;
+}
+
+export interface CommentsDeps {
+  ctx: Ctx;
+  repo: ThreadsRepo;
+  docFacts(docId: string): Promise<DocFacts | null>;
+  /** Ids of the space's members that `text` @mentions, never the author. */
+  mentions(spaceId: string, authorId: string, text: string): Promise<string[]>;
+  changed(spaceId: string, thread: ThreadView): void;
+  removed(spaceId: string, docId: string, threadId: string): void;
+  notify(n: CommentNotice): Promise<void>;
+  /** A facilitator removed someone else's comment: the space's moderation log keeps it. */
+  moderated(entry: { spaceId: string; docId: string; threadId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
+  /** Throws rate_limited when `userId` writes (or starts watching documents) too fast. */
+  limit(userId: string, kind?: 'write' | 'watch'): Promise<void>;
+}
+
+type Access = SpaceAccess & { doc: DocFacts };
+
+/** Resolves a document for `userId` and authorizes `action` in its space; 404 hides other spaces' documents. */
+async function accessDocument(d: CommentsDeps, docId: string, userId: string | null, action: Action): Promise<Access> {
+  const doc = await d.docFacts(docId);
+  if (!doc) throw notFound('That document');
+  try {
+    return { ...(await accessSpace(d.ctx, doc.spaceId, userId, action)), doc };
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'not_found') throw notFound('That document');
+    throw err;
+  }
+}
+
+/** Like accessDocument, for a write: nobody posts on an archived document. */
+async function accessForWrite(d: CommentsDeps, docId: string, userId: string, action: Action): Promise<Access> {
+  const a = await accessDocument(d, docId, userId, action);
+  if (a.doc.archived) throw forbidden('This document is archived: its comments can be read but not changed.');
+  await d.limit(userId);
+  return a;
+}
+
+async function threadFor(d: CommentsDeps, threadId: string): Promise<ThreadRecord> {
+  const t = await d.repo.byId(threadId);
+  if (!t) throw notFound('That thread');
+  return t;
+}
+
+const excerptOf = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
+const nameOf = async (d: CommentsDeps, userId: string) => (await d.ctx.repos.users.byId(userId))?.name ?? 'Former member';
+
+/** Sends each notice after the answer; a failure is logged, never turned into a failed post. */
+async function notifyAll(d: CommentsDeps, notices: CommentNotice[]): Promise<void> {
+  for (const n of notices) {
+    try {
+      await d.notify(n);
+    } catch (err) {
+      d.ctx.logger.error({ err, threadId: n.threadId }, 'comment notification failed');
+    }
+  }
+}
+
+/** Every thread of a document, oldest first, and what the caller may do with them (whoever may read the document). */
+export async function listThreads(d: CommentsDeps, userId: string | null, docId: string): Promise<{ threads: ThreadView[]; rights: CommentRights }> {
+  const { actor, space, doc } = await accessDocument(d, docId, userId, 'docs.read');
+  const open = !doc.archived;
+  const rights: CommentRights = {
+    post: open && can(actor, 'comments.post', space),
+    suggest: open && doc.kind === 'rich' && can(actor, 'comments.suggest', space),
+    resolve: open && can(actor, 'comments.resolve', space),
+    decide: open && can(actor, 'suggestions.decide', space),
+    moderate: open && can(actor, 'comments.moderate', space),
+  };
+  return { threads: (await d.repo.ofDoc(docId)).map(presentThread), rights };
+}
+
+/** Starts a thread with its first comment (and, for a suggestion, the proposed wording). */
+export async function createThread(d: CommentsDeps, userId: string, docId: string, body: CreateThreadBody): Promise<ThreadView> {
+  const wantsSuggestion = body.suggestion !== undefined && body.suggestion !== null;
+  const { doc } = await accessForWrite(d, docId, userId, wantsSuggestion ? 'comments.suggest' : 'comments.post');
+  checkAnchor(body.anchor, doc.kind);
+  const at = new Date(d.ctx.now());
+  const name = await nameOf(d, userId);
+  const mentions = await d.mentions(doc.spaceId, userId, body.text);
+  const t: ThreadRecord = {
+    _id: newId(),
+    docId,
+    spaceId: doc.spaceId,
+    anchor: body.anchor,
+    quote: body.quote.slice(0, QUOTE_MAX),
+    status: 'open',
+    suggestion: wantsSuggestion ? body.suggestion! : null,
+    authorId: userId,
+    authorName: name,
+    createdAt: at,
+    updatedAt: at,
+    statusBy: null,
+    comments: [{ id: newId(), authorId: userId, authorName: name, text: body.text, mentions, createdAt: at, editedAt: null }],
+  };
+  await d.repo.insert(t);
+  const view = presentThread(t);
+  d.changed(doc.spaceId, view);
+  const base = { spaceId: doc.spaceId, docId, docTitle: doc.title, threadId: t._id, actor: { id: userId, name }, excerpt: excerptOf(body.text) };
+  const notices: CommentNotice[] = mentions.map((id) => ({ ...base, userId: id, kind: 'comment-mention' }));
+  if (doc.createdBy !== userId && !mentions.includes(doc.createdBy)) notices.push({ ...base, userId: doc.createdBy, kind: 'comment-thread' });
+  void notifyAll(d, notices);
+  return view;
+}
+
+/** Adds a reply; the thread's participants hear of it, the mentioned hear of the mention. */
+export async function addComment(d: CommentsDeps, userId: string, threadId: string, text: string): Promise<{ comment: ThreadView['comments'][number]; thread: ThreadView }> {
+  const t = await threadFor(d, threadId);
+  const { doc } = await accessForWrite(d, t.docId, userId, 'comments.post');
+  const at = new Date(d.ctx.now());
+  const name = await nameOf(d, userId);
+  const mentions = await d.mentions(doc.spaceId, userId, text);
+  const c: CommentRecord = { id: newId(), authorId: userId, authorName: name, text, mentions, createdAt: at, editedAt: null };
+  const updated = await d.repo.addComment(threadId, c, at, COMMENTS_PER_THREAD_MAX);
+  if (!updated) {
+    if (await d.repo.byId(threadId)) throw conflict(`A thread holds at most ${COMMENTS_PER_THREAD_MAX} comments: start a new thread.`);
+    throw notFound('That thread');
+  }
+  const view = presentThread(updated);
+  d.changed(doc.spaceId, view);
+  const base = { spaceId: doc.spaceId, docId: doc.id, docTitle: doc.title, threadId, actor: { id: userId, name }, excerpt: excerptOf(text) };
+  const participants = new Set(updated.comments.map((x) => x.authorId));
+  participants.add(updated.authorId);
+  const notices: CommentNotice[] = mentions.map((id) => ({ ...base, userId: id, kind: 'comment-mention' }));
+  for (const p of participants) if (p !== userId && !mentions.includes(p)) notices.push({ ...base, userId: p, kind: 'comment-reply' });
+  void notifyAll(d, notices);
+  return { comment: view.comments[view.comments.length - 1]!, thread: view };
+}
+
+/** The author rewrites their own comment. */
+export async function editComment(d: CommentsDeps, userId: string, threadId: string, commentId: string, text: string): Promise<ThreadView> {
+  const t = await threadFor(d, threadId);
+  const { doc } = await accessForWrite(d, t.docId, userId, 'comments.post');
+  const c = t.comments.find((x) => x.id === commentId);
+  if (!c) throw notFound('That comment');
+  if (c.authorId !== userId) throw forbidden('Only its author can edit a comment.');
+  const at = new Date(d.ctx.now());
+  const comments = t.comments.map((x) => (x.id === commentId ? { ...x, text, editedAt: at } : x));
+  const updated = await d.repo.setComments(threadId, comments, at);
+  if (!updated) throw notFound('That thread');
+  const view = presentThread(updated);
+  d.changed(doc.spaceId, view);
+  return view;
+}
+
+/**
+ * Removes a comment: its author, or a facilitator (recorded in the moderation log). Removing the first
+ * comment removes the whole thread, since the thread is that comment's question.
+ */
+export async function deleteComment(d: CommentsDeps, userId: string, threadId: string, commentId: string): Promise<ThreadView | null> {
+  const t = await threadFor(d, threadId);
+  const { doc, actor, space } = await accessDocument(d, t.docId, userId, 'docs.read');
+  const c = t.comments.find((x) => x.id === commentId);
+  if (!c) throw notFound('That comment');
+  const own = c.authorId === userId;
+  if (!own) authorize(actor, 'comments.moderate', space);
+  else if (!can(actor, 'docs.read', space)) throw forbidden();
+  if (doc.archived) throw forbidden('This document is archived: its comments can be read but not changed.');
+  await d.limit(userId);
+  const at = new Date(d.ctx.now());
+  if (!own) await d.moderated({ spaceId: doc.spaceId, docId: doc.id, threadId, actorId: userId, authorId: c.authorId, text: c.text, at });
+  if (t.comments[0]?.id === commentId) {
+    await d.repo.remove(threadId);
+    d.removed(doc.spaceId, doc.id, threadId);
+    return null;
+  }
+  const updated = await d.repo.setComments(threadId, t.comments.filter((x) => x.id !== commentId), at);
+  if (!updated) throw notFound('That thread');
+  const view = presentThread(updated);
+  d.changed(doc.spaceId, view);
+  return view;
+}
+
+/**
+ * Resolves, reopens, accepts or rejects. Accepting or rejecting is for suggestions only, and for those
+ * who may edit (the accepting editor's client has already made the change as their own, undoable edit).
+ */
+export async function setStatus(d: CommentsDeps, userId: string, threadId: string, status: ThreadStatus): Promise<ThreadView> {
+  const t = await threadFor(d, threadId);
+  const decides = status === 'accepted' || status === 'rejected';
+  const { doc } = await accessForWrite(d, t.docId, userId, decides ? 'suggestions.decide' : 'comments.resolve');
+  if (decides && t.suggestion === null) throw conflict('Only a suggestion can be accepted or rejected.');
+  const at = new Date(d.ctx.now());
+  const updated = await d.repo.setStatus(threadId, status, { id: userId, name: await nameOf(d, userId) }, at);
+  if (!updated) throw notFound('That thread');
+  const view = presentThread(updated);
+  d.changed(doc.spaceId, view);
+  return view;
+}

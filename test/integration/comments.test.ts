@@ -1,0 +1,222 @@
+/**
+ * Comments and suggestions (CONTRACT.md "Comments"): the rights matrix, live delivery to another member's
+ * socket, text kept as written, and bad anchors / oversize text / floods refused with nothing stored.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { call, closeSockets, connectSocket, data, next, record, sleep, spaceWith, type Person } from '../helpers/chat';
+import { signupUser, startServer, type TestServer } from '../helpers/server';
+
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await startServer();
+});
+afterAll(async () => {
+  closeSockets();
+  await srv?.close();
+});
+
+/** Two well-formed relative positions into a `default` fragment, as the editor would send. */
+function rangeAnchor() {
+  const ydoc = new Y.Doc();
+  const frag = ydoc.getXmlFragment('default');
+  const p = new Y.XmlElement('paragraph');
+  const t = new Y.XmlText('We use tape diagrams in week two.');
+  p.insert(0, [t]);
+  frag.insert(0, [p]);
+  const b64 = (rp: Y.RelativePosition) => Buffer.from(Y.encodeRelativePosition(rp)).toString('base64');
+  return { from: b64(Y.createRelativePositionFromTypeIndex(t, 7)), to: b64(Y.createRelativePositionFromTypeIndex(t, 20)) };
+}
+
+async function setup() {
+  const s = await spaceWith(srv.url, [{ name: 'Mia Member' }, { name: 'Gus Guest', role: 'guest' }]);
+  const [member, guest] = s.people as [Person, Person];
+  const doc = await s.fac.client.post(`/api/spaces/${s.spaceId}/docs`, { title: 'Ratios unit', template: 'curriculum-unit' });
+  expect(doc.status).toBe(201);
+  return { ...s, member, guest, docId: doc.body.doc.id as string };
+}
+
+describe('comment threads', () => {
+  it('members comment, guests reply, everyone reads; text is returned exactly as written', async () => {
+    const { fac, member, guest, docId } = await setup();
+    const xss = '<img src=x onerror=alert(1)> Do we have manipulatives for this?';
+    const created = await member.client.post(`/api/docs/${docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: xss });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const thread = created.body.thread;
+    expect(thread).toMatchObject({ docId, quote: 'tape diagrams', status: 'open', suggestion: null, author: { id: member.user.id, name: 'Mia Member' } });
+    expect(thread.comments).toHaveLength(1);
+    expect(thread.comments[0]).toMatchObject({ text: xss, author: { id: member.user.id }, editedAt: null });
+
+    const reply = await guest.client.post(`/api/threads/${thread.id}/comments`, { text: 'We have some in room 12.' });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(201);
+    expect(reply.body.comment).toMatchObject({ text: 'We have some in room 12.', author: { id: guest.user.id, name: 'Gus Guest' } });
+
+    for (const who of [fac, member, guest]) {
+      const list = await who.client.get(`/api/docs/${docId}/threads`);
+      expect(list.status).toBe(200);
+      expect(list.body.threads).toHaveLength(1);
+      expect(list.body.threads[0].comments.map((c: { text: string }) => c.text)).toEqual([xss, 'We have some in room 12.']);
+    }
+  });
+
+  it('the rights matrix: guests comment only when allowed and never suggest or decide; strangers see 404; archived documents take nothing', async () => {
+    const { spaceId, fac, member, guest, docId } = await setup();
+    const stranger = await signupUser(srv.url, 'Sam Stranger');
+    const anchor = rangeAnchor();
+
+    // Strangers and anonymous callers learn nothing.
+    expect((await stranger.client.get(`/api/docs/${docId}/threads`)).status).toBe(404);
+    expect((await stranger.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'q', text: 'hi' })).status).toBe(404);
+    const anon = await fetch(`${srv.url}/api/docs/${docId}/threads`);
+    expect(anon.status).toBe(401);
+
+    // Guests never suggest; members do.
+    const gs = await guest.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'q', text: 'Try this', suggestion: 'bar models' });
+    expect(gs.status).toBe(403);
+    expect(gs.body.error.code).toBe('forbidden');
+    const sug = await member.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'tape diagrams', text: 'Clearer?', suggestion: 'bar models' });
+    expect(sug.status).toBe(201);
+    const sid = sug.body.thread.id;
+
+    // Guests neither accept nor resolve; members and facilitators do.
+    expect((await guest.client.patch(`/api/threads/${sid}`, { status: 'accepted' })).status).toBe(403);
+    expect((await guest.client.patch(`/api/threads/${sid}`, { status: 'resolved' })).status).toBe(403);
+    expect((await stranger.client.patch(`/api/threads/${sid}`, { status: 'resolved' })).status).toBe(404);
+    const acc = await fac.client.patch(`/api/threads/${sid}`, { status: 'accepted' });
+    expect(acc.status).toBe(200);
+    expect(acc.body.thread).toMatchObject({ status: 'accepted', statusBy: { id: fac.user.id } });
+
+    // A plain comment cannot be accepted; it can be resolved and reopened.
+    const plain = (await member.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'q', text: 'A question' })).body.thread.id;
+    expect((await member.client.patch(`/api/threads/${plain}`, { status: 'accepted' })).status).toBe(409);
+    expect((await member.client.patch(`/api/threads/${plain}`, { status: 'resolved' })).body.thread.status).toBe('resolved');
+    expect((await member.client.patch(`/api/threads/${plain}`, { status: 'open' })).body.thread.status).toBe('open');
+
+    // The facilitator switches guests' comments off: the guest still reads, cannot post.
+    expect((await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { comments: false } })).status).toBe(200);
+    const off = await guest.client.post(`/api/threads/${plain}/comments`, { text: 'me too' });
+    expect(off.status).toBe(403);
+    expect(off.body.error.message).toMatch(/comments/);
+    expect((await guest.client.get(`/api/docs/${docId}/threads`)).body.threads).toHaveLength(2);
+    expect((await fac.client.patch(`/api/spaces/${spaceId}`, { guestRights: { comments: true } })).status).toBe(200);
+    expect((await guest.client.post(`/api/threads/${plain}/comments`, { text: 'me too' })).status).toBe(201);
+
+    // Authors edit their own comments only; facilitators may delete anyone's.
+    const t = (await guest.client.get(`/api/docs/${docId}/threads`)).body.threads.find((x: { id: string }) => x.id === plain);
+    const guestComment = t.comments[1].id;
+    expect((await member.client.patch(`/api/threads/${plain}/comments/${guestComment}`, { text: 'hijack' })).status).toBe(403);
+    const edited = await guest.client.patch(`/api/threads/${plain}/comments/${guestComment}`, { text: 'me too, and room 12' });
+    expect(edited.status).toBe(200);
+    expect(edited.body.thread.comments[1]).toMatchObject({ text: 'me too, and room 12', editedAt: expect.any(String) });
+    expect((await member.client.delete(`/api/threads/${plain}/comments/${guestComment}`)).status).toBe(403);
+    const removed = await fac.client.delete(`/api/threads/${plain}/comments/${guestComment}`);
+    expect(removed.status).toBe(200);
+    expect(removed.body.thread.comments).toHaveLength(1);
+
+    // Archived: read, never write.
+    expect((await fac.client.patch(`/api/docs/${docId}`, { archived: true })).status).toBe(200);
+    expect((await member.client.get(`/api/docs/${docId}/threads`)).body.threads).toHaveLength(2);
+    const archivedPost = await member.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'q', text: 'late' });
+    expect(archivedPost.status).toBe(403);
+    expect(archivedPost.body.error.message).toMatch(/archived/);
+    expect((await member.client.post(`/api/threads/${plain}/comments`, { text: 'late' })).status).toBe(403);
+    expect((await member.client.patch(`/api/threads/${plain}`, { status: 'resolved' })).status).toBe(403);
+    expect((await member.client.get(`/api/docs/${docId}/threads`)).body.threads).toHaveLength(2);
+  });
+
+  it('bad anchors, oversize text and unknown fields are refused and nothing is stored', async () => {
+    const { member, docId } = await setup();
+    const good = rangeAnchor();
+    const bad = [
+      { anchor: { from: '!!!', to: good.to }, quote: 'q', text: 'x' },
+      { anchor: { from: 'AAAAAAAAAAAAAAAA', to: good.to }, quote: 'q', text: 'x' },
+      { anchor: { lineId: 'line-1' }, quote: 'q', text: 'x' },
+      { anchor: { from: good.from }, quote: 'q', text: 'x' },
+      { anchor: good, quote: 'q', text: 'x'.repeat(4001) },
+      { anchor: good, quote: 'q', text: '   ' },
+      { anchor: good, quote: 'q', text: 'x', admin: true },
+      { anchor: good, quote: 'q', text: 'x', suggestion: 'y'.repeat(4001) },
+      { anchor: 'everything', quote: 'q', text: 'x' },
+    ];
+    for (const body of bad) {
+      const r = await member.client.post(`/api/docs/${docId}/threads`, body);
+      expect(r.status, JSON.stringify(body).slice(0, 80)).toBe(400);
+      expect(r.body.error.code).toBe('invalid_payload');
+    }
+    expect((await member.client.get(`/api/docs/${docId}/threads`)).body.threads).toEqual([]);
+    expect((await member.client.post(`/api/docs/${docId}/threads`, { anchor: good, quote: 'q', text: 'x'.repeat(4000) })).status).toBe(201);
+    const bogus = await member.client.post(`/api/threads/nope/comments`, { text: 'x' });
+    expect(bogus.status).toBe(404);
+  });
+
+  it('a budget line carries a thread by its line id', async () => {
+    const s = await spaceWith(srv.url, [{ name: 'Mia Member' }]);
+    const doc = await s.fac.client.post(`/api/spaces/${s.spaceId}/docs`, { title: 'Math night', template: 'budget' });
+    const docId = doc.body.doc.id;
+    const r = await s.people[0]!.client.post(`/api/docs/${docId}/threads`, { anchor: { lineId: 'Xy12_ab' }, quote: 'Calculators', text: 'Is this quote still valid?' });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    expect(r.body.thread.anchor).toEqual({ lineId: 'Xy12_ab' });
+    expect((await s.people[0]!.client.post(`/api/docs/${docId}/threads`, { anchor: rangeAnchor(), quote: 'q', text: 'x' })).status).toBe(400);
+  });
+
+  it('new threads and replies reach another member viewing the space, live', async () => {
+    const { spaceId, member, fac, docId } = await setup();
+    const fs = await connectSocket(srv.url, fac.client.cookie);
+    data(await call(fs, 'space:join', { spaceId }));
+    const seen = next(fs, 'thread:changed');
+    const created = await member.client.post(`/api/docs/${docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: 'Live?' });
+    const live = await seen;
+    expect(live.thread).toEqual(created.body.thread);
+    const all = record(fs, 'thread:changed');
+    await member.client.post(`/api/threads/${created.body.thread.id}/comments`, { text: 'Yes, live.' });
+    await member.client.patch(`/api/threads/${created.body.thread.id}`, { status: 'resolved' });
+    await sleep(150);
+    expect(all.map((e) => [e.thread.comments.length, e.thread.status])).toEqual([
+      [2, 'open'],
+      [2, 'resolved'],
+    ]);
+    const gone = next(fs, 'thread:removed');
+    expect((await member.client.delete(`/api/threads/${created.body.thread.id}/comments/${created.body.thread.comments[0].id}`)).status).toBe(204);
+    expect(await gone).toEqual({ docId, threadId: created.body.thread.id });
+    expect((await fac.client.get(`/api/docs/${docId}/threads`)).body.threads).toEqual([]);
+  });
+
+  it('doc:watch follows one document without joining the discussion; strangers are refused; a removed member stops hearing', async () => {
+    const { spaceId, member, fac, docId } = await setup();
+    const stranger = await signupUser(srv.url, 'Sam Stranger');
+    const ss = await connectSocket(srv.url, stranger.client.cookie);
+    const refused = await call(ss, 'doc:watch', { docId });
+    expect('error' in refused && refused.error.code).toBe('not_found');
+    const bad = await call(ss, 'doc:watch', { docId: { $ne: null } } as never);
+    expect('error' in bad && bad.error.code).toBe('invalid_payload');
+    const strangerSaw = record(ss, 'thread:changed');
+
+    const ms = await connectSocket(srv.url, member.client.cookie);
+    data(await call(ms, 'doc:watch', { docId }));
+    const memberSaw = record(ms, 'thread:changed');
+    const first = next(ms, 'thread:changed');
+    const t = await fac.client.post(`/api/docs/${docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: 'Watching?' });
+    expect((await first).thread.id).toBe(t.body.thread.id);
+
+    // Removing the member: their socket leaves the document's room before anything else is said.
+    const members = await fac.client.get(`/api/spaces/${spaceId}/members`);
+    expect(members.status).toBe(200);
+    expect((await fac.client.delete(`/api/spaces/${spaceId}/members/${member.user.id}`)).status).toBe(204);
+    await sleep(150);
+    await fac.client.post(`/api/threads/${t.body.thread.id}/comments`, { text: 'After the removal' });
+    await sleep(200);
+    expect(memberSaw).toHaveLength(1);
+    expect(strangerSaw).toHaveLength(0);
+  });
+
+  it('a flood is rate limited and the rest of the space carries on', async () => {
+    const { member, fac, docId } = await setup();
+    const anchor = rangeAnchor();
+    const codes: number[] = [];
+    for (let i = 0; i < 35; i++) codes.push((await member.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'q', text: `spam ${i}` })).status);
+    expect(codes.filter((c) => c === 201)).toHaveLength(30);
+    expect(codes.slice(30).every((c) => c === 429)).toBe(true);
+    expect((await member.client.get(`/api/docs/${docId}/threads`)).body.threads).toHaveLength(30);
+    expect((await fac.client.post(`/api/docs/${docId}/threads`, { anchor, quote: 'q', text: 'still here' })).status).toBe(201);
+  });
+});
