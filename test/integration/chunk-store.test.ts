@@ -3,19 +3,11 @@
  * MongoDB when a server answers (FerretDB under .ci/run). Values past MongoDB's 16 MB record limit must
  * store and read back byte for byte, and a write cut short must never be visible.
  */
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openChunkStore } from '../../server/store/chunks';
-import { openEmbeddedStore } from '../../server/store/embedded';
-import { openMongoStore } from '../../server/store/mongo';
 import type { Collection, Doc, Store } from '../../server/store/port';
-import { dropDatabase, MONGODB_SKIP_REASON, MONGODB_TEST_URI, withDatabase } from '../helpers/mongo';
-import { tempDir } from '../helpers/server';
-
-interface Opened {
-  store: Store;
-  cleanup(): Promise<void>;
-}
+import { MONGODB_SKIP_REASON, MONGODB_TEST_URI } from '../helpers/mongo';
+import { scratchEmbedded, scratchMongo, useScratchStore, type ScratchStore } from '../helpers/stores';
 
 /** Deterministic bytes that differ between values and positions, so a misplaced chunk shows. */
 function bytesOf(size: number, seed: number): Uint8Array {
@@ -63,17 +55,12 @@ function failingAfter(store: Store, name: string, allowed: number): Store {
 
 let seq = 0;
 
-function contract(open: () => Promise<Opened>) {
-  let opened: Opened;
+function contract(open: () => Promise<ScratchStore>) {
+  const current = useScratchStore(open);
   let store: Store;
   const fresh = (chunkBytes?: number) => openChunkStore(store, { name: `blob${++seq}`, ...(chunkBytes ? { chunkBytes } : {}) });
-
-  beforeAll(async () => {
-    opened = await open();
-    store = opened.store;
-  });
-  afterAll(async () => {
-    await opened?.cleanup();
+  beforeAll(() => {
+    store = current();
   });
 
   it('put / get round-trip: empty, smaller than a chunk, exact multiples, one byte over; missing is null', async () => {
@@ -144,31 +131,11 @@ function contract(open: () => Promise<Opened>) {
 }
 
 describe('chunk store: embedded adapter', () => {
-  contract(async () => {
-    const dir = tempDir('collab-chunks-');
-    const store = await openEmbeddedStore(dir);
-    return {
-      store,
-      async cleanup() {
-        await store.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  });
+  contract(() => scratchEmbedded('chunks'));
 });
 
 if (MONGODB_SKIP_REASON) console.warn(`[chunk-store] MongoDB suite skipped: ${MONGODB_SKIP_REASON}`);
 
 describe.skipIf(!MONGODB_TEST_URI)('chunk store: MongoDB adapter', () => {
-  contract(async () => {
-    const dbName = `collab_chunks_${process.pid}_${Date.now().toString(36)}`;
-    const store = await openMongoStore(withDatabase(MONGODB_TEST_URI!, dbName));
-    return {
-      store,
-      async cleanup() {
-        await store.close();
-        await dropDatabase(dbName);
-      },
-    };
-  });
+  contract(() => scratchMongo('chunks'));
 });

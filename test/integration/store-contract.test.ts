@@ -6,9 +6,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../server/store/embedded';
-import { openMongoStore } from '../../server/store/mongo';
 import { DuplicateKeyError, type Collection, type Doc, type Store } from '../../server/store/port';
-import { dropDatabase, MONGODB_SKIP_REASON, MONGODB_TEST_URI, withDatabase } from '../helpers/mongo';
+import { MONGODB_SKIP_REASON, MONGODB_TEST_URI } from '../helpers/mongo';
+import { scratchMongo } from '../helpers/stores';
 import { tempDir } from '../helpers/server';
 
 interface Opened {
@@ -263,21 +263,5 @@ describe('storage contract: embedded adapter', () => {
 if (MONGODB_SKIP_REASON) console.warn(`[store-contract] MongoDB suite skipped: ${MONGODB_SKIP_REASON}`);
 
 describe.skipIf(!MONGODB_TEST_URI)('storage contract: MongoDB adapter', () => {
-  contract(async () => {
-    const dbName = `collab_contract_${process.pid}_${Date.now().toString(36)}`;
-    const uri = withDatabase(MONGODB_TEST_URI!, dbName);
-    let store = await openMongoStore(uri);
-    return {
-      store,
-      async reopen() {
-        await store.close();
-        store = await openMongoStore(uri);
-        return store;
-      },
-      async cleanup() {
-        await store.close();
-        await dropDatabase(dbName);
-      },
-    };
-  });
+  contract(() => scratchMongo('contract'));
 });
