@@ -1,4 +1,54 @@
+import { MongoClient } from 'mongodb';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Resolves to null when a server answers a ping at `uri`, else to the reason the MongoDB tests skip.
+ * With `required` (MONGODB_TEST_REQUIRED=1, set by .ci/run) an unreachable server is an error instead.
+ */
+async function probeTestMongo(uri: string | undefined, required: boolean): Promise<string | null> {
+  let reason: string | null = null;
+  if (!uri) {
+    reason = 'MONGODB_URI is not set (run `MONGODB_URI=mongodb://127.0.0.1:PORT/ npm test`; scripts/ferretdb.sh builds and starts FerretDB)';
+  } else {
+    const client = new MongoClient(uri, { serverSelectionTimeoutMS: 3_000 });
+    try {
+      await client.connect();
+      await client.db('admin').command({ ping: 1 });
+    } catch (err) {
+      reason = `no MongoDB server answers at ${uri.replace(/\/\/[^@/]*@/, '//***@')}: ${(err as Error).message}`;
+    } finally {
+      await client.close();
+    }
+  }
+  if (reason && required) throw new Error(`${reason} (and MONGODB_TEST_REQUIRED=1)`);
+  return reason;
+}
+
+// MongoDB: the tests use the server MONGODB_URI names when it answers. The variable is taken out of the
+// environment the test processes inherit: servers spawned by tests must not all land in one database.
+const mongoUri = process.env.MONGODB_TEST_URI || process.env.MONGODB_URI;
+delete process.env.MONGODB_URI;
+delete process.env.MONGODB_TEST_URI;
+const mongoSkip = await probeTestMongo(mongoUri, process.env.MONGODB_TEST_REQUIRED === '1');
+if (mongoSkip) {
+  process.env.MONGODB_TEST_SKIP = mongoSkip;
+  console.warn(`[integration-mongo] MongoDB tests skipped: ${mongoSkip}`);
+} else {
+  process.env.MONGODB_TEST_URI = mongoUri;
+}
+
+/** Integration tests that also run with the store switched to MongoDB: accounts, documents, discussion, live sessions. */
+const MONGO_INTEGRATION = [
+  'accounts',
+  'account-settings',
+  'docs-routes',
+  'docs-versions',
+  'chat-messaging',
+  'chat-unread',
+  'chat-isolation',
+  'sessions-http',
+  'sessions-live',
+].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
   test: {
@@ -9,6 +59,17 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration-mongo',
+          // Empty when no server answers: the reason is printed above and by the store contract suite.
+          include: mongoSkip ? [] : MONGO_INTEGRATION,
+          environment: 'node',
+          env: { COLLAB_TEST_STORE: 'mongodb' },
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

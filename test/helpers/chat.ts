@@ -2,7 +2,6 @@
  * Chat test helpers: the real app with only the chat feature (its rate limits adjustable), stock
  * socket.io-client connections carrying a session cookie, typed ack calls, and a space with members.
  */
-import { rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { io as ioClient, type Socket } from 'socket.io-client';
 import type { Ack } from '../../shared/errors';
@@ -12,9 +11,8 @@ import { createChatFeature } from '../../server/chat/feature';
 import type { ChatOptions } from '../../server/chat/service';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
-import { openEmbeddedStore } from '../../server/store/embedded';
 import type { Store } from '../../server/store/port';
-import { ApiClient, signupUser, tempDir } from './server';
+import { ApiClient, openTestStore, removeTestData, signupUser, tempDir } from './server';
 
 export type ChatSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -26,11 +24,11 @@ export interface ChatServer {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts the app with the chat feature on 127.0.0.1:0 (embedded store in `dataDir`, a new temp dir by default). */
+/** Starts the app with the chat feature on 127.0.0.1:0 (the test store for `dataDir`, a new temp dir by default). */
 export async function startChatServer(opts: { dataDir?: string; chat?: ChatOptions; now?: () => number } = {}): Promise<ChatServer> {
   const dataDir = opts.dataDir ?? tempDir('chat-test-');
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const store = await openEmbeddedStore(dataDir);
+  const store = await openTestStore(dataDir);
   const app = await createApp({
     config,
     store,
@@ -49,7 +47,7 @@ export async function startChatServer(opts: { dataDir?: string; chat?: ChatOptio
       app.server.close();
       await app.close();
       await store.close();
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) await removeTestData(dataDir);
     },
   };
 }

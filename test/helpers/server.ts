@@ -1,6 +1,7 @@
 /**
- * Test helpers: start the real app on port 0 (in-process, embedded store in a temp dir) or as a child
- * process (for kill -9 tests), and an HTTP client with a cookie jar.
+ * Test helpers: start the real app on port 0 (in-process, embedded store in a temp dir, or MongoDB in the
+ * "integration-mongo" project) or as a child process (for kill -9 tests), and an HTTP client with a
+ * cookie jar.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +12,9 @@ import { createApp, type App, type AppDeps } from '../../server/app';
 import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { openEmbeddedStore } from '../../server/store/embedded';
+import { openMongoStore } from '../../server/store/mongo';
 import type { Store } from '../../server/store/port';
+import { databaseFor, dropDatabase, MONGO_STORE_SELECTED, MONGODB_TEST_URI, withDatabase } from './mongo';
 
 export interface TestServer {
   url: string;
@@ -29,13 +32,29 @@ export function tempDir(prefix = 'collab-test-'): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-/** Starts the real app on 127.0.0.1:0 with the embedded store in `dataDir` (a new temp dir by default). */
+const useMongo = MONGO_STORE_SELECTED && Boolean(MONGODB_TEST_URI);
+
+/**
+ * Opens the store a test server uses for `dataDir`: the embedded store there, or, in the
+ * "integration-mongo" project, a MongoDB database named after the directory (so a restart finds it).
+ */
+export async function openTestStore(dataDir: string): Promise<Store> {
+  return useMongo ? openMongoStore(withDatabase(MONGODB_TEST_URI!, databaseFor(dataDir))) : openEmbeddedStore(dataDir);
+}
+
+/** Removes what `openTestStore(dataDir)` stored (close the store first). */
+export async function removeTestData(dataDir: string): Promise<void> {
+  rmSync(dataDir, { recursive: true, force: true });
+  if (useMongo) await dropDatabase(databaseFor(dataDir));
+}
+
+/** Starts the real app on 127.0.0.1:0 with the test store for `dataDir` (a new temp dir by default). */
 export async function startServer(
   opts: { dataDir?: string; env?: Record<string, string>; now?: () => number; rateLimits?: AppDeps['rateLimits']; sessionSweepMs?: number } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...opts.env });
-  const store = await openEmbeddedStore(dataDir);
+  const store = await openTestStore(dataDir);
   const app = await createApp({ config, store, logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}), ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}) });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const port = (app.server.address() as AddressInfo).port;
@@ -50,7 +69,7 @@ export async function startServer(
       app.server.close();
       await app.close();
       await store.close();
-      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) await removeTestData(dataDir);
     },
   };
 }

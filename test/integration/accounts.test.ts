@@ -130,10 +130,13 @@ describe('what the store keeps', () => {
     const token = client.cookie.split('=')[1]!;
     expect(await srv.store.collection('sessions').findOne({ _id: token })).toBeNull();
     expect(await srv.store.collection('sessions').count({ userId: user.id })).toBe(1);
-    // And the raw file on disk does not contain the password either.
-    const raw = readFileSync(path.join(srv.dataDir, 'users.db'), 'utf8');
-    expect(raw).toContain(user.id);
-    expect(raw).not.toContain(password);
+    // And the raw file on disk does not contain the password either (the embedded store's file; the
+    // integration-mongo project runs this file on MongoDB, whose server owns the bytes).
+    if (srv.store.kind === 'embedded') {
+      const raw = readFileSync(path.join(srv.dataDir, 'users.db'), 'utf8');
+      expect(raw).toContain(user.id);
+      expect(raw).not.toContain(password);
+    }
   });
 });
 

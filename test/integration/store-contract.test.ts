@@ -1,13 +1,14 @@
 /**
  * The storage port's contract, one suite run against every adapter: the embedded one always, MongoDB
- * when MONGODB_URI points at a server (a unique database per run, dropped afterwards).
+ * when MONGODB_URI points at a server that answers (a unique database per run, dropped afterwards;
+ * .ci/run starts FerretDB for it).
  */
 import { rmSync } from 'node:fs';
-import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../server/store/embedded';
-import { openMongoStore } from '../../server/store/mongo';
 import { DuplicateKeyError, type Collection, type Doc, type Store } from '../../server/store/port';
+import { MONGODB_SKIP_REASON, MONGODB_TEST_URI } from '../helpers/mongo';
+import { scratchMongo } from '../helpers/stores';
 import { tempDir } from '../helpers/server';
 
 interface Opened {
@@ -259,43 +260,8 @@ describe('storage contract: embedded adapter', () => {
   });
 });
 
-const MONGODB_URI = process.env.MONGODB_URI;
-if (!MONGODB_URI) {
-  console.warn('[store-contract] MongoDB suite skipped: MONGODB_URI is not set, and no MongoDB server can be installed on this machine. Set MONGODB_URI=mongodb://... to run it.');
-}
+if (MONGODB_SKIP_REASON) console.warn(`[store-contract] MongoDB suite skipped: ${MONGODB_SKIP_REASON}`);
 
-/** The same URI pointing at `dbName`, keeping credentials authenticating where they did before. */
-function withDatabase(uri: string, dbName: string): string {
-  const m = uri.match(/^(mongodb(?:\+srv)?:\/\/[^/?]+)(?:\/([^?]*))?(?:\?(.*))?$/);
-  if (!m) throw new Error('MONGODB_URI is not a mongodb:// URI');
-  const [, base, oldDb, query] = m;
-  const params = new URLSearchParams(query ?? '');
-  if (base!.includes('@') && !params.has('authSource')) params.set('authSource', oldDb || 'admin');
-  const qs = params.toString();
-  return `${base}/${dbName}${qs ? `?${qs}` : ''}`;
-}
-
-describe.skipIf(!MONGODB_URI)('storage contract: MongoDB adapter', () => {
-  contract(async () => {
-    const dbName = `collab_contract_${process.pid}_${Date.now().toString(36)}`;
-    const uri = withDatabase(MONGODB_URI!, dbName);
-    let store = await openMongoStore(uri);
-    return {
-      store,
-      async reopen() {
-        await store.close();
-        store = await openMongoStore(uri);
-        return store;
-      },
-      async cleanup() {
-        await store.close();
-        const client = new MongoClient(uri);
-        try {
-          await client.db(dbName).dropDatabase();
-        } finally {
-          await client.close();
-        }
-      },
-    };
-  });
+describe.skipIf(!MONGODB_TEST_URI)('storage contract: MongoDB adapter', () => {
+  contract(() => scratchMongo('contract'));
 });
