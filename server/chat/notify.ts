@@ -39,7 +39,7 @@ export async function notify(
       };
       await deps.repo.notifications.insert(n);
       const unread = await deps.repo.notifications.countUnread(userId);
-      deps.out.toUser(userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', channel?.name ?? ''), unread });
+      deps.out.toUsers(userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', channel?.name ?? ''), unread });
     }
   } catch (err) {
     deps.ctx.logger.error({ err, messageId: m._id }, 'chat notification failed');

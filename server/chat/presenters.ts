@@ -1,7 +1,6 @@
 /** Discussion presenters: stored records -> the public shapes of shared/chat.ts. */
 import { REACTIONS, type Channel, type ChatMessage, type ChatNotification, type ModerationEntry, type Reaction } from '../../shared/chat';
-import type { ChannelRecord } from '../repos';
-import type { MessageRecord, ModerationRecord, NotificationRecord } from './records';
+import type { ChannelRecord, MessageRecord, ModerationRecord, NotificationRecord } from './records';
 
 export const presentChannel = (c: ChannelRecord): Channel => ({
   id: c._id,

@@ -7,8 +7,16 @@
  * is an index lookup in either; further words are equality conditions under `$and`. An unanchored regex
  * over `text` could use no index in either engine and would scan the whole collection.
  */
-import type { ChannelRecord } from '../repos';
 import type { Filter, IndexSpec, Store } from '../store/port';
+
+export interface ChannelRecord {
+  _id: string;
+  spaceId: string;
+  name: string;
+  archived: boolean;
+  createdAt: Date;
+  createdBy: string;
+}
 
 export interface MessageRecord {
   _id: string;
@@ -77,6 +85,7 @@ export const CHAT_INDEXES: IndexSpec[] = [
   { collection: 'messages', fields: { parentId: 1 } },
   { collection: 'messages', fields: { words: 1 } },
   { collection: 'messages', fields: { mentions: 1 } },
+  { collection: 'channels', fields: { spaceId: 1 } },
   { collection: 'channels', fields: { spaceId: 1, name: 1 }, unique: true },
   { collection: 'channelReads', fields: { userId: 1 } },
   { collection: 'notifications', fields: { userId: 1 } },
@@ -157,12 +166,6 @@ export function createChatRepo(store: Store) {
       insert: (m: ModerationRecord) => moderation.insertOne(m),
       ofSpace: (spaceId: string, limit: number) => moderation.find({ spaceId }, { sort: { at: -1 }, limit }),
     },
-    /** Document titles (the docs feature's collection, if any) matching a safe, escaped regex. */
-    docTitles: (spaceId: string, titleRegex: RegExp, limit: number) =>
-      store.collection<{ _id: string; title: string; spaceId: string; archived: boolean }>('docs').find(
-        { spaceId, archived: false, title: { $regex: titleRegex } },
-        { sort: { title: 1 }, limit },
-      ),
   };
 }
 
