@@ -1,5 +1,5 @@
 /**
- * Regression (issue 11): `session:join` joined the live room before checking access, so someone who may
+ * Who is in a live session's room. Regression (issue 11): `session:join` joined the live room before checking access, so someone who may
  * not see the session received its broadcasts while the check ran. The store answers one person's
  * membership lookups slowly (a network fault: 300 ms of latency), which holds that window open long
  * enough to see it; with the check first, nothing reaches them.
@@ -12,7 +12,7 @@ import { loadConfig } from '../../server/config';
 import { createLogger } from '../../server/logger';
 import { openEmbeddedStore } from '../../server/store/embedded';
 import type { Collection, Doc, Store } from '../../server/store/port';
-import { call, closeSockets, connectSocket, data, record, sleep } from '../helpers/chat';
+import { call, closeSockets, connectSocket, data, next, record, sleep, spaceWith } from '../helpers/chat';
 import { signupUser, tempDir } from '../helpers/server';
 
 /** The store, with membership lookups for `slowUser` delayed by `ms`. */
@@ -86,5 +86,27 @@ describe('session:join checks access before joining the live room', () => {
     data(await call(f, 'hand:lower', { sessionId })); // another broadcast, after the refusal
     await sleep(150);
     expect(seen).toEqual([]);
+  });
+
+  it('a member removed from the space leaves its live rooms at once: no more session events', async () => {
+    const { fac, people, spaceId } = await spaceWith(url, [{ name: 'Member' }]);
+    const created = await fac.client.post(`/api/spaces/${spaceId}/sessions`, { title: 'Data meeting', steps: [{ title: 'Look', minutes: 5 }] });
+    const sessionId: string = created.body.session.id;
+    const f = await connectSocket(url, fac.client.cookie);
+    const m = await connectSocket(url, people[0]!.client.cookie);
+    data(await call(f, 'session:join', { sessionId }));
+    data(await call(m, 'session:join', { sessionId }));
+    const started = next(m, 'session:state');
+    data(await call(f, 'session:control', { sessionId, action: 'start' }));
+    expect((await started).state.status).toBe('running');
+
+    const removed = next(m, 'space:removed');
+    expect((await fac.client.delete(`/api/spaces/${spaceId}/members/${people[0]!.user.id}`)).status).toBe(204);
+    expect(await removed).toEqual({ spaceId });
+    const seen = record(m, 'session:state');
+    data(await call(f, 'hand:raise', { sessionId }));
+    await sleep(150);
+    expect(seen).toEqual([]);
+    expect(m.connected).toBe(true);
   });
 });
