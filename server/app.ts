@@ -59,7 +59,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
   const now = deps.now ?? Date.now;
   const sessions = createSessionManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, limiter: limiterFactory({ store: deps.limitStore ?? { kind: 'memory' }, now }) };
+  // Rate-limit counters live in the store chosen here, at boot (memory for now), for every limiter.
+  const limiter = limiterFactory({ store: deps.limitStore ?? { kind: 'memory' }, now });
+  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, limiter };
   const limits = defaultRateLimits(deps.rateLimits, deps.limitStore);
 
   const app = express();
