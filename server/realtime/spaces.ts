@@ -40,6 +40,8 @@ export function createSpacesLayer(ctx: Ctx, port: RealtimePort, leaveRooms: (use
     on('space:join', {
       schema: spaceRefPayload,
       limit,
+      // Every member (guests included) and nobody else: `channels.read` is the policy's "reads the space's
+      // live activity" right; `space.view` would also admit strangers to a listed space.
       authorize: ({ spaceId }, conn) => accessSpace(ctx, spaceId, conn.userId, 'channels.read'),
       async run({ spaceId }, conn) {
         await conn.join(spaceRoom(spaceId));
