@@ -156,6 +156,7 @@ async function load(cfg: LoadConfig): Promise<LoadResult> {
 async function scenario(members: number, opts: { senders: number; rate: number; warmup: number; duration: number }) {
   const { createApp } = await import('../server/app');
   const { createChatFeature } = await import('../server/chat/feature');
+  const { createChatRepo } = await import('../server/chat/records');
   const { createSpace } = await import('../server/commands/spaces');
   const { loadConfig } = await import('../server/config');
   const { newId } = await import('../server/ids');
@@ -175,7 +176,7 @@ async function scenario(members: number, opts: { senders: number; rate: number; 
     await store.collection('users').insertMany(users);
     const space = await createSpace(ctx, users[0]!._id, { name: 'Bench PLC', kind: 'plc' });
     await store.collection('memberships').insertMany(users.slice(1).map((u) => ({ _id: newId(), spaceId: space._id, userId: u._id, role: 'member', joinedAt: now })));
-    const channelId = (await ctx.repos.channels.ofSpace(space._id))[0]!._id;
+    const channelId = (await createChatRepo(store).channels.ofSpace(space._id))[0]!._id;
     const cookies: string[] = [];
     for (const u of users) cookies.push(`collab_sid=${(await ctx.sessions.create(u._id)).token}`);
 

@@ -1,5 +1,5 @@
 /**
- * createApp(deps) builds the whole application (Express, Socket.IO, the collab endpoint) on one HTTP
+ * createApp(deps) builds the whole application (Express, the realtime layer, the features) on one HTTP
  * server and never listens; server/index.ts does. Tests call it with a store and listen on port 0.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -18,12 +18,13 @@ import { defaultRateLimits, type RateLimits } from './http/rate-limit';
 import { spaceRoutes } from './http/spaces';
 import { clientRoutes } from './http/static';
 import type { Logger } from './logger';
-import { createIo, type IoServer } from './realtime/io';
+import { limiterFactory, type LimitStore } from './limits';
+import { createRealtime } from './realtime';
 import { createRepos, INDEXES } from './repos';
 import type { Store } from './store/port';
 import { forbidden } from './errors';
 import { FEATURES } from './features';
-import type { Feature, FeatureRuntime } from './feature';
+import type { Feature, FeatureRuntime, PeerPorts } from './feature';
 import { guardUpgrades } from './upgrades';
 import { YJS_PATH } from '../shared/collab';
 
@@ -33,6 +34,8 @@ export interface AppDeps {
   logger: Logger;
   now?: () => number;
   rateLimits?: Partial<RateLimits>;
+  /** Where rate-limit counters live (default: this process's memory). */
+  limitStore?: LimitStore;
   /** How often sockets of expired sessions are closed (default 30 s). */
   sessionSweepMs?: number;
   /** Defaults to every feature in server/features.ts. */
@@ -43,7 +46,6 @@ export interface App {
   ctx: Ctx;
   express: Express;
   server: HttpServer;
-  io: IoServer;
   /** Stops accepting, closes sockets, flushes pending writes. Does not close the store (the owner does). */
   close(): Promise<void>;
 }
@@ -59,8 +61,10 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
   const now = deps.now ?? Date.now;
   const sessions = createSessionManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, services: {} };
-  const limits = defaultRateLimits(deps.rateLimits);
+  // Rate-limit counters live in the store chosen here, at boot (memory for now), for every limiter.
+  const limiter = limiterFactory({ store: deps.limitStore ?? { kind: 'memory' }, now });
+  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, limiter };
+  const limits = defaultRateLimits(deps.rateLimits, deps.limitStore);
 
   const app = express();
   app.disable('x-powered-by');
@@ -126,7 +130,19 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   api.use(authRoutes(ctx, limits));
   api.use(spaceRoutes(ctx));
-  const instances = features.map((f) => f.create(ctx));
+
+  // The HTTP server exists before the features so the realtime port can be handed to them at creation.
+  const server = createServer(app);
+  const realtime = createRealtime(server, ctx);
+  // Every upgrade gets an answer: 404 off the claimed paths, 503 when a claimed one stalls (upgrades.ts).
+  guardUpgrades(server, { claimed: ['/socket.io/', YJS_PATH] });
+  // Each feature receives the ports of the features created before it (docs first: sessions and chat use it).
+  const peers: PeerPorts = {};
+  const instances = features.map((f) => {
+    const instance = f.create(ctx, { realtime: realtime.port, ...peers });
+    Object.assign(peers, instance.provides);
+    return instance;
+  });
   for (const f of instances) if (f.routes) api.use(f.routes());
   api.use((_req, _res, next) => next(notFound('That API endpoint')));
   app.use('/api', api);
@@ -135,16 +151,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
   app.use((_req, _res, next) => next(notFound('That page')));
   app.use(errorMiddleware(logger));
 
-  const server = createServer(app);
-  const io = createIo(server, ctx);
-  // Every upgrade gets an answer: 404 off the claimed paths, 503 when a claimed one stalls (upgrades.ts).
-  guardUpgrades(server, { claimed: [`${io.path()}/`, YJS_PATH] });
-
-  io.on('connection', (socket) => {
-    for (const f of instances) f.socket?.(socket);
-  });
+  for (const f of instances) if (f.events) realtime.use(f.events);
   const runtimes: FeatureRuntime[] = [];
-  for (const f of instances) if (f.attach) runtimes.push(await f.attach(server, io));
+  for (const f of instances) if (f.attach) runtimes.push(await f.attach(server));
   // A session that expires while its sockets are open is revoked like a logout: they close.
   const sweep = setInterval(() => sessions.sweep(), deps.sessionSweepMs ?? 30_000);
   sweep.unref();
@@ -153,15 +162,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     ctx,
     express: app,
     server,
-    io,
     async close() {
       // Stop accepting first; then end the live connections and let each feature flush (its WebSockets
       // would otherwise keep http.Server#close waiting); then close Socket.IO and whatever is left.
       clearInterval(sweep);
       if (server.listening) server.close();
-      io.disconnectSockets(true);
+      realtime.disconnectAll();
       for (const r of runtimes) await r.close?.();
-      await new Promise<void>((resolve) => io.close(() => resolve()));
+      for (const f of instances) await f.close?.();
+      await realtime.close();
       server.closeAllConnections();
     },
   };

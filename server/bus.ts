@@ -6,6 +6,8 @@ import { EventEmitter } from 'node:events';
 import type { Role } from '../shared/types';
 
 export interface BusEvents {
+  /** A space was just created by `userId`; features set up what every space starts with (chat: `general`). */
+  'space:created': { spaceId: string; userId: string; at: Date };
   'session:revoked': { sessionId: string; userId: string };
   /** A user changed their display name; live sockets take it for what they send from now on. */
   'user:renamed': { userId: string; name: string };
@@ -15,7 +17,13 @@ export interface BusEvents {
 
 export interface Bus {
   emit<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): void;
-  on<K extends keyof BusEvents>(event: K, listener: (payload: BusEvents[K]) => void): () => void;
+  /**
+   * Emits and waits for every listener, for use-cases that are not complete until the others have done
+   * their part (a space is not created until it has its `general` channel). Every failure is reported;
+   * the first is rethrown once all listeners have settled.
+   */
+  emitAndWait<K extends keyof BusEvents>(event: K, payload: BusEvents[K]): Promise<void>;
+  on<K extends keyof BusEvents>(event: K, listener: (payload: BusEvents[K]) => void | Promise<void>): () => void;
 }
 
 /** Creates a bus; listeners that throw are isolated so one subsystem cannot break another. */
@@ -26,11 +34,18 @@ export function createBus(onError: (err: unknown) => void): Bus {
     emit(event, payload) {
       for (const l of ee.listeners(event)) {
         try {
-          (l as (p: unknown) => void)(payload);
+          const r = (l as (p: unknown) => unknown)(payload);
+          if (r instanceof Promise) r.catch(onError);
         } catch (err) {
           onError(err);
         }
       }
+    },
+    async emitAndWait(event, payload) {
+      const results = await Promise.allSettled(ee.listeners(event).map(async (l) => (l as (p: unknown) => unknown)(payload)));
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      for (const f of failed) onError(f.reason);
+      if (failed.length) throw failed[0]!.reason;
     },
     on(event, listener) {
       ee.on(event, listener);

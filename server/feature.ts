@@ -1,14 +1,39 @@
 /**
  * A feature plugs into the app without the app knowing its insides: its indexes, its HTTP routes under
- * /api, its Socket.IO handlers, and anything it attaches to the HTTP server (the Yjs upgrade).
+ * /api, its Socket.IO events, and anything it attaches to the HTTP server (the Yjs upgrade).
  * A feature is a factory called once per app, so services it creates are shared by its parts and never
  * leak between two apps in one process (tests restart apps).
+ *
+ * Features are peers: none reads another's collections. What one offers the others is a port it
+ * `provides`; features are created in order and each receives the ports provided before it.
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Router } from 'express';
 import type { Ctx } from './context';
-import type { IoServer, IoSocket } from './realtime/io';
+import type { Notice } from './chat/notify';
+import type { DocsPort } from './docs/port';
+import type { EventHandler } from './realtime/kit';
+import type { RealtimePort } from './realtime/port';
 import type { IndexSpec } from './store/port';
+
+/** What the peers of the app offer one another. */
+export interface PeerPorts {
+  /** Documents (exists, title, space, notes edits, Markdown, create/remove/retitle); absent without the docs feature. */
+  docs?: DocsPort;
+  /** The notification bell and the moderation log (the discussion's), for other features' events. */
+  notices?: NoticesPort;
+}
+
+export interface NoticesPort {
+  notify(n: Notice): Promise<void>;
+  /** A facilitator removed someone's comment: kept in the space's moderation log. */
+  moderated(m: { spaceId: string; docId: string; docTitle: string; messageId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
+}
+
+export interface Ports extends PeerPorts {
+  /** Broadcasts to a space, users or a room, and attendance; the only way a feature reaches sockets. */
+  realtime: RealtimePort;
+}
 
 export interface FeatureRuntime {
   /** Flushes pending writes and closes what the feature opened (called on shutdown, before the store closes). */
@@ -17,14 +42,18 @@ export interface FeatureRuntime {
 
 export interface FeatureInstance {
   routes?(): Router;
-  /** Called for every authenticated socket. */
-  socket?(socket: IoSocket): void;
+  /** The feature's Socket.IO events, declared with the realtime kit (`on`). */
+  events?: EventHandler[];
   /** Attaches to the HTTP server (e.g. its `upgrade` event). */
-  attach?(server: HttpServer, io: IoServer): FeatureRuntime | Promise<FeatureRuntime>;
+  attach?(server: HttpServer): FeatureRuntime | Promise<FeatureRuntime>;
+  /** Flushes and stops what the feature runs itself (called on shutdown, before the store closes). */
+  close?(): Promise<void>;
+  /** Ports this feature offers the features created after it. */
+  provides?: PeerPorts;
 }
 
 export interface Feature {
   name: string;
   indexes?: IndexSpec[];
-  create(ctx: Ctx): FeatureInstance;
+  create(ctx: Ctx, ports: Ports): FeatureInstance;
 }

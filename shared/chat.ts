@@ -71,16 +71,22 @@ export interface ChannelWithUnread extends Channel {
   lastReadId: string | null;
 }
 
-export type NotificationKind = 'mention' | 'reply';
+/** A message mentioned you / replied to your thread; a comment mentioned you / replied in a thread you are in / opened a thread on your document. */
+export type NotificationKind = 'mention' | 'reply' | 'comment-mention' | 'comment-reply' | 'comment-thread';
 
 export interface ChatNotification {
   id: string;
   kind: NotificationKind;
   spaceId: string;
   spaceName: string;
-  channelId: string;
+  /** The channel and message (discussion notifications); null for comment notifications. */
+  channelId: string | null;
   channelName: string;
-  messageId: string;
+  messageId: string | null;
+  /** The document and comment thread (comment notifications); null for discussion notifications. */
+  docId: string | null;
+  docTitle: string;
+  threadId: string | null;
   /** The thread's top message when the notification is about a reply (or a mention inside a thread). */
   parentId: string | null;
   actor: PublicUser;
@@ -107,7 +113,10 @@ export interface ModerationEntry {
   channelId: string;
   channelName: string;
   messageId: string;
-  action: 'message.delete';
+  action: 'message.delete' | 'comment.delete';
+  /** For a removed comment: its document (channelId and channelName are then empty, messageId is the thread). */
+  docId?: string;
+  docTitle?: string;
   actor: PublicUser;
   author: PublicUser;
   text: string;

@@ -112,6 +112,15 @@ export interface ServerToClientEvents {
   // ---- end live sessions ----
 }
 
+/** The payload a client sends with event `E`. */
+export type ClientPayload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
+
+/** The `data` of event `E`'s successful ack. */
+export type AckData<E extends keyof ClientToServerEvents> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer T> ? T : never;
+
+/** The arguments the server sends with event `E`. */
+export type ServerArgs<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
+
 export interface SocketData {
   userId: string;
   name: string;

@@ -367,7 +367,8 @@ export const voteCastPayload = z.strictObject({
   value: z
     .int({ error: 'value must be a whole number from 0 to 5' })
     .min(0, { error: 'value must be a whole number from 0 to 5' })
-    .max(5, { error: 'value must be a whole number from 0 to 5' }),
+    .max(5, { error: 'value must be a whole number from 0 to 5' })
+    .transform((v) => v as FistValue),
 });
 
 export const voteClosePayload = z.strictObject({ voteId: idSchema });

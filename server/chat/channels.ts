@@ -3,9 +3,9 @@ import type { ChannelWithUnread } from '../../shared/chat';
 import { accessSpace } from '../commands/access';
 import { conflict } from '../errors';
 import { newId } from '../ids';
-import type { ChannelRecord } from '../repos';
 import { DuplicateKeyError } from '../store/port';
 import { presentChannel } from './presenters';
+import type { ChannelRecord } from './records';
 import { accessChannel, type ChatDeps } from './service';
 
 /** The name every space starts with; it cannot be renamed or archived. */
@@ -33,6 +33,18 @@ export async function listChannels(deps: ChatDeps, userId: string, spaceId: stri
     }),
   );
   return out.sort((a, b) => (a.name === GENERAL ? -1 : b.name === GENERAL ? 1 : a.createdAt.localeCompare(b.createdAt)));
+}
+
+/**
+ * Opens a new space's `general` channel (on the `space:created` event). Idempotent: the unique name index
+ * keeps one when it already exists.
+ */
+export async function openGeneral(deps: ChatDeps, spaceId: string, userId: string, at: Date): Promise<void> {
+  try {
+    await deps.repo.channels.insert({ _id: newId(), spaceId, name: GENERAL, archived: false, createdAt: at, createdBy: userId });
+  } catch (err) {
+    if (!(err instanceof DuplicateKeyError)) throw err;
+  }
 }
 
 /** 409 for a channel name the space already uses, naming the field like any other field error. */

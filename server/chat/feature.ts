@@ -1,46 +1,38 @@
 /**
- * The discussion feature: channels, messages, threads, reactions, read markers, notifications, presence
- * and search, over Socket.IO and /api. `createChatFeature(options)` lets tests and benchmarks change the
+ * The discussion feature: channels, messages, threads, reactions, read markers, notifications and
+ * search, over Socket.IO and /api. `createChatFeature(options)` lets tests and benchmarks change the
  * rate limits; the app registers `chatFeature` with the defaults.
  */
 import type { Feature } from '../feature';
-import { spaceRoom, userRoom } from '../realtime/io';
-import { createPresence } from './presence';
+import { openGeneral } from './channels';
+import { newSortableId } from '../ids';
+import { chatEvents } from './events';
+import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
 import { createChatDeps, type ChatOptions } from './service';
-import { chatSocket } from './socket';
 
 /** Builds the feature with the given limits. */
 export function createChatFeature(options: ChatOptions = {}): Feature {
   return {
     name: 'chat',
     indexes: CHAT_INDEXES,
-    create(ctx) {
-      const deps = createChatDeps(ctx, createChatRepo(ctx.store), options);
-      const presence = createPresence((spaceId, online) => deps.out.toSpace(spaceId, 'presence', { spaceId, online }));
+    create(ctx, ports) {
+      const deps = createChatDeps(ctx, createChatRepo(ctx.store), ports, options);
+      // Every space starts with its `general` channel; the space is not created until it exists.
+      const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
       return {
         routes: () => chatRoutes(deps),
-        socket: (socket) => chatSocket(deps, presence, socket),
-        attach(_server, io) {
-          deps.out.bind(io);
-          // A removed member's sockets leave the space's room at once, so they receive nothing more from it.
-          const off = ctx.bus.on('membership:removed', ({ spaceId, userId }) => {
-            io.in(userRoom(userId)).socketsLeave(spaceRoom(spaceId));
-            if (presence.removeUser(spaceId, userId).length > 0) presence.changed(spaceId);
-            io.to(userRoom(userId)).emit('space:removed', { spaceId });
-          });
-          // A renamed user shows under the new name in "Online now" (their stored messages keep the old one).
-          const offRename = ctx.bus.on('user:renamed', ({ userId, name }) => {
-            for (const spaceId of presence.rename(userId, name)) presence.changed(spaceId);
-          });
-          return {
-            async close() {
-              off();
-              offRename();
-              presence.close();
-            },
-          };
+        events: chatEvents(deps),
+        // The bell and the moderation log are the discussion's; comments on documents use them too.
+        provides: {
+          notices: {
+            notify: (n) => notifyNotice(deps, n),
+            moderated: (m) => deps.repo.moderation.insert({ _id: newSortableId(m.at.getTime()), ...m, action: 'comment.delete', channelId: '', reason: '' }),
+          },
+        },
+        async close() {
+          off();
         },
       };
     },

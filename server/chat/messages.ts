@@ -28,7 +28,7 @@ export async function sendMessage(deps: ChatDeps, author: Author, p: SendPayload
   const existing = await repo.messages.byClientId(author.id, p.clientMsgId);
   if (existing) return { message: presentMessage(existing), created: false };
   if (channel.archived) throw forbidden('This channel is archived; messages can no longer be sent to it.');
-  deps.sendLimit.take(author.id);
+  await deps.sendLimit.enforce(author.id);
 
   let parent: MessageRecord | null = null;
   if (p.parentId) {

@@ -39,9 +39,45 @@ export async function notify(
       };
       await deps.repo.notifications.insert(n);
       const unread = await deps.repo.notifications.countUnread(userId);
-      deps.out.toUser(userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', channel?.name ?? ''), unread });
+      deps.out.toUsers(userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', channel?.name ?? ''), unread });
     }
   } catch (err) {
     deps.ctx.logger.error({ err, messageId: m._id }, 'chat notification failed');
   }
+}
+
+/** A notification another feature asks for (a comment on a document), shown in the same bell. */
+export interface Notice {
+  userId: string;
+  kind: 'comment-mention' | 'comment-reply' | 'comment-thread';
+  spaceId: string;
+  docId: string;
+  docTitle: string;
+  threadId: string;
+  actor: { id: string; name: string };
+  excerpt: string;
+}
+
+/** Stores a comment notification and pushes it to the person's sockets. */
+export async function notifyNotice(deps: ChatDeps, notice: Notice): Promise<void> {
+  const n: NotificationRecord = {
+    _id: newSortableId(deps.ctx.now()),
+    userId: notice.userId,
+    kind: notice.kind,
+    spaceId: notice.spaceId,
+    channelId: null,
+    messageId: null,
+    docId: notice.docId,
+    docTitle: notice.docTitle,
+    threadId: notice.threadId,
+    parentId: null,
+    actorId: notice.actor.id,
+    actorName: notice.actor.name,
+    excerpt: excerptOf(notice.excerpt),
+    createdAt: new Date(deps.ctx.now()),
+    readAt: null,
+  };
+  await deps.repo.notifications.insert(n);
+  const [space, unread] = await Promise.all([deps.ctx.repos.spaces.byId(notice.spaceId), deps.repo.notifications.countUnread(notice.userId)]);
+  deps.out.toUsers(notice.userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', ''), unread });
 }

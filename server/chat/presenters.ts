@@ -1,7 +1,6 @@
 /** Discussion presenters: stored records -> the public shapes of shared/chat.ts. */
 import { REACTIONS, type Channel, type ChatMessage, type ChatNotification, type ModerationEntry, type Reaction } from '../../shared/chat';
-import type { ChannelRecord } from '../repos';
-import type { MessageRecord, ModerationRecord, NotificationRecord } from './records';
+import type { ChannelRecord, MessageRecord, ModerationRecord, NotificationRecord } from './records';
 
 export const presentChannel = (c: ChannelRecord): Channel => ({
   id: c._id,
@@ -51,6 +50,9 @@ export const presentNotification = (n: NotificationRecord, spaceName: string, ch
   channelId: n.channelId,
   channelName,
   messageId: n.messageId,
+  docId: n.docId ?? null,
+  docTitle: n.docTitle ?? '',
+  threadId: n.threadId ?? null,
   parentId: n.parentId,
   actor: { id: n.actorId, name: n.actorName },
   excerpt: n.excerpt,
@@ -65,6 +67,7 @@ export const presentModeration = (m: ModerationRecord, names: Map<string, string
   channelName: channelNames.get(m.channelId) ?? '',
   messageId: m.messageId,
   action: m.action,
+  ...(m.docId ? { docId: m.docId, docTitle: m.docTitle ?? '' } : {}),
   actor: { id: m.actorId, name: names.get(m.actorId) ?? 'Former member' },
   author: { id: m.authorId, name: names.get(m.authorId) ?? 'Former member' },
   text: m.text,

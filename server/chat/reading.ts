@@ -9,8 +9,6 @@ import { presentModeration, presentMessage, presentNotification } from './presen
 import { channelUnread } from './channels';
 import { accessChannel, type ChatDeps } from './service';
 
-const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 export interface HistoryQuery {
   before?: string;
   after?: string;
@@ -62,7 +60,7 @@ export async function markRead(deps: ChatDeps, userId: string, channelId: string
     await deps.repo.reads.set({ _id: `${userId}:${channelId}`, userId, spaceId: channel.spaceId, channelId, lastReadId, at: new Date(deps.ctx.now()) });
   }
   const counts = await channelUnread(deps, userId, channelId, lastReadId);
-  deps.out.toUser(userId, 'unread:updated', { spaceId: channel.spaceId, channelId, ...counts });
+  deps.out.toUsers(userId, 'unread:updated', { spaceId: channel.spaceId, channelId, ...counts });
   return { channelId, ...counts };
 }
 
@@ -94,7 +92,7 @@ export async function listNotifications(deps: ChatDeps, userId: string, q: { bef
   const rows = await deps.repo.notifications.ofUser(userId, q.before, limit + 1);
   const page = rows.slice(0, limit);
   const spaces = new Map((await deps.ctx.repos.spaces.byIds([...new Set(page.map((n) => n.spaceId))])).map((s) => [s._id, s.name]));
-  const channelIds = [...new Set(page.map((n) => n.channelId))];
+  const channelIds = [...new Set(page.flatMap((n) => (n.channelId ? [n.channelId] : [])))];
   const channels = new Map<string, string>();
   for (const id of channelIds) {
     const c = await deps.repo.channels.byId(id);
@@ -103,7 +101,7 @@ export async function listNotifications(deps: ChatDeps, userId: string, q: { bef
   // A notification from a space the user has since left stays out of the list.
   const mine = new Set((await deps.ctx.repos.memberships.ofUser(userId)).map((m) => m.spaceId));
   return {
-    notifications: page.filter((n) => mine.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId) ?? '', channels.get(n.channelId) ?? '')),
+    notifications: page.filter((n) => mine.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId) ?? '', (n.channelId && channels.get(n.channelId)) || '')),
     unread: await deps.repo.notifications.countUnread(userId),
     hasMore: rows.length > limit,
   };
@@ -113,7 +111,7 @@ export async function listNotifications(deps: ChatDeps, userId: string, q: { bef
 export async function readNotifications(deps: ChatDeps, userId: string, which: { ids?: string[]; all?: true }) {
   await deps.repo.notifications.markRead(userId, which.all ? 'all' : (which.ids ?? []), new Date(deps.ctx.now()));
   const unread = await deps.repo.notifications.countUnread(userId);
-  deps.out.toUser(userId, 'notification:read', { unread });
+  deps.out.toUsers(userId, 'notification:read', { unread });
   return { unread };
 }
 
@@ -123,13 +121,13 @@ export async function search(deps: ChatDeps, userId: string, spaceId: string, q:
   const words = searchWords(q).slice(0, 8);
   const [rows, docs, channels] = await Promise.all([
     words.length ? deps.repo.messages.search(spaceId, words, CHAT_LIMITS.searchResults) : Promise.resolve([]),
-    deps.repo.docTitles(spaceId, new RegExp(escapeRegex(q.trim()), 'i'), CHAT_LIMITS.searchResults),
+    deps.docs ? deps.docs.searchTitles(spaceId, q, CHAT_LIMITS.searchResults) : Promise.resolve([]),
     deps.repo.channels.ofSpace(spaceId),
   ]);
   const names = new Map(channels.map((c) => [c._id, c.name]));
   return {
     messages: rows.map((m) => ({ ...presentMessage(m), channelName: names.get(m.channelId) ?? '' })),
-    docs: docs.map((d) => ({ id: d._id, title: d.title })),
+    docs,
   };
 }
 

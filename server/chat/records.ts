@@ -7,8 +7,17 @@
  * is an index lookup in either; further words are equality conditions under `$and`. An unanchored regex
  * over `text` could use no index in either engine and would scan the whole collection.
  */
-import type { ChannelRecord } from '../repos';
+import type { NotificationKind } from '../../shared/chat';
 import type { Filter, IndexSpec, Store } from '../store/port';
+
+export interface ChannelRecord {
+  _id: string;
+  spaceId: string;
+  name: string;
+  archived: boolean;
+  createdAt: Date;
+  createdBy: string;
+}
 
 export interface MessageRecord {
   _id: string;
@@ -45,10 +54,13 @@ export interface ReadMarkerRecord {
 export interface NotificationRecord {
   _id: string;
   userId: string;
-  kind: 'mention' | 'reply';
+  kind: NotificationKind;
   spaceId: string;
-  channelId: string;
-  messageId: string;
+  channelId: string | null;
+  messageId: string | null;
+  docId?: string | null;
+  docTitle?: string;
+  threadId?: string | null;
   parentId: string | null;
   actorId: string;
   actorName: string;
@@ -62,7 +74,9 @@ export interface ModerationRecord {
   spaceId: string;
   channelId: string;
   messageId: string;
-  action: 'message.delete';
+  action: 'message.delete' | 'comment.delete';
+  docId?: string;
+  docTitle?: string;
   actorId: string;
   authorId: string;
   /** The removed text, kept for the facilitators' audit. */
@@ -77,6 +91,7 @@ export const CHAT_INDEXES: IndexSpec[] = [
   { collection: 'messages', fields: { parentId: 1 } },
   { collection: 'messages', fields: { words: 1 } },
   { collection: 'messages', fields: { mentions: 1 } },
+  { collection: 'channels', fields: { spaceId: 1 } },
   { collection: 'channels', fields: { spaceId: 1, name: 1 }, unique: true },
   { collection: 'channelReads', fields: { userId: 1 } },
   { collection: 'notifications', fields: { userId: 1 } },
@@ -157,12 +172,6 @@ export function createChatRepo(store: Store) {
       insert: (m: ModerationRecord) => moderation.insertOne(m),
       ofSpace: (spaceId: string, limit: number) => moderation.find({ spaceId }, { sort: { at: -1 }, limit }),
     },
-    /** Document titles (the docs feature's collection, if any) matching a safe, escaped regex. */
-    docTitles: (spaceId: string, titleRegex: RegExp, limit: number) =>
-      store.collection<{ _id: string; title: string; spaceId: string; archived: boolean }>('docs').find(
-        { spaceId, archived: false, title: { $regex: titleRegex } },
-        { sort: { title: 1 }, limit },
-      ),
   };
 }
 

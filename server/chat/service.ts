@@ -1,71 +1,52 @@
 /**
- * What every discussion command receives: the app context, the chat repository, the broadcaster (bound
- * to Socket.IO once the server is attached) and the rate limits. Also the channel lookup with access
- * check that every command starts with.
+ * What every discussion command receives: the app context, the chat repository, the realtime port it
+ * broadcasts through, the docs port (title search; absent without the docs feature) and its rate limits.
+ * Also the channel lookup with access check that every command starts with.
  */
-import type { ServerToClientEvents } from '../../shared/events';
 import { accessSpace, type SpaceAccess } from '../commands/access';
 import type { Ctx } from '../context';
+import type { DocsPort } from '../docs/port';
 import { notFound } from '../errors';
+import type { LimitOptions, Limiter } from '../limits';
 import type { Action } from '../policies';
-import type { IoServer } from '../realtime/io';
-import { spaceRoom, userRoom } from '../realtime/io';
-import type { ChannelRecord } from '../repos';
-import { createTokenBuckets, type TokenBucketOptions, type TokenBuckets } from './rate';
-import type { ChatRepo } from './records';
+import type { RealtimePort } from '../realtime/port';
+import type { ChannelRecord, ChatRepo } from './records';
 
-type Args<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>;
-
-/** Sends server events to a space's room or a user's sockets; a no-op until the app is attached. */
-export interface Broadcaster {
-  toSpace<E extends keyof ServerToClientEvents>(spaceId: string, event: E, ...args: Args<E>): void;
-  toUser<E extends keyof ServerToClientEvents>(userId: string, event: E, ...args: Args<E>): void;
-  bind(io: IoServer): void;
-}
-
-/** Creates the broadcaster; events go through the typed Socket.IO server once bound. */
-export function createBroadcaster(): Broadcaster {
-  let io: IoServer | null = null;
-  return {
-    toSpace(spaceId, event, ...args) {
-      io?.to(spaceRoom(spaceId)).emit(event, ...args);
-    },
-    toUser(userId, event, ...args) {
-      io?.to(userRoom(userId)).emit(event, ...args);
-    },
-    bind(server) {
-      io = server;
-    },
-  };
-}
+type Limit = Omit<LimitOptions, 'name' | 'message'>;
 
 export interface ChatOptions {
-  /** Messages a user may send at once, then per second (default 10 at once, then 1 per second). */
-  sendRate?: TokenBucketOptions;
-  /** Every other client event (typing, reactions, reads), per user. */
-  eventRate?: TokenBucketOptions;
+  /** Messages a user may send (default 1 per second, plus a burst of 9 more per 10 seconds). */
+  sendRate?: Limit;
+  /** Every other discussion event (typing, reactions, reads), per user (default 10 per second, plus 50 per 5 s). */
+  eventRate?: Limit;
 }
 
 export interface ChatDeps {
   ctx: Ctx;
   repo: ChatRepo;
-  out: Broadcaster;
-  sendLimit: TokenBuckets;
-  eventLimit: TokenBuckets;
-  typingLimit: TokenBuckets;
+  out: RealtimePort;
+  docs: DocsPort | undefined;
+  sendLimit: Limiter;
+  eventLimit: Limiter;
+  typingLimit: Limiter;
   channelCache: Map<string, ChannelRecord>;
 }
 
 /** Builds the dependencies of one app's chat feature. */
-export function createChatDeps(ctx: Ctx, repo: ChatRepo, opts: ChatOptions = {}): ChatDeps {
+export function createChatDeps(ctx: Ctx, repo: ChatRepo, ports: { realtime: RealtimePort; docs?: DocsPort }, opts: ChatOptions = {}): ChatDeps {
   return {
     ctx,
     repo,
-    out: createBroadcaster(),
-    sendLimit: createTokenBuckets(opts.sendRate ?? { burst: 10, perSecond: 1 }, ctx.now, 'You are sending messages too quickly.'),
-    eventLimit: createTokenBuckets(opts.eventRate ?? { burst: 60, perSecond: 10 }, ctx.now, 'Too many actions at once.'),
+    out: ports.realtime,
+    docs: ports.docs,
+    sendLimit: ctx.limiter({
+      name: 'chat-send',
+      ...(opts.sendRate ?? { points: 1, duration: 1, burst: { points: 9, duration: 10 } }),
+      message: 'You are sending messages too quickly.',
+    }),
+    eventLimit: ctx.limiter({ name: 'chat-events', ...(opts.eventRate ?? { points: 10, duration: 1, burst: { points: 50, duration: 5 } }), message: 'Too many actions at once.' }),
     // One "is typing" relay per user and channel every 2 seconds is plenty for the typing line.
-    typingLimit: createTokenBuckets({ burst: 1, perSecond: 0.5 }, ctx.now, 'Typing too often.'),
+    typingLimit: ctx.limiter({ name: 'chat-typing', points: 1, duration: 2 }),
     channelCache: new Map(),
   };
 }

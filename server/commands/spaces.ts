@@ -8,7 +8,10 @@ import type { InviteRecord, MembershipRecord, SpaceRecord } from '../repos';
 import { DuplicateKeyError } from '../store/port';
 import { accessSpace } from './access';
 
-/** Creates a space, makes the creator its facilitator and opens its `general` channel. */
+/**
+ * Creates a space and makes the creator its facilitator; the features set up what every space starts with
+ * (chat: the `general` channel) on `space:created` before this resolves.
+ */
 export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBody) {
   const now = new Date(ctx.now());
   const space: SpaceRecord = {
@@ -24,7 +27,7 @@ export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBod
   };
   await ctx.repos.spaces.insert(space);
   await ctx.repos.memberships.insert({ _id: newId(), spaceId: space._id, userId, role: 'facilitator', joinedAt: now });
-  await ctx.repos.channels.insert({ _id: newId(), spaceId: space._id, name: 'general', archived: false, createdAt: now, createdBy: userId });
+  await ctx.bus.emitAndWait('space:created', { spaceId: space._id, userId, at: now });
   return space;
 }
 

@@ -4,6 +4,8 @@
  */
 import { COMMENTS_PER_THREAD_MAX, QUOTE_MAX, type CommentRights, type CreateThreadBody, type ThreadStatus, type ThreadView } from '../../shared/comments';
 import { accessSpace, type SpaceAccess } from '../commands/access';
+import type { Notice } from '../chat/notify';
+import type { DocInfo } from '../docs/port';
 import type { Ctx } from '../context';
 import { AppError, conflict, forbidden, notFound } from '../errors';
 import { newId } from '../ids';
@@ -13,26 +15,10 @@ import { presentThread } from './presenters';
 import type { CommentRecord, ThreadRecord, ThreadsRepo } from './records';
 
 /** What the comments feature needs to know of a document (the docs feature's port answers it). */
-export interface DocFacts {
-  id: string;
-  spaceId: string;
-  title: string;
-  kind: 'rich' | 'budget';
-  archived: boolean;
-  createdBy: string;
-}
+export type DocFacts = DocInfo;
 
 /** A notification about a thread, for the bell (and, later, email). */
-export interface CommentNotice {
-  userId: string;
-  kind: 'comment-mention' | 'comment-reply' | 'comment-thread';
-  spaceId: string;
-  docId: string;
-  docTitle: string;
-  threadId: string;
-  actor: { id: string; name: string };
-  excerpt: string;
-}
+export type CommentNotice = Notice;
 
 export interface CommentsDeps {
   ctx: Ctx;
@@ -44,7 +30,7 @@ export interface CommentsDeps {
   removed(spaceId: string, docId: string, threadId: string): void;
   notify(n: CommentNotice): Promise<void>;
   /** A facilitator removed someone else's comment: the space's moderation log keeps it. */
-  moderated(entry: { spaceId: string; docId: string; threadId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
+  moderated(entry: { spaceId: string; docId: string; docTitle: string; messageId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
   /** Throws rate_limited when `userId` writes (or starts watching documents) too fast. */
   limit(userId: string, kind?: 'write' | 'watch'): Promise<void>;
 }
@@ -193,7 +179,7 @@ export async function deleteComment(d: CommentsDeps, userId: string, threadId: s
   if (doc.archived) throw forbidden('This document is archived: its comments can be read but not changed.');
   await d.limit(userId);
   const at = new Date(d.ctx.now());
-  if (!own) await d.moderated({ spaceId: doc.spaceId, docId: doc.id, threadId, actorId: userId, authorId: c.authorId, text: c.text, at });
+  if (!own) await d.moderated({ spaceId: doc.spaceId, docId: doc.id, docTitle: doc.title, messageId: threadId, actorId: userId, authorId: c.authorId, text: c.text, at });
   if (t.comments[0]?.id === commentId) {
     await d.repo.remove(threadId);
     d.removed(doc.spaceId, doc.id, threadId);

@@ -1,65 +1,36 @@
 /**
  * The comments feature: threads anchored in documents, stored by the server (never in the shared Yjs
- * document), live to everyone in the space's room, with mentions and replies in the notification bell.
+ * document), live to everyone in the space's room and the document's room, with mentions and replies in
+ * the notification bell. It reaches documents through the docs port and the bell through chat's.
  */
-import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { templateById } from '../../shared/templates';
 import { resolveMentions } from '../chat/mentions';
-import { createDocsRepo } from '../docs/records';
-import { rateLimited } from '../errors';
 import type { Feature } from '../feature';
-import { spaceRoom, userRoom, type IoServer } from '../realtime/io';
+import { spaceRoom } from '../realtime/rooms';
 import type { CommentsDeps } from './commands';
+import { commentEvents, docRoom } from './events';
 import { COMMENT_INDEXES, createThreadsRepo } from './records';
 import { commentRoutes } from './routes';
-import { commentsSocket, docRoom } from './socket';
 
 export const commentsFeature: Feature = {
   name: 'comments',
   indexes: COMMENT_INDEXES,
-  create(ctx) {
-    const docs = createDocsRepo(ctx.store);
-    let io: IoServer | null = null;
+  create(ctx, ports) {
+    const docs = ports.docs;
+    if (!docs) throw new Error('the comments feature needs the docs feature');
     // 30 writes a minute per person: a lively review, not a flood. Watching: a page opened now and then.
-    const limiters = { write: new RateLimiterMemory({ points: 30, duration: 60 }), watch: new RateLimiterMemory({ points: 60, duration: 60 }) };
+    const writes = ctx.limiter({ name: 'comments-write', points: 30, duration: 60, message: 'Too many comments at once. Please wait a moment' });
+    const watches = ctx.limiter({ name: 'comments-watch', points: 60, duration: 60 });
     const deps: CommentsDeps = {
       ctx,
       repo: createThreadsRepo(ctx.store),
-      async docFacts(docId) {
-        const d = await docs.byId(docId);
-        if (!d) return null;
-        return { id: d._id, spaceId: d.spaceId, title: d.title, kind: templateById(d.template)?.kind ?? 'rich', archived: d.archived, createdBy: d.createdBy };
-      },
+      docFacts: (docId) => docs.info(docId),
       mentions: (spaceId, authorId, text) => resolveMentions(ctx, spaceId, authorId, text),
-      changed: (spaceId, thread) => void io?.to([spaceRoom(spaceId), docRoom(thread.docId)]).emit('thread:changed', { thread }),
-      removed: (spaceId, docId, threadId) => void io?.to([spaceRoom(spaceId), docRoom(docId)]).emit('thread:removed', { docId, threadId }),
-      notify: async () => undefined,
-      moderated: async () => undefined,
-      async limit(userId, kind = 'write') {
-        try {
-          await limiters[kind].consume(userId);
-        } catch {
-          throw rateLimited('Too many comments at once. Please wait a moment and try again.');
-        }
-      },
+      changed: (spaceId, thread) => ports.realtime.toRoom([spaceRoom(spaceId), docRoom(thread.docId)], 'thread:changed', { thread }),
+      removed: (spaceId, docId, threadId) => ports.realtime.toRoom([spaceRoom(spaceId), docRoom(docId)], 'thread:removed', { docId, threadId }),
+      notify: async (n) => ports.notices?.notify(n),
+      moderated: async (m) => ports.notices?.moderated(m),
+      limit: (userId, kind = 'write') => (kind === 'write' ? writes : watches).enforce(userId),
     };
-    return {
-      routes: () => commentRoutes(deps),
-      socket: (socket) => commentsSocket(deps, socket),
-      attach(_server, server) {
-        io = server;
-        // A removed member stops hearing about the space's documents at once.
-        const off = ctx.bus.on('membership:removed', async ({ spaceId, userId }) => {
-          for (const s of await server.in(userRoom(userId)).fetchSockets()) {
-            for (const room of s.rooms) {
-              if (!room.startsWith('doc:')) continue;
-              const facts = await deps.docFacts(room.slice(4));
-              if (!facts || facts.spaceId === spaceId) s.leave(room);
-            }
-          }
-        });
-        return { close: async () => off() };
-      },
-    };
+    return { routes: () => commentRoutes(deps), events: commentEvents(deps, watches) };
   },
 };

@@ -23,6 +23,9 @@ export function createDocsRepo(store: Store) {
     ofSpace: (spaceId: string, archived = false) => docs.find({ spaceId, archived }, { sort: { updatedAt: -1 } }),
     update: (id: string, set: Partial<DocRecord>) => docs.findOneAndUpdate({ _id: id }, { $set: set }),
     touch: (id: string, at: Date) => docs.updateOne({ _id: id }, { $set: { updatedAt: at } }),
+    /** A space's non-archived documents whose title matches a safe, escaped regex, by title. */
+    titled: (spaceId: string, titleRegex: RegExp, limit: number) =>
+      docs.find({ spaceId, archived: false, title: { $regex: titleRegex } }, { sort: { title: 1 }, limit }),
   };
 }
 

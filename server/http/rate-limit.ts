@@ -1,6 +1,5 @@
-/** Rate limiting over rate-limiter-flexible, turned into the contract's `rate_limited` error. */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { rateLimited } from '../errors';
+/** The HTTP limits (log-in, sign-up, writes), counted by the app's one limiter (server/limits.ts). */
+import { createLimiter as createCoreLimiter, type LimitStore } from '../limits';
 
 export interface Limiter {
   /** Counts one hit for `key`; throws `rate_limited` (with retryAfterSeconds) past the limit. */
@@ -12,37 +11,27 @@ export interface Limiter {
   reset(key: string): Promise<void>;
 }
 
-/** A limiter allowing `points` hits per `seconds` per key. */
-export function createLimiter(points: number, seconds: number, message?: string): Limiter {
-  const rl = new RateLimiterMemory({ points, duration: seconds });
-  const refuse = (msBeforeNext: number) => {
-    const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-    return rateLimited(message ?? `Too many requests. Please wait ${retryAfterSeconds} seconds and try again.`, { retryAfterSeconds });
-  };
+let seq = 0;
+
+/**
+ * A limiter allowing `points` hits per `seconds` per key; `message` (verbatim) is what a refused caller
+ * reads. `name` keys its counters in a shared store (stable names for the app's own limits).
+ */
+export function createLimiter(points: number, seconds: number, message?: string, where: { name?: string; store?: LimitStore } = {}): Limiter {
+  const rl = createCoreLimiter(
+    {
+      name: where.name ?? `http-${++seq}`,
+      points,
+      duration: seconds,
+      message: (s) => message ?? `Too many requests. Please wait ${s} seconds and try again.`,
+    },
+    { store: where.store },
+  );
   return {
-    async consume(key, n = 1) {
-      try {
-        await rl.consume(key, n);
-      } catch (err) {
-        if (err instanceof RateLimiterRes) throw refuse(err.msBeforeNext);
-        throw err;
-      }
-    },
-    async tryConsume(key) {
-      try {
-        await rl.consume(key);
-        return true;
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return false;
-        throw err;
-      }
-    },
-    async refund(key) {
-      await rl.reward(key, 1);
-    },
-    async reset(key) {
-      await rl.delete(key);
-    },
+    consume: (key, n) => rl.enforce(key, n),
+    tryConsume: (key) => rl.consume(key),
+    refund: (key) => rl.reward(key, 1),
+    reset: (key) => rl.reset(key),
   };
 }
 
@@ -54,12 +43,15 @@ export interface RateLimits {
 }
 
 /** Default limits, generous per IP because a whole school often shares one address. */
-export function defaultRateLimits(overrides: Partial<RateLimits> = {}): RateLimits {
+export function defaultRateLimits(overrides: Partial<RateLimits> = {}, store?: LimitStore): RateLimits {
   return {
-    loginPerIp: createLimiter(300, 15 * 60, 'Too many log-in attempts from your network. Please wait a few minutes and try again.'),
-    loginFailuresPerAccount: createLimiter(10, 15 * 60, 'Too many failed log-in attempts for this account. Please wait 15 minutes and try again.'),
-    signupPerIp: createLimiter(200, 60 * 60),
-    writesPerUser: createLimiter(600, 60),
+    loginPerIp: createLimiter(300, 15 * 60, 'Too many log-in attempts from your network. Please wait a few minutes and try again.', { name: 'login-ip', store }),
+    loginFailuresPerAccount: createLimiter(10, 15 * 60, 'Too many failed log-in attempts for this account. Please wait 15 minutes and try again.', {
+      name: 'login-failures',
+      store,
+    }),
+    signupPerIp: createLimiter(200, 60 * 60, undefined, { name: 'signup-ip', store }),
+    writesPerUser: createLimiter(600, 60, undefined, { name: 'writes-user', store }),
     ...overrides,
   };
 }

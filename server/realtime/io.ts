@@ -1,23 +1,16 @@
 /**
- * Socket.IO on the shared HTTP server: Origin and session cookie checked at the handshake, sockets
- * grouped in rooms per session and per user so logout and removal can reach them, and features
- * registered per socket.
+ * Socket.IO on the shared HTTP server: Origin and login cookie checked at the handshake, and sockets
+ * grouped in rooms per login and per user so a logout, an expiry or a rename reaches them.
  */
 import type { Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events';
 import type { Ctx } from '../context';
 import { originAllowed } from '../http/origin';
+import { loginRoom, userRoom } from './rooms';
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-
-/** A feature adds its handlers to each authenticated socket. */
-export type SocketFeature = (socket: IoSocket) => void;
-
-export const sessionRoom = (sessionId: string) => `session:${sessionId}`;
-export const userRoom = (userId: string) => `user:${userId}`;
-export const spaceRoom = (spaceId: string) => `space:${spaceId}`;
 
 /** Creates the Socket.IO server; it never listens by itself. */
 export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
@@ -49,11 +42,11 @@ export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
   });
 
   io.on('connection', (socket) => {
-    void socket.join([sessionRoom(socket.data.sessionId), userRoom(socket.data.userId)]);
+    void socket.join([loginRoom(socket.data.sessionId), userRoom(socket.data.userId)]);
   });
 
   ctx.bus.on('session:revoked', ({ sessionId }) => {
-    io.in(sessionRoom(sessionId)).disconnectSockets(true);
+    io.in(loginRoom(sessionId)).disconnectSockets(true);
   });
 
   // The handshake copied the name; a rename updates it in place (synchronously, so a message sent right

@@ -4,7 +4,6 @@
  */
 import type { IndexSpec, Store } from '../store/port';
 import type {
-  ChannelRecord,
   InviteRecord,
   JoinRequestRecord,
   MembershipRecord,
@@ -25,7 +24,6 @@ export const INDEXES: IndexSpec[] = [
   { collection: 'memberships', fields: { userId: 1 } },
   { collection: 'invites', fields: { spaceId: 1 } },
   { collection: 'joinRequests', fields: { spaceId: 1, status: 1 } },
-  { collection: 'channels', fields: { spaceId: 1 } },
 ];
 
 /** Builds the repositories over one store. */
@@ -36,7 +34,6 @@ export function createRepos(store: Store) {
   const memberships = store.collection<MembershipRecord>('memberships');
   const invites = store.collection<InviteRecord>('invites');
   const joinRequests = store.collection<JoinRequestRecord>('joinRequests');
-  const channels = store.collection<ChannelRecord>('channels');
 
   return {
     users: {
@@ -102,11 +99,6 @@ export function createRepos(store: Store) {
       /** Decides a request only if it is still pending; returns null if someone else decided first. */
       decide: (id: string, status: 'approved' | 'declined', by: string, at: Date) =>
         joinRequests.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status, decidedBy: by, decidedAt: at } }),
-    },
-    channels: {
-      insert: (c: ChannelRecord) => channels.insertOne(c),
-      byId: (id: string) => channels.findOne({ _id: id }),
-      ofSpace: (spaceId: string) => channels.find({ spaceId }, { sort: { createdAt: 1 } }),
     },
   };
 }

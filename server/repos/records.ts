@@ -61,12 +61,3 @@ export interface JoinRequestRecord {
   decidedBy: string | null;
   decidedAt: Date | null;
 }
-
-export interface ChannelRecord {
-  _id: string;
-  spaceId: string;
-  name: string;
-  archived: boolean;
-  createdAt: Date;
-  createdBy: string;
-}

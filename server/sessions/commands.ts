@@ -38,7 +38,7 @@ export const notesTitle = (title: string) => `${title} — notes`.slice(0, DOC_L
 
 /** The planning commands over the shared core. */
 export function createSessionCommands(core: SessionsCore) {
-  const { ctx, repos } = core;
+  const { ctx, repos, docs } = core;
 
   /** Throws invalid_payload unless every given user id belongs to a member of the space. */
   async function mustBeMembers(spaceId: string, ids: (string | null | undefined)[], field: string): Promise<void> {
@@ -65,11 +65,11 @@ export function createSessionCommands(core: SessionsCore) {
     return roles;
   }
 
-  /** Throws invalid_payload unless `docId` is a document of the space (the docs feature owns the collection). */
+  /** Throws invalid_payload unless `docId` is a document of the space (asked through the docs port). */
   async function mustBeDocOfSpace(spaceId: string, docId: string | null | undefined): Promise<void> {
     if (!docId) return;
-    const doc = await ctx.store.collection<{ _id: string; spaceId: string }>('docs').findOne({ _id: docId, spaceId });
-    if (!doc) throw invalidPayload('notesDocId: there is no such document in this space.', { fields: [{ field: 'notesDocId', message: 'unknown document' }] });
+    const doc = await docs?.info(docId);
+    if (doc?.spaceId !== spaceId) throw invalidPayload('notesDocId: there is no such document in this space.', { fields: [{ field: 'notesDocId', message: 'unknown document' }] });
   }
 
   async function present(s: LiveSessionRecord): Promise<Session> {
@@ -113,12 +113,12 @@ export function createSessionCommands(core: SessionsCore) {
       // Omitted notesDocId: the session gets its own meeting-notes document, a section per step (null: none).
       let notesDocId = body.notesDocId ?? null;
       let createdDoc: string | null = null;
-      if (body.notesDocId === undefined && ctx.services.createDoc) {
+      if (body.notesDocId === undefined && docs) {
         const notesBody = sessionNotesBody(
           steps.map((s) => ({ title: s.title, minutes: s.minutes, prompt: s.prompt, speakingLabel: SPEAKING_LABELS[s.speaking] })),
           await repos.norms.get(space._id),
         );
-        notesDocId = createdDoc = (await ctx.services.createDoc(userId, space._id, { title: notesTitle(body.title), template: 'meeting-notes', body: notesBody })).id;
+        notesDocId = createdDoc = (await docs.createDoc(userId, space._id, { title: notesTitle(body.title), template: 'meeting-notes', body: notesBody })).id;
       }
       const seriesId = body.seriesId ?? newId();
       const record: Omit<LiveSessionRecord, 'seriesSeq'> = {
@@ -148,7 +148,7 @@ export function createSessionCommands(core: SessionsCore) {
         void core.announceListChange(saved.spaceId, saved._id);
         return await present(saved);
       } catch (err) {
-        if (createdDoc) await ctx.services.removeDoc?.(createdDoc).catch((e: unknown) => ctx.logger.error({ err: e }, 'could not remove the notes document of a failed session'));
+        if (createdDoc) await docs?.removeDoc(createdDoc).catch((e: unknown) => ctx.logger.error({ err: e }, 'could not remove the notes document of a failed session'));
         if (err instanceof DuplicateKeyError) throw conflict('Another session of this series was created at the same moment; try again.');
         throw err;
       }
@@ -194,7 +194,7 @@ export function createSessionCommands(core: SessionsCore) {
       }));
       // The session's own notes document follows a rename unless someone retitled it by hand.
       if (body.title !== undefined && body.notesDocId === undefined && saved.notesDocId && session.title !== saved.title) {
-        await ctx.services.retitleDoc?.(saved.notesDocId, notesTitle(session.title), notesTitle(saved.title));
+        await docs?.retitleDoc(saved.notesDocId, notesTitle(session.title), notesTitle(saved.title));
       }
       return present(saved);
     },
@@ -221,7 +221,7 @@ export function createSessionCommands(core: SessionsCore) {
       await repos.decisions.insert(rec);
       const decision = presentDecision(rec, await core.usersById([userId]));
       core.emit(sessionId, 'session:decision', { sessionId, decision });
-      toNotes(session.notesDocId, (docId) => ctx.services.appendToNotes?.(docId, 'Decisions', text));
+      toNotes(session.notesDocId, (docId) => docs?.appendToNotes(docId, 'Decisions', text));
       return decision;
     },
 
@@ -246,7 +246,7 @@ export function createSessionCommands(core: SessionsCore) {
       const [actionItem] = await presentItems([rec]);
       core.emit(sessionId, 'session:actionItem', { sessionId, actionItem: actionItem! });
       const who = [actionItem!.owner?.name, rec.dueDate ? `due ${rec.dueDate}` : null].filter(Boolean).join(', ');
-      toNotes(session.notesDocId, (docId) => ctx.services.appendToNotes?.(docId, 'Action items', who ? `${rec.text} (${who})` : rec.text));
+      toNotes(session.notesDocId, (docId) => docs?.appendToNotes(docId, 'Action items', who ? `${rec.text} (${who})` : rec.text));
       return actionItem!;
     },
 
@@ -278,7 +278,7 @@ export function createSessionCommands(core: SessionsCore) {
       // Done or open again: the line the notes got when the item was recorded follows (found by its text then).
       if (set.done !== undefined) {
         const done = set.done;
-        toNotes((await repos.sessions.byId(saved.sessionId))?.notesDocId, (docId) => ctx.services.markNotesItem?.(docId, item.text, done));
+        toNotes((await repos.sessions.byId(saved.sessionId))?.notesDocId, (docId) => docs?.markNotesItem(docId, item.text, done));
       }
       return actionItem!;
     },

@@ -3,17 +3,18 @@
  * and the one path by which live state changes (read inside the queue -> change -> store -> broadcast).
  */
 import type { LiveState } from '../../shared/sessions';
-import type { ServerToClientEvents } from '../../shared/events';
+import type { ServerArgs, ServerToClientEvents } from '../../shared/events';
 import { accessSpace, type SpaceAccess } from '../commands/access';
 import type { Ctx } from '../context';
+import type { DocsPort } from '../docs/port';
 import { AppError, conflict, notFound } from '../errors';
 import type { Action } from '../policies';
-import { userRoom, type IoServer } from '../realtime/io';
+import type { RealtimePort } from '../realtime/port';
 import { createKeyedQueue, type KeyedQueue } from './queue';
 import { createSessionRepos, type LiveSessionRecord, type SessionRepos } from './records';
 import { presentState, type UsersById } from './present';
 
-/** The Socket.IO room of one live session (`session:<id>` is taken by login sessions in realtime/io.ts). */
+/** The realtime room of one live session. */
 export const liveRoom = (sessionId: string) => `live:${sessionId}`;
 
 export type SessionChange = Partial<Omit<LiveSessionRecord, '_id'>> | null;
@@ -22,9 +23,10 @@ export interface SessionsCore {
   ctx: Ctx;
   repos: SessionRepos;
   queue: KeyedQueue;
-  /** Set once the feature is attached to the Socket.IO server; broadcasts are skipped before that. */
-  setIo(io: IoServer): void;
-  io(): IoServer | null;
+  /** Broadcasts and attendance (the realtime port). */
+  out: RealtimePort;
+  /** The docs feature's port (meeting notes); absent when that feature is not mounted. */
+  docs: DocsPort | undefined;
   usersById(ids: Iterable<string>): Promise<UsersById>;
   /** Loads a session and authorizes `action` in its space; a session the caller may not see is 404. */
   access(sessionId: string, userId: string, action: Action): Promise<{ session: LiveSessionRecord; access: SpaceAccess }>;
@@ -37,16 +39,17 @@ export interface SessionsCore {
    * session's room before this resolves, so an ack never precedes the store write or the broadcast.
    */
   mutate(sessionId: string, change: (s: LiveSessionRecord) => Promise<SessionChange> | SessionChange): Promise<LiveSessionRecord>;
-  emit<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void;
+  /** Sends an event to the session's room. */
+  emit<E extends keyof ServerToClientEvents>(sessionId: string, event: E, ...args: ServerArgs<E>): void;
   /** Tells every member of the space that its session list changed (`sessions:changed`); never throws. */
   announceListChange(spaceId: string, sessionId: string): Promise<void>;
 }
 
-/** Builds the shared core over the app's context. */
-export function createSessionsCore(ctx: Ctx): SessionsCore {
+/** Builds the shared core over the app's context and the ports it is given. */
+export function createSessionsCore(ctx: Ctx, ports: { realtime: RealtimePort; docs?: DocsPort }): SessionsCore {
   const repos = createSessionRepos(ctx.store);
   const queue = createKeyedQueue();
-  let io: IoServer | null = null;
+  const out = ports.realtime;
 
   const stateOf = async (s: LiveSessionRecord) => presentState(s, await repos.norms.get(s.spaceId), ctx.now());
 
@@ -54,8 +57,8 @@ export function createSessionsCore(ctx: Ctx): SessionsCore {
     ctx,
     repos,
     queue,
-    setIo: (server) => void (io = server),
-    io: () => io,
+    out,
+    docs: ports.docs,
     async usersById(ids) {
       const list = await ctx.repos.users.byIds([...new Set(ids)]);
       return new Map(list.map((u) => [u._id, u]));
@@ -93,20 +96,19 @@ export function createSessionsCore(ctx: Ctx): SessionsCore {
           throw await core.conflictWithState(fresh, 'The session changed at the same moment; here is its current state.');
         }
         // Attendance-only writes leave `rev` alone: the state clients see did not change.
-        if (io && saved.live.rev !== s.live.rev) io.to(liveRoom(sessionId)).emit('session:state', { state: await stateOf(saved) });
+        if (saved.live.rev !== s.live.rev) out.toRoom(liveRoom(sessionId), 'session:state', { state: await stateOf(saved) });
         const listed = (r: LiveSessionRecord) => [r.title, r.scheduledAt?.getTime() ?? null, r.live.status].join('\u0000');
         if (listed(saved) !== listed(s)) void core.announceListChange(saved.spaceId, sessionId);
         return saved;
       });
     },
     emit(sessionId, event, ...args) {
-      if (io) io.to(liveRoom(sessionId)).emit(event, ...args);
+      out.toRoom(liveRoom(sessionId), event, ...args);
     },
     async announceListChange(spaceId, sessionId) {
-      if (!io) return;
       try {
         const members = await ctx.repos.memberships.ofSpace(spaceId);
-        if (members.length) io.to(members.map((m) => userRoom(m.userId))).emit('sessions:changed', { spaceId, sessionId });
+        out.toUsers(members.map((m) => m.userId), 'sessions:changed', { spaceId, sessionId });
       } catch (err) {
         ctx.logger.warn({ err, spaceId }, 'could not announce a session list change');
       }

@@ -46,13 +46,8 @@ export function giveFloor(hands: HandRaise[], underThree: VoteResults['underThre
 export function createLiveCommands(core: SessionsCore) {
   const { ctx, repos } = core;
 
-  /** Everyone whose socket is in the session's room right now (for attendance at the start). */
-  async function inRoom(sessionId: string): Promise<Caller[]> {
-    const io = core.io();
-    if (!io) return [];
-    const sockets = await io.in(liveRoom(sessionId)).fetchSockets();
-    return sockets.map((s) => ({ userId: s.data.userId, name: s.data.name }));
-  }
+  /** Everyone connected to the session's room right now (for attendance at the start). */
+  const inRoom = (sessionId: string): Promise<Caller[]> => core.out.peopleIn(liveRoom(sessionId));
 
   async function mustBeLive(s: LiveSessionRecord, what: string): Promise<void> {
     if (s.live.status === 'ended') throw await core.conflictWithState(s, `This session has ended; ${what} is closed.`);
@@ -60,9 +55,12 @@ export function createLiveCommands(core: SessionsCore) {
   }
 
   return {
-    /** Checks access and records attendance; the caller (the socket handler) joins the room first. */
-    async join(caller: Caller, sessionId: string): Promise<SessionJoinResult> {
-      const { session } = await core.access(sessionId, caller.userId, 'sessions.view');
+    /**
+     * Records attendance and answers the state, for a caller already authorized (`core.access` with
+     * `sessions.view`) and already in the room (so no broadcast after this read is missed).
+     */
+    async join(caller: Caller, session: LiveSessionRecord): Promise<SessionJoinResult> {
+      const sessionId = session._id;
       let s = session;
       if (isLive(s) && !s.attendance.some((a) => a.userId === caller.userId)) {
         s = await core.mutate(sessionId, (fresh) => {

@@ -69,7 +69,7 @@ export async function buildSummary(core: SessionsCore, commands: SessionCommands
   const roleIds = SESSION_ROLE_KEYS.map((k) => s.roles[k]).filter((id): id is string => id !== null);
   const users = await core.usersById([...decisions.map((d) => d.createdBy), ...roleIds, ...s.attendance.map((a) => a.userId)]);
   const protocol = s.protocolId ? protocolById(s.protocolId) : undefined;
-  const notesDoc = s.notesDocId && ctx.services.docMarkdown ? await ctx.services.docMarkdown(userId, s.notesDocId) : null;
+  const notesDoc = s.notesDocId && core.docs ? await core.docs.docMarkdown(userId, s.notesDocId) : null;
   return {
     session: {
       id: s._id,

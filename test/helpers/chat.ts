@@ -1,5 +1,6 @@
 /**
- * Chat test helpers: the real app with only the chat feature (its rate limits adjustable), stock
+ * Chat test helpers: the real app with the chat feature (its rate limits adjustable) and the docs feature
+ * it searches titles through, stock
  * socket.io-client connections carrying a session cookie, typed ack calls, and a space with members.
  */
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import { createApp, type App } from '../../server/app';
 import { createChatFeature } from '../../server/chat/feature';
 import type { ChatOptions } from '../../server/chat/service';
 import { loadConfig } from '../../server/config';
+import { docsFeature } from '../../server/docs/feature';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/port';
 import { ApiClient, openTestStore, removeTestData, signupUser, tempDir } from './server';
@@ -24,7 +26,7 @@ export interface ChatServer {
   close(opts?: { keepData?: boolean }): Promise<void>;
 }
 
-/** Starts the app with the chat feature on 127.0.0.1:0 (the test store for `dataDir`, a new temp dir by default). */
+/** Starts the app with the docs and chat features on 127.0.0.1:0 (the test store for `dataDir`, a new temp dir by default). */
 export async function startChatServer(opts: { dataDir?: string; chat?: ChatOptions; now?: () => number } = {}): Promise<ChatServer> {
   const dataDir = opts.dataDir ?? tempDir('chat-test-');
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -33,7 +35,7 @@ export async function startChatServer(opts: { dataDir?: string; chat?: ChatOptio
     config,
     store,
     logger: createLogger(config.logLevel),
-    features: [createChatFeature(opts.chat)],
+    features: [docsFeature, createChatFeature(opts.chat)],
     ...(opts.now ? { now: opts.now } : {}),
   });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));

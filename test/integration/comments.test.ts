@@ -209,6 +209,32 @@ describe('comment threads', () => {
     expect(strangerSaw).toHaveLength(0);
   });
 
+  it('mentions, replies and new threads reach the bell, live; a facilitator removing a comment is logged', async () => {
+    const { spaceId, fac, member, guest, docId } = await setup();
+    const bell = await connectSocket(srv.url, member.client.cookie);
+    const live = next(bell, 'notification:new');
+    // The facilitator created the document; Mia is @mentioned in a new thread by the guest.
+    const t = await guest.client.post(`/api/docs/${docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: '@Mia Member do we have manipulatives?' });
+    expect(t.status).toBe(201);
+    const pushed = await live;
+    expect(pushed.notification).toMatchObject({ kind: 'comment-mention', docId, docTitle: 'Ratios unit', threadId: t.body.thread.id, channelId: null, actor: { name: 'Gus Guest' } });
+    const facN = (await fac.client.get('/api/notifications')).body.notifications;
+    expect(facN.map((n: { kind: string }) => n.kind)).toEqual(['comment-thread']);
+
+    // Mia replies: the guest (thread author) and nobody else hears of it; Mia does not notify herself.
+    await member.client.post(`/api/threads/${t.body.thread.id}/comments`, { text: 'Yes, room 12.' });
+    await sleep(100);
+    const guestN = (await guest.client.get('/api/notifications')).body.notifications;
+    expect(guestN.map((n: { kind: string; excerpt: string }) => [n.kind, n.excerpt])).toEqual([['comment-reply', 'Yes, room 12.']]);
+    expect((await member.client.get('/api/notifications')).body.notifications).toHaveLength(1);
+
+    // The facilitator removes Mia's reply: the moderation log says so, with the document.
+    const replyId = (await fac.client.get(`/api/docs/${docId}/threads`)).body.threads[0].comments[1].id;
+    expect((await fac.client.delete(`/api/threads/${t.body.thread.id}/comments/${replyId}`)).status).toBe(200);
+    const log = (await fac.client.get(`/api/spaces/${spaceId}/moderation`)).body.entries;
+    expect(log[0]).toMatchObject({ action: 'comment.delete', docId, docTitle: 'Ratios unit', text: 'Yes, room 12.', author: { id: member.user.id }, actor: { id: fac.user.id } });
+  });
+
   it('a flood is rate limited and the rest of the space carries on', async () => {
     const { member, fac, docId } = await setup();
     const anchor = rangeAnchor();

@@ -1,8 +1,7 @@
-/** Pure pieces of the discussion: search words, mention matching, the token bucket, message list merging. */
+/** Pure pieces of the discussion: search words, mention matching, message list merging (limits: limits.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { searchWords, slugifyChannelName } from '../../shared/chat';
 import { mentionsName } from '../../server/chat/mentions';
-import { createTokenBuckets } from '../../server/chat/rate';
 import { merge, upsert } from '../../client/src/chat/messages';
 import { mentionQuery, suggest } from '../../client/src/chat/mention-query';
 import type { ChatMessage } from '../../shared/chat';
@@ -27,22 +26,6 @@ describe('mentionsName', () => {
     ['@Dr. O (Smith)', 'Dr. O (Smith)', true],
   ])('%j mentions %j: %s', (text, name, yes) => {
     expect(mentionsName(text, name)).toBe(yes);
-  });
-});
-
-describe('token bucket', () => {
-  it('allows a burst, then refills at the rate, and says when to retry', () => {
-    let t = 0;
-    const b = createTokenBuckets({ burst: 3, perSecond: 1 }, () => t, 'Slow down.');
-    for (let i = 0; i < 3; i++) b.take('u');
-    expect(() => b.take('u')).toThrow(/Slow down\. Please wait 1 second/);
-    b.take('other');
-    t += 1_000;
-    b.take('u');
-    expect(b.tryTake('u')).toBe(false);
-    t += 10_000;
-    for (let i = 0; i < 3; i++) b.take('u');
-    expect(b.tryTake('u')).toBe(false);
   });
 });
 

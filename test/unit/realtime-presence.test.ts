@@ -1,6 +1,6 @@
 /** Presence tracking with fake timers: one entry per user however many tabs, coalesced broadcasts. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createPresence } from '../../server/chat/presence';
+import { createPresence } from '../../server/realtime/presence';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
