@@ -1,61 +1,33 @@
 /**
- * Document content in Yjs: template JSON -> the Y.XmlFragment 'default' exactly as y-prosemirror /
- * @tiptap/y-tiptap build it (element nodeName = node type, non-null attrs as XML attributes, adjacent text
- * nodes as one Y.XmlText whose formatting attributes are the marks, each holding the mark's attrs), the
- * budget's `lines` / `meta`, and replacing a document's content with another's (restore).
+ * Document content in Yjs: template JSON -> the Y.XmlFragment 'default' through y-prosemirror under the
+ * editor's schema (shared/editor.ts), so the server writes exactly what the editor would; the budget's
+ * `lines` / `meta`; replacing a document's content with another's (restore); and the meeting notes' edits.
  */
 import * as Y from 'yjs';
+import { prosemirrorJSONToYXmlFragment } from 'y-prosemirror';
 import { BUDGET_FIELDS, toAmount, toBudgetLine, type BudgetLine } from '../../shared/budget';
-import type { BudgetLineSeed, RichElement, RichMark, RichNode, RichText, Template } from '../../shared/templates';
+import { editorSchema } from '../../shared/editor';
+import type { BudgetLineSeed, RichElement, RichNode, Template } from '../../shared/templates';
 
 export const FRAGMENT = 'default';
 
-/** Attributes Tiptap gives marks by default; y-prosemirror stores the full attrs object of each mark. */
-const MARK_DEFAULTS: Record<string, Record<string, unknown>> = {
-  link: { target: '_blank', rel: 'noopener noreferrer nofollow', class: null, title: null },
-};
-
-function markAttributes(marks: RichMark[] | undefined): Record<string, unknown> | undefined {
-  if (!marks?.length) return undefined;
-  const out: Record<string, unknown> = {};
-  for (const m of marks) out[m.type] = { ...(MARK_DEFAULTS[m.type] ?? {}), ...(m.attrs ?? {}) };
-  return out;
+/** Templates use '' as a placeholder (an empty list item); ProseMirror allows no empty text node. */
+function withoutEmptyText(nodes: RichNode[]): RichNode[] {
+  return nodes.filter((n) => n.type !== 'text' || n.text).map((n) => (n.type !== 'text' && n.content ? { ...n, content: withoutEmptyText(n.content) } : n));
 }
 
-function textType(nodes: RichText[]): Y.XmlText {
-  const yt = new Y.XmlText();
-  const delta = nodes.map((n) => {
-    const attributes = markAttributes(n.marks);
-    return attributes ? { insert: n.text, attributes } : { insert: n.text };
-  });
-  yt.applyDelta(delta);
-  return yt;
+/** Writes rich nodes into an empty fragment as y-prosemirror does (marks become formatting attributes). */
+function writeNodes(frag: Y.XmlFragment, nodes: RichNode[]): void {
+  prosemirrorJSONToYXmlFragment(editorSchema(), { type: 'doc', content: withoutEmptyText(nodes) }, frag);
 }
 
-function elementType(node: RichElement): Y.XmlElement {
-  const el = new Y.XmlElement(node.type);
-  for (const [k, v] of Object.entries(node.attrs ?? {})) if (v !== null && v !== undefined) el.setAttribute(k, v as string);
-  el.insert(0, toYNodes(node.content ?? []));
-  return el;
-}
-
-/** Groups adjacent text nodes into one Y.XmlText (y-prosemirror's normalizePNodeContent); drops empty text. */
+/** Rich nodes as new Yjs types, ready to insert anywhere in a document (list items too). */
 export function toYNodes(nodes: RichNode[]): (Y.XmlElement | Y.XmlText)[] {
-  const out: (Y.XmlElement | Y.XmlText)[] = [];
-  let run: RichText[] = [];
-  const flush = () => {
-    if (run.length) out.push(textType(run));
-    run = [];
-  };
-  for (const n of nodes) {
-    if (n.type === 'text') {
-      if (n.text) run.push(n);
-    } else {
-      flush();
-      out.push(elementType(n));
-    }
-  }
-  flush();
+  const scratch = new Y.Doc();
+  const frag = scratch.getXmlFragment(FRAGMENT);
+  writeNodes(frag, nodes);
+  const out = frag.toArray().map((c) => (c as Y.XmlElement | Y.XmlText).clone());
+  scratch.destroy();
   return out;
 }
 
@@ -82,7 +54,7 @@ export function applyTemplate(doc: Y.Doc, tpl: Template): void {
     writeBudget(doc, tpl.budget?.lines ?? [], tpl.budget?.allocation ?? 0);
     return;
   }
-  doc.getXmlFragment(FRAGMENT).insert(0, toYNodes(tpl.body ?? []));
+  writeNodes(doc.getXmlFragment(FRAGMENT), tpl.body ?? []);
 }
 
 /** Reads a budget's lines and allocation from a document. */

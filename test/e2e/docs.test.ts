@@ -1,9 +1,10 @@
 /**
  * Co-writing in a real browser: two users in two browser CONTEXTS (separate cookies and IndexedDB; two
  * pages of one context would sync through the browser and prove nothing) type in one curriculum unit and
- * see each other's text and carets; one goes offline, keeps typing, comes back and both converge; a
- * version is named, viewed and restored; a budget line is edited by both in different cells; a guest
- * reads along. axe-core runs on the documents list and the document pages.
+ * see each other's text and carets; a link is refused or kept by the safe-link rule; one goes offline,
+ * keeps typing, comes back and both converge; a version is named, viewed and restored; a budget line is
+ * edited by both in different cells; a guest reads along. axe-core runs on the documents list and the
+ * document pages.
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
 import { existsSync } from 'node:fs';
@@ -104,6 +105,25 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
     await body(a.page).getByText('Ben adds the evidence.').waitFor();
     await a.page.locator('.collaboration-carets__label', { hasText: 'Ben Okafor' }).waitFor();
     await expect.poll(() => status(b.page).textContent()).toContain('All changes saved');
+  });
+
+  it('links follow the safe-link rule: a javascript: address is refused, an https one is kept and exported', async () => {
+    const p = a.page;
+    await typeAtEnd(p, 'Read the standards');
+    await p.keyboard.press('Shift+Home');
+    await p.getByRole('toolbar', { name: 'Formatting' }).getByRole('button', { name: 'Link', exact: true }).click();
+    await p.getByLabel('Link address').fill('javascript:alert(1)');
+    await p.getByRole('button', { name: 'Apply link' }).click();
+    await p.getByText('Use a web address starting with https:// or http://, or mailto:').waitFor();
+    expect(await body(p).locator('a').count()).toBe(0);
+    await p.getByLabel('Link address').fill('https://example.org/standards');
+    await p.getByRole('button', { name: 'Apply link' }).click();
+    await body(p).locator('a[href="https://example.org/standards"]', { hasText: 'Read the standards' }).waitFor();
+    await body(b.page).locator('a[href="https://example.org/standards"]').waitFor();
+    await expect.poll(() => status(p).textContent()).toContain('All changes saved');
+    const docId = unitUrl.split('/').pop()!;
+    const md = await alma.client.get(`/api/docs/${docId}/export?format=markdown`);
+    expect(md.body).toContain('[Read the standards](https://example.org/standards)');
   });
 
   it('Ben goes offline, keeps typing, comes back, and both converge', async () => {

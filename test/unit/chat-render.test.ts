@@ -1,10 +1,12 @@
 /**
  * The XSS table on the Node-testable stage of message rendering (marked with our renderer overrides and
- * the href policy). The DOMPurify stage needs a DOM and jsdom is not installed, so the same table runs
- * end to end through the real renderer in Chromium: test/e2e/chat.test.ts ("XSS table").
+ * the safe-link rule of shared/links.ts). The DOMPurify stage needs a DOM and jsdom is not installed, so
+ * the same table runs end to end through the real renderer in Chromium: test/e2e/chat.test.ts ("XSS table").
  */
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, isSafeHref, markdownToHtml } from '../../client/src/chat/markdown';
+import { markdownToHtml } from '../../client/src/chat/markdown';
+import { escapeHtml } from '../../shared/html';
+import { isSafeHref } from '../../shared/links';
 
 describe('isSafeHref', () => {
   it.each([

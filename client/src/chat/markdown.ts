@@ -1,28 +1,11 @@
 /**
  * Message text -> HTML with marked, before sanitising (see render.ts). Raw HTML in a message is shown as
- * text, images become plain links, and links with a scheme other than http, https or mailto lose their
+ * text, images become plain links, and links the safe-link rule (shared/links.ts) refuses lose their
  * link. This stage runs anywhere (Node tests too); the DOMPurify stage in render.ts needs a browser.
  */
 import { Marked, type Tokens } from 'marked';
-
-const SAFE_SCHEMES = new Set(['http:', 'https:', 'mailto:']);
-
-/** True for absolute http, https and mailto URLs; everything else (javascript:, data:, relative) is refused. */
-export function isSafeHref(href: string): boolean {
-  // Browsers ignore control characters and whitespace inside schemes ("java\tscript:"): so do we, then parse.
-  const cleaned = href.replace(/[\u0000-\u0020\u007f-\u009f]/g, '');
-  try {
-    const url = new URL(cleaned);
-    return SAFE_SCHEMES.has(url.protocol);
-  } catch {
-    return false;
-  }
-}
-
-/** Escapes text for HTML. */
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+import { escapeHtml } from '../../../shared/html';
+import { isSafeHref } from '../../../shared/links';
 
 const marked = new Marked({
   gfm: true,

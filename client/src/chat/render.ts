@@ -1,10 +1,11 @@
 /**
  * The only way message text becomes HTML in the page: marked (markdown.ts), then DOMPurify with a strict
- * allow-list. Links open in a new tab with rel="noopener noreferrer" and only http, https and mailto
- * hrefs survive. Views may `{@html renderMessage(text)}`, and nothing else.
+ * allow-list. Links open in a new tab with rel="noopener noreferrer" and only hrefs the safe-link rule
+ * (shared/links.ts) accepts survive. Views may `{@html renderMessage(text)}`, and nothing else.
  */
 import DOMPurify from 'dompurify';
-import { isSafeHref, markdownToHtml } from './markdown';
+import { isSafeHref, SAFE_HREF_PATTERN } from '../../../shared/links';
+import { markdownToHtml } from './markdown';
 
 const ALLOWED_TAGS = ['p', 'br', 'strong', 'em', 'del', 'code', 'pre', 'ul', 'ol', 'li', 'blockquote', 'a', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td'];
 
@@ -33,7 +34,7 @@ export function sanitize(html: string): string {
     ALLOWED_ATTR: ['href', 'target', 'rel'],
     ALLOW_DATA_ATTR: false,
     ALLOW_ARIA_ATTR: false,
-    ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
+    ALLOWED_URI_REGEXP: SAFE_HREF_PATTERN,
   });
 }
 

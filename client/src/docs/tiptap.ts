@@ -1,14 +1,12 @@
 /**
- * Builds the Tiptap 3 editor bound to the document's Y.XmlFragment 'default': StarterKit without its own
- * history (undo is the Collaboration extension's Yjs undo: only your own edits), named coloured carets,
- * task lists, tables, and Mod-k for links.
+ * Builds the Tiptap 3 editor bound to the document's Y.XmlFragment 'default': the shared content extensions
+ * (shared/editor.ts: StarterKit without its own history, task lists, tables, links under the safe-link
+ * rule), named coloured carets, and Mod-k for links.
  */
 import { Editor, Extension, type AnyExtension } from '@tiptap/core';
 import Collaboration from '@tiptap/extension-collaboration';
 import CollaborationCaret from '@tiptap/extension-collaboration-caret';
-import { TaskItem, TaskList } from '@tiptap/extension-list';
-import { TableKit } from '@tiptap/extension-table';
-import StarterKit from '@tiptap/starter-kit';
+import { contentExtensions } from '../../../shared/editor';
 import type { CollabDoc } from './collab.svelte';
 
 export interface EditorOptions {
@@ -37,15 +35,8 @@ export function createEditor(o: EditorOptions): Editor {
     element: o.element,
     editable: o.editable,
     extensions: [
-      StarterKit.configure({
-        undoRedo: false,
-        // A trailing-paragraph rule would make every reader's editor write to the shared document.
-        trailingNode: false,
-        link: { openOnClick: false, autolink: true, protocols: ['http', 'https', 'mailto'], isAllowedUri: (url) => /^(https?:|mailto:)/i.test(url) },
-      }),
-      TaskList,
-      TaskItem.configure({ nested: true }),
-      TableKit.configure({ table: { resizable: false } }),
+      // Nodes and marks: the same schema the server writes templates and exports with.
+      ...contentExtensions(),
       Collaboration.configure({ document: o.collab.doc, field: 'default' }),
       CollaborationCaret.configure({ provider: o.collab.provider, user: { id: o.collab.user.id, name: o.collab.user.name, color: o.collab.user.color } }),
       LinkShortcut,
