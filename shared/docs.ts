@@ -71,6 +71,8 @@ export const listDocsQuery = z.strictObject({
 
 export const exportQuery = z.strictObject({
   format: z.enum(EXPORT_FORMATS, { error: `format must be one of ${EXPORT_FORMATS.join(', ')}` }),
+  /** `open`: the open comment threads follow as numbered notes (Markdown and HTML). */
+  comments: z.enum(['none', 'open'], { error: 'comments must be none or open' }).optional(),
 });
 
 export const createVersionBody = z.strictObject({

@@ -31,6 +31,12 @@ export const commentsFeature: Feature = {
       moderated: async (m) => ports.notices?.moderated(m),
       limit: (userId, kind = 'write') => (kind === 'write' ? writes : watches).enforce(userId),
     };
+    // Exports with `comments=open` list the open threads as numbered notes.
+    docs.provideExportNotes(async (docId) =>
+      (await deps.repo.ofDoc(docId))
+        .filter((t) => t.status === 'open')
+        .map((t) => ({ to: 'lineId' in t.anchor ? null : t.anchor.to, quote: t.quote, comments: t.comments.map((c) => ({ author: c.authorName, text: c.text })) })),
+    );
     return { routes: () => commentRoutes(deps), events: commentEvents(deps, watches) };
   },
 };

@@ -13,6 +13,7 @@ import { newId, newSortableId } from '../ids';
 import type { Action } from '../policies';
 import { applyTemplate, docFromState, replaceContent } from './content';
 import { budgetCsv, budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown } from './export';
+import { markNotes, notesHtml, notesMarkdown, type ExportNotesProvider } from './export-notes';
 import { removeDocRecord, type DocRecord, type DocsRepo, type VersionRecord, type VersionsRepo } from './records';
 
 export interface DocsDeps {
@@ -20,6 +21,8 @@ export interface DocsDeps {
   docs: DocsRepo;
   versions: VersionsRepo;
   collab: CollabService;
+  /** Supplies a document's open comment threads for exports; set by the comments feature through the port. */
+  exportNotes?: ExportNotesProvider;
 }
 
 /** How often an edited document gets an automatic version, at most. */
@@ -146,16 +149,25 @@ export function exportFilename(title: string, format: ExportFormat): string {
 }
 
 /** Renders the document in `format`; CSV exists only for budgets. */
-export async function exportDoc(d: DocsDeps, doc: DocRecord, format: ExportFormat): Promise<{ body: string; contentType: string; filename: string }> {
+export async function exportDoc(
+  d: DocsDeps,
+  doc: DocRecord,
+  format: ExportFormat,
+  opts: { comments?: 'none' | 'open' } = {},
+): Promise<{ body: string; contentType: string; filename: string }> {
   const budget = isBudget(doc);
   if (format === 'csv' && !budget) throw invalidPayload('CSV export is only available for budgets.', { fields: [{ field: 'format', message: 'csv is for budgets' }] });
   const ydoc = docFromState(await d.collab.snapshot(doc._id));
   try {
-    const body =
+    const notes = opts.comments === 'open' && format !== 'csv' && d.exportNotes ? await d.exportNotes(doc._id) : [];
+    const marked = budget ? notes.map(() => false) : markNotes(ydoc, notes);
+    let body =
       format === 'csv' ? budgetCsv(ydoc)
       : format === 'html' ? (budget ? budgetToHtml(ydoc, doc.title) : docToHtml(ydoc, doc.title))
       : budget ? budgetToMarkdown(ydoc, doc.title)
       : docToMarkdown(ydoc, doc.title);
+    if (notes.length && format === 'markdown') body += notesMarkdown(notes, marked);
+    if (notes.length && format === 'html') body = body.replace('</body>', `${notesHtml(notes, marked)}</body>`);
     return { body, contentType: CONTENT_TYPES[format], filename: exportFilename(doc.title, format) };
   } finally {
     ydoc.destroy();

@@ -8,6 +8,7 @@ import { templateById, type RichNode } from '../../shared/templates';
 import { AppError } from '../errors';
 import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
 import { appendToSection, setTaskDone } from './content';
+import type { ExportNotesProvider } from './export-notes';
 import { removeDocRecord } from './records';
 
 export interface DocInfo {
@@ -43,6 +44,8 @@ export interface DocsPort {
   appendToNotes(docId: string, section: 'Decisions' | 'Action items', text: string): Promise<void>;
   /** Ticks or unticks the notes' checklist line of an action item (found by its text); a live edit. */
   markNotesItem(docId: string, text: string, done: boolean): Promise<void>;
+  /** The comments feature supplies a document's open threads for exports that ask for them. */
+  provideExportNotes(provider: ExportNotesProvider): void;
 }
 
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -62,6 +65,9 @@ export function createDocsPort(deps: DocsDeps): DocsPort {
   };
 
   return {
+    provideExportNotes(provider) {
+      deps.exportNotes = provider;
+    },
     async info(docId) {
       const d = await docs.byId(docId);
       return d ? { id: d._id, spaceId: d.spaceId, title: d.title, archived: d.archived, kind: templateById(d.template)?.kind ?? 'rich', createdBy: d.createdBy } : null;

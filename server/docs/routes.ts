@@ -4,7 +4,7 @@
  *   GET   /spaces/:spaceId/docs[?archived=true]            -> {docs}               docs.list
  *   GET   /docs/:docId                                     -> {doc, role, canEdit, space:{id,name}}  docs.read
  *   PATCH /docs/:docId {title?, archived?}                 -> {doc}                docs.manage
- *   GET   /docs/:docId/export?format=markdown|html|csv     -> text (csv: budgets only, else 400)     docs.read
+ *   GET   /docs/:docId/export?format=markdown|html|csv[&comments=open] -> text (csv: budgets only, else 400)     docs.read
  *   GET   /docs/:docId/versions                            -> {versions} newest first (a read: no side effects)
  *   POST  /docs/:docId/versions {name}                     -> 201 {version}        docs.edit
  *   GET   /docs/:docId/versions/:versionId                 -> {version, state: base64 Y update}      docs.read
@@ -66,9 +66,9 @@ export function docRoutes(d: DocsDeps): Router {
 
   r.get('/docs/:docId/export', async (req, res) => {
     const id = docId(req);
-    const { format } = parse(exportQuery, req.query, 'query');
+    const { format, comments } = parse(exportQuery, req.query, 'query');
     const { doc } = await accessDoc(d, id, userIdOf(req), 'docs.read');
-    const out = await exportDoc(d, doc, format);
+    const out = await exportDoc(d, doc, format, { comments });
     res
       .status(200)
       .set('Content-Type', out.contentType)

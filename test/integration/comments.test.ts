@@ -235,6 +235,45 @@ describe('comment threads', () => {
     expect(log[0]).toMatchObject({ action: 'comment.delete', docId, docTitle: 'Ratios unit', text: 'Yes, room 12.', author: { id: member.user.id }, actor: { id: fac.user.id } });
   });
 
+  it('exports list the open threads as numbered notes, marked where their text ends, only when asked', async () => {
+    const { fac, member, docId } = await setup();
+    // The document's real state, to anchor on its own text (a named version carries it).
+    const v = await fac.client.post(`/api/docs/${docId}/versions`, { name: 'Now' });
+    const state = (await fac.client.get(`/api/docs/${docId}/versions/${v.body.version.id}`)).body.state;
+    const ydoc = new Y.Doc();
+    Y.applyUpdate(ydoc, new Uint8Array(Buffer.from(state, 'base64')));
+    let text: Y.XmlText | null = null;
+    const walk = (n: Y.XmlElement | Y.XmlFragment) => {
+      for (const c of n.toArray()) {
+        if (text) return;
+        if (c instanceof Y.XmlText && c.length > 8) text = c;
+        else if (c instanceof Y.XmlElement) walk(c);
+      }
+    };
+    walk(ydoc.getXmlFragment('default'));
+    const t = text as unknown as Y.XmlText;
+    const phrase = t.toString().replace(/<[^>]*>/g, '').slice(0, 6);
+    const b64 = (rp: Y.RelativePosition) => Buffer.from(Y.encodeRelativePosition(rp)).toString('base64');
+    const anchor = { from: b64(Y.createRelativePositionFromTypeIndex(t, 0, 0)), to: b64(Y.createRelativePositionFromTypeIndex(t, 6, -1)) };
+    const open = (await member.client.post(`/api/docs/${docId}/threads`, { anchor, quote: phrase, text: 'Is *this* <b>right</b>?' })).body.thread;
+    const done = (await member.client.post(`/api/docs/${docId}/threads`, { anchor, quote: phrase, text: 'Already settled' })).body.thread;
+    await member.client.patch(`/api/threads/${done.id}`, { status: 'resolved' });
+    await fac.client.post(`/api/threads/${open.id}/comments`, { text: 'Yes.' });
+
+    const plain = await fac.client.get(`/api/docs/${docId}/export?format=markdown`);
+    expect(plain.body).not.toContain('## Comments');
+    const md = (await fac.client.get(`/api/docs/${docId}/export?format=markdown&comments=open`)).body as string;
+    // The marker follows the commented phrase (prosemirror-markdown escapes its brackets).
+    expect(md.includes(`${phrase} \\[1\\]`) || md.includes(`${phrase} [1]`), md.slice(0, 300)).toBe(true);
+    expect(md).toMatch(/## Comments\n\n1\. on “.+”\n   - Mia Member: Is \*this\* <b>right<\/b>\?\n   - Fran Facilitator: Yes\./);
+    expect(md).not.toContain('Already settled');
+    const html = (await fac.client.get(`/api/docs/${docId}/export?format=html&comments=open`)).body as string;
+    expect(html).toContain('<h2>Comments</h2>');
+    expect(html).toContain('Is *this* &lt;b&gt;right&lt;/b&gt;?');
+    expect(html).not.toContain('<b>right</b>');
+    expect((await fac.client.get(`/api/docs/${docId}/export?format=markdown&comments=all`)).status).toBe(400);
+  });
+
   it('a flood is rate limited and the rest of the space carries on', async () => {
     const { member, fac, docId } = await setup();
     const anchor = rangeAnchor();

@@ -18,7 +18,8 @@ export const docsApi = {
 };
 
 /** The download URL of an export. */
-export const exportUrl = (docId: string, format: ExportFormat) => `/api/docs/${enc(docId)}/export?format=${format}`;
+export const exportUrl = (docId: string, format: ExportFormat, withComments = false) =>
+  `/api/docs/${enc(docId)}/export?format=${format}${withComments && format !== 'csv' ? '&comments=open' : ''}`;
 
 /** Bytes from the base64 the versions endpoint sends. */
 export function fromBase64(b64: string): Uint8Array {
