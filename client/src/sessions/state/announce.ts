@@ -2,7 +2,7 @@
  * What screen readers hear when the live state moves (step, status, time added, votes, raised hands), and
  * which state bumps are "quiet" (an edit of the session rather than the timer, queue or vote).
  */
-import type { LiveState, SessionStep } from '../../../../shared/sessions';
+import { stepTitle, type LiveState, type SessionStep } from '../../../../shared/sessions';
 
 /**
  * True when a newer state moved neither the timer nor the queue nor the vote: the bump came from an edit
@@ -26,7 +26,7 @@ export interface AnnounceContext {
 export function describeChange(prev: LiveState, next: LiveState, ctx: AnnounceContext): string {
   const said: string[] = [];
   const step = ctx.steps[next.stepIndex];
-  const stepLine = `Step ${next.stepIndex + 1} of ${next.stepCount}: ${step?.title ?? ''}.`;
+  const stepLine = `Step ${next.stepIndex + 1} of ${next.stepCount}: ${stepTitle(step?.title ?? '')}.`;
   if (next.status !== prev.status) {
     if (next.status === 'running' && prev.status === 'planned') said.push(`The session started. ${stepLine}`);
     else if (next.status === 'running') said.push('The timer resumed.');
