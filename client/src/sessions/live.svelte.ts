@@ -51,13 +51,18 @@ export class LiveSession extends LiveRoom {
     return this.#act('control', () => connection.request('session:control', { sessionId: this.sessionId, action, ...extra, ...(version !== undefined ? { version } : {}) }), CONFLICT_NOTICE);
   }
 
-  raiseHand() {
-    return this.#act('hand', () => connection.request('hand:raise', { sessionId: this.sessionId }));
+  /** Raises the caller's hand and tells screen readers where it stands in the queue. */
+  async raiseHand() {
+    const r = await this.#act('hand', () => connection.request('hand:raise', { sessionId: this.sessionId }));
+    if (r) this.announcement = `Your hand is raised. You are number ${this.myHand + 1} in the queue.`;
+    return r;
   }
 
-  /** Lowers the caller's hand, or (controllers) someone else's. */
-  lowerHand(userId?: string) {
-    return this.#act('hand', () => connection.request('hand:lower', userId ? { sessionId: this.sessionId, userId } : { sessionId: this.sessionId }));
+  /** Lowers the caller's hand, or (controllers) someone else's; either is announced. */
+  async lowerHand(userId?: string) {
+    const r = await this.#act('hand', () => connection.request('hand:lower', userId ? { sessionId: this.sessionId, userId } : { sessionId: this.sessionId }));
+    if (r) this.announcement = userId ? `${this.nameOf(userId)}'s hand is lowered.` : 'Your hand is lowered.';
+    return r;
   }
 
   openVote(question: string) {
