@@ -7,6 +7,7 @@
  * is an index lookup in either; further words are equality conditions under `$and`. An unanchored regex
  * over `text` could use no index in either engine and would scan the whole collection.
  */
+import type { NotificationKind } from '../../shared/chat';
 import type { ChannelRecord } from '../repos';
 import type { Filter, IndexSpec, Store } from '../store/port';
 
@@ -45,7 +46,7 @@ export interface ReadMarkerRecord {
 export interface NotificationRecord {
   _id: string;
   userId: string;
-  kind: 'mention' | 'reply';
+  kind: NotificationKind;
   spaceId: string;
   channelId: string;
   messageId: string;
@@ -150,8 +151,9 @@ export function createChatRepo(store: Store) {
       countUnread: (userId: string) => notifications.count({ userId, readAt: null }),
       markRead: (userId: string, ids: string[] | 'all', at: Date) =>
         notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
-      markMessageRead: (userId: string, channelId: string, upTo: string, at: Date) =>
-        notifications.updateMany({ userId, channelId, readAt: null, messageId: { $lte: upTo } }, { $set: { readAt: at } }),
+      /** Marks read the notifications about a channel's top-level messages (parentId null) or one thread's replies, up to a message. */
+      markMessageRead: (userId: string, channelId: string, parentId: string | null, upTo: string, at: Date) =>
+        notifications.updateMany({ userId, channelId, parentId, readAt: null, messageId: { $lte: upTo } }, { $set: { readAt: at } }),
     },
     moderation: {
       insert: (m: ModerationRecord) => moderation.insertOne(m),
