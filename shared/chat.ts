@@ -71,7 +71,8 @@ export interface ChannelWithUnread extends Channel {
   lastReadId: string | null;
 }
 
-export type NotificationKind = 'mention' | 'reply';
+/** `joinRequest` (to facilitators) has no channel or message: `channelId` is '' and `messageId` the request's id. */
+export type NotificationKind = 'mention' | 'reply' | 'joinRequest';
 
 export interface ChatNotification {
   id: string;

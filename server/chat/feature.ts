@@ -5,6 +5,7 @@
  */
 import type { Feature } from '../feature';
 import { spaceRoom, userRoom } from '../realtime/io';
+import { notifyJoinRequests } from './join-notify';
 import { createPresence } from './presence';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
@@ -34,8 +35,10 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
           const offRename = ctx.bus.on('user:renamed', ({ userId, name }) => {
             for (const spaceId of presence.rename(userId, name)) presence.changed(spaceId);
           });
+          const offJoin = notifyJoinRequests(deps);
           return {
             async close() {
+              offJoin();
               off();
               offRename();
               presence.close();
