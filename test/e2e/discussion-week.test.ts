@@ -140,4 +140,91 @@ describe.skipIf(!hasChromium)("a teacher's week in the discussion", () => {
     await a.page.getByRole('list', { name: 'Pending requests' }).getByText('I teach 6th grade math at Lakeview.').waitFor();
     await expect.poll(() => bell(a.page).getAttribute('aria-label')).toBe('Notifications');
   });
+
+  it('the message list and the formatting toolbar are one Tab stop each; arrows move inside', async () => {
+    await a.page.goto(`/spaces/${spaceId}/chat/${general}`);
+    for (const t of ['Week plan: fractions', 'Exit tickets due Friday', 'Room 12 is free at 3']) await say(a.page, 'general', t);
+    const composer = a.page.getByRole('textbox', { name: 'Message #general' });
+    /** Tab presses from the list's one stop to the composer. */
+    const tabsToComposer = async () => {
+      await log(a.page).locator('article[tabindex="0"]').focus();
+      for (let n = 1; n <= 30; n++) {
+        await a.page.keyboard.press('Tab');
+        if (await composer.evaluate((el) => el === document.activeElement)) return n;
+      }
+      return Infinity;
+    };
+    const before = await tabsToComposer();
+    expect(before, 'Tab stops from the list to the composer').toBeLessThanOrEqual(6);
+    for (const t of ['One more', 'And another', 'And a last one']) await say(a.page, 'general', t);
+    expect(await tabsToComposer(), 'the same however long the channel').toBe(before);
+    expect(await log(a.page).locator('article[tabindex="0"]').count()).toBe(1);
+
+    // Arrow keys move between messages; the focused message's actions are the next Tab stops.
+    await log(a.page).locator('article[tabindex="0"]').focus();
+    const focusedText = () => a.page.evaluate(() => (document.activeElement as HTMLElement | null)?.innerText ?? '');
+    await a.page.keyboard.press('End');
+    expect(await focusedText()).toContain('And a last one');
+    await a.page.keyboard.press('ArrowUp');
+    await a.page.keyboard.press('ArrowUp');
+    expect(await focusedText()).toContain('One more');
+    await a.page.keyboard.press('Tab');
+    expect(await a.page.evaluate(() => document.activeElement?.closest('article')?.innerText ?? '')).toContain('One more');
+    await a.page.keyboard.press('Enter'); // React opens the picker on that message
+    await msg(a.page, 'One more').getByRole('group', { name: 'Choose a reaction' }).waitFor();
+    await checkA11y(a.page, 'discussion, keyboard in the message list');
+
+    // The document toolbar: one stop, arrows inside, Tab leaves it.
+    const doc = await alma.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Unit plan', template: 'meeting-notes' });
+    expect(doc.status).toBe(201);
+    await a.page.goto(`/docs/${doc.body.doc.id}`);
+    const toolbar = a.page.getByRole('toolbar', { name: 'Formatting' });
+    await toolbar.getByRole('button', { name: 'Bold' }).waitFor();
+    expect(await toolbar.locator('button[tabindex="0"]').count()).toBe(1);
+    await toolbar.locator('button[tabindex="0"]').focus();
+    await a.page.keyboard.press('ArrowRight');
+    const inToolbar = () => a.page.evaluate(() => !!document.activeElement?.closest('[role="toolbar"]'));
+    expect(await inToolbar()).toBe(true);
+    await a.page.keyboard.press('Tab');
+    expect(await inToolbar(), 'Tab leaves the toolbar').toBe(false);
+    expect(await toolbar.locator('button[tabindex="0"]').count()).toBe(1);
+  });
+
+  it('on a phone the conversation owns the screen and a thread is its own view; on a laptop the channel keeps its width', async () => {
+    const phone = await newUser(browser, server.url, { width: 390, height: 844 });
+    phone.page.setDefaultTimeout(10_000);
+    await logIn(phone, cleo.user.email, cleo.password);
+    const p = phone.page;
+    await p.goto(`/spaces/${spaceId}/chat/${general}`);
+    await msg(p, 'And a last one').waitFor();
+    const composer = p.getByRole('textbox', { name: 'Message #general' });
+    await expect.poll(async () => {
+      const box = await composer.boundingBox();
+      return !!box && box.y >= 0 && box.y + box.height <= 844;
+    }, { message: 'composer on screen' }).toBe(true);
+    const logBox = (await log(p).boundingBox())!;
+    expect(logBox.height, 'the messages take most of the screen').toBeGreaterThan(844 * 0.45);
+    expect(logBox.y, 'the headers scrolled away').toBeLessThan(200);
+    await checkA11y(p, 'discussion on a phone');
+
+    // A thread is its own view: one composer, in view; closing it comes back to the channel.
+    await msg(p, 'Room 12 is free at 3').getByRole('button', { name: 'Reply' }).click();
+    const reply = p.getByRole('textbox', { name: 'Reply in thread' });
+    await reply.waitFor();
+    expect(await composer.isVisible(), 'the channel composer steps aside').toBe(false);
+    const rbox = (await reply.boundingBox())!;
+    expect(rbox.y + rbox.height).toBeLessThanOrEqual(844);
+    expect(rbox.y).toBeGreaterThanOrEqual(0);
+    await checkA11y(p, 'thread on a phone');
+    await p.getByRole('button', { name: 'Close thread' }).click();
+    await composer.waitFor();
+    expect(await p.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await phone.context.close();
+
+    // Laptop: with a thread open the channel's messages keep most of the width.
+    await a.page.goto(`/spaces/${spaceId}/chat/${general}`);
+    await msg(a.page, 'Room 12 is free at 3').getByRole('button', { name: 'Reply' }).click();
+    await a.page.getByRole('textbox', { name: 'Reply in thread' }).waitFor();
+    expect((await log(a.page).boundingBox())!.width, 'message column beside a thread').toBeGreaterThan(520);
+  });
 });
