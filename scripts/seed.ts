@@ -1,7 +1,8 @@
 /**
  * Demo data for a running server, through its public API only (the same calls the app makes), so what it
  * creates is exactly what users could have created: four teachers, a PLC with a member, a second member and
- * a guest, documents from three templates, a channel with a short discussion (a thread reply, a mention),
+ * a guest, documents from three templates (the budget filled in over the document socket, as the editor
+ * does: an allocation and several lines), a channel with a short discussion (a thread reply, a mention),
  * pinned norms and a planned data meeting with roles, a decision and an action item.
  *
  * Usage:
@@ -14,6 +15,10 @@
  */
 import { pathToFileURL } from 'node:url';
 import { io } from 'socket.io-client';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import type { BudgetLine } from '../shared/budget';
 import type { Ack } from '../shared/errors';
 
 export const DEMO_PEOPLE = [
@@ -93,6 +98,54 @@ async function chat(base: string, who: Account, spaceId: string, send: (emit: (e
   }
 }
 
+/** The demo budget: a family math night, with an allocation and lines across categories and funding sources. */
+export const DEMO_BUDGET: { allocation: number; lines: BudgetLine[] } = {
+  allocation: 1500,
+  lines: [
+    { category: 'Materials', description: 'Fraction tiles (class sets)', quantity: 6, unitCost: 42.5, fundingSource: 'PTA grant', notes: 'Shared with grade 5' },
+    { category: 'Materials', description: 'Take-home game kits', quantity: 60, unitCost: 7.25, fundingSource: 'PTA grant', notes: 'One per family' },
+    { category: 'Food', description: 'Snacks and drinks', quantity: 120, unitCost: 2.5, fundingSource: 'School budget', notes: '' },
+    { category: 'Printing', description: 'Activity booklets', quantity: 150, unitCost: 1.2, fundingSource: 'School budget', notes: 'English and Spanish' },
+    { category: 'Staff', description: 'Interpreter (2 hours)', quantity: 2, unitCost: 45, fundingSource: 'Title I family engagement', notes: 'Book by the 15th' },
+  ],
+};
+
+/** Fills a budget document over its collaboration socket (what the budget editor writes), then waits until it is stored. */
+async function fillBudget(base: string, who: Account, docId: string): Promise<void> {
+  const headers = { cookie: who.cookie, origin: new URL(base).origin };
+  // The stock provider takes a WebSocket class, so the cookie and Origin ride on a subclass.
+  class WithHeaders extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers });
+    }
+  }
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(`${base.replace(/^http/, 'ws')}/yjs`, docId, doc, { WebSocketPolyfill: WithHeaders as unknown as typeof globalThis.WebSocket, disableBc: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SeedError('the budget document did not sync')), 10_000);
+      provider.once('sync', () => (clearTimeout(timer), resolve()));
+    });
+    const lines = doc.getArray<Y.Map<unknown>>('lines');
+    doc.transact(() => {
+      doc.getMap('meta').set('allocation', DEMO_BUDGET.allocation);
+      doc.getMap('meta').set('currency', 'USD');
+      lines.delete(0, lines.length);
+      lines.push(DEMO_BUDGET.lines.map((l) => new Y.Map<unknown>(Object.entries(l))));
+    });
+    // Stored once the CSV export (read from storage) carries the last line.
+    for (let i = 0; i < 50; i++) {
+      const csv = await fetch(new URL(`/api/docs/${docId}/export?format=csv`, base), { headers: { cookie: who.cookie } }).then((r) => r.text());
+      if (csv.includes(DEMO_BUDGET.lines.at(-1)!.description)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new SeedError('the budget was not stored in time');
+  } finally {
+    provider.destroy();
+    doc.destroy();
+  }
+}
+
 let msgSeq = 0;
 const clientMsgId = () => `seed-${Date.now().toString(36)}-${(msgSeq++).toString(36)}`;
 
@@ -122,6 +175,7 @@ export async function seed(base: string, password = 'collaboratory demo'): Promi
   ] as const) {
     const { doc } = await must<{ doc: { id: string } }>(base, 'POST', `/api/spaces/${spaceId}/docs`, { title, template }, who.cookie);
     docIds.push(doc.id);
+    if (template === 'budget') await fillBudget(base, who, doc.id);
   }
 
   const { channels } = await must<{ channels: { id: string; name: string }[] }>(base, 'GET', `/api/spaces/${spaceId}/channels`, undefined, ana.cookie);

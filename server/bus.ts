@@ -13,6 +13,8 @@ export interface BusEvents {
   'user:renamed': { userId: string; name: string };
   'membership:removed': { spaceId: string; userId: string };
   'membership:changed': { spaceId: string; userId: string; role: Role };
+  /** Someone asked to join a listed space (facilitators hear of it). */
+  'joinRequest:created': { spaceId: string; requestId: string; userId: string; message: string };
 }
 
 export interface Bus {

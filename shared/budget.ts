@@ -42,14 +42,32 @@ export function toAmount(v: unknown): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/** What a quantity, unit cost or allocation must be; shown next to a refused entry. */
+export const AMOUNT_RULE = 'Enter a number of 0 or more (for example 12 or 4.50).';
+
+/**
+ * A quantity, unit cost or allocation typed by a person: a finite number of 0 or more (grouping commas,
+ * spaces and a currency sign allowed; empty means 0), or null when it is not one and must not be stored.
+ */
+export function parseAmount(raw: string): number | null {
+  const s = raw.trim().replace(/[,\s$€£]/g, '');
+  if (s === '') return 0;
+  if (!/^\d*\.?\d+$|^\d+\.$/.test(s)) return null;
+  const n = Number(s);
+  return Number.isFinite(n) && n >= 0 ? n : null;
+}
+
+/** A stored amount as the totals count it: anything negative or not a number counts as 0 (a budget written by another client cannot make "Remaining" grow). */
+const storedAmount = (v: unknown): number => Math.max(0, toAmount(v));
+
 /** Normalizes a raw record (from a Y.Map's toJSON) into a BudgetLine. */
 export function toBudgetLine(raw: Record<string, unknown>): BudgetLine {
   const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
   return {
     category: str(raw.category),
     description: str(raw.description),
-    quantity: toAmount(raw.quantity),
-    unitCost: toAmount(raw.unitCost),
+    quantity: storedAmount(raw.quantity),
+    unitCost: storedAmount(raw.unitCost),
     fundingSource: str(raw.fundingSource),
     notes: str(raw.notes),
   };
@@ -67,7 +85,7 @@ export function computeTotals(lines: BudgetLine[], allocation: number): BudgetTo
     cats.set(c, roundCents((cats.get(c) ?? 0) + lineTotals[i]!));
   });
   const total = roundCents(lineTotals.reduce((a, b) => a + b, 0));
-  const alloc = roundCents(toAmount(allocation));
+  const alloc = roundCents(storedAmount(allocation));
   return {
     lineTotals,
     byCategory: [...cats].map(([category, t]) => ({ category, total: t })),
@@ -78,8 +96,20 @@ export function computeTotals(lines: BudgetLine[], allocation: number): BudgetTo
   };
 }
 
-/** Formats an amount with two decimals (no currency symbol: allocations may be in any currency). */
+/** Formats an amount with two decimals and no symbol or grouping (the CSV export: spreadsheets read it as a number). */
 export const formatAmount = (n: number): string => n.toFixed(2);
+
+/** Currencies a budget can be kept in (ISO 4217); the first is the default. */
+export const BUDGET_CURRENCIES = ['USD', 'CAD', 'EUR', 'GBP', 'AUD', 'NZD', 'CHF', 'JPY', 'INR', 'MXN', 'ZAR'] as const;
+export type BudgetCurrency = (typeof BUDGET_CURRENCIES)[number];
+
+/** The budget's currency from its stored value: one of BUDGET_CURRENCIES, else the default (USD). */
+export const toCurrency = (v: unknown): BudgetCurrency => (BUDGET_CURRENCIES as readonly unknown[]).includes(v) ? (v as BudgetCurrency) : 'USD';
+
+/** Money as people read it: currency sign and grouping in the reader's locale ("$1,234.50"). */
+export function formatMoney(n: number, currency: BudgetCurrency = 'USD', locale?: string): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(n);
+}
 
 /**
  * One CSV cell: a cell that a spreadsheet would read as a formula (starting with = + - @, or a tab/CR)

@@ -71,8 +71,12 @@ export interface ChannelWithUnread extends Channel {
   lastReadId: string | null;
 }
 
-/** A message mentioned you / replied to your thread; a comment mentioned you / replied in a thread you are in / opened a thread on your document. */
-export type NotificationKind = 'mention' | 'reply' | 'comment-mention' | 'comment-reply' | 'comment-thread';
+/**
+ * A message mentioned you / replied to your thread; someone asked to join a space you facilitate
+ * (`joinRequest`: `channelId` is '' and `messageId` the request's id); a comment mentioned you / replied in
+ * a thread you are in / opened a thread on your document.
+ */
+export type NotificationKind = 'mention' | 'reply' | 'joinRequest' | 'comment-mention' | 'comment-reply' | 'comment-thread';
 
 export interface ChatNotification {
   id: string;

@@ -392,3 +392,27 @@ export interface SessionJoinResult {
   /** The caller's own ballot in the current vote (so a reload shows "Your vote"), or null. */
   myVote: { voteId: string; value: number } | null;
 }
+
+// ---------- display ----------
+
+/**
+ * A step's title without a number of its own ("1. What do we want students to learn?" -> "What do we
+ * want..."): every list that shows steps numbers them, so a numbered title would read "2. 1. What...".
+ */
+export function stepTitle(title: string): string {
+  return title.replace(/^\s*\d{1,3}[.)]\s+(?=\S)/, '');
+}
+
+/** A step's planned time with what was added during the meeting: "7 min", "7 min (+6)". */
+export function plannedLabel(step: Pick<StepSummary, 'plannedMinutes' | 'extendedMinutes'>): string {
+  return `${step.plannedMinutes} min${step.extendedMinutes ? ` (+${step.extendedMinutes})` : ''}`;
+}
+
+/** True when a record was made after the session ended (it is shown as "added after the meeting"). */
+export function afterMeeting(createdAt: string, endedAt: string | number | null): boolean {
+  if (endedAt === null) return false;
+  return new Date(createdAt).getTime() > new Date(endedAt).getTime();
+}
+
+/** The label that marks a record made after the session ended. */
+export const AFTER_MEETING_LABEL = 'Added after the meeting';

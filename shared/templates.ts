@@ -4,6 +4,7 @@
  * (server/docs/yxml.ts). A budget starts from plain line items and an allocation.
  */
 import type { TemplateId } from './docs';
+import { stepTitle } from './sessions';
 
 export type MarkName = 'bold' | 'italic' | 'code' | 'strike' | 'link';
 export interface RichMark {
@@ -217,11 +218,11 @@ export interface NotesStep {
 export function sessionNotesBody(steps: NotesStep[], norms: string[]): RichNode[] {
   return [
     h(2, 'Agenda'),
-    ol(...steps.map((s) => `${s.title} (${s.minutes} min)`)),
+    ol(...steps.map((s) => `${stepTitle(s.title)} (${s.minutes} min)`)),
     h(2, 'Norms'),
     norms.length ? ul(...norms) : prompt('No norms pinned yet.'),
     ...steps.flatMap((s, i) => [
-      h(2, `Step ${i + 1}: ${s.title}`),
+      h(2, `Step ${i + 1}: ${stepTitle(s.title)}`),
       prompt([s.prompt, `${s.speakingLabel} · ${s.minutes} min`].filter(Boolean).join(' — ')),
       ul(''),
     ]),

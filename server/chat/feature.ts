@@ -7,6 +7,7 @@ import type { Feature } from '../feature';
 import { openGeneral } from './channels';
 import { newSortableId } from '../ids';
 import { chatEvents } from './events';
+import { notifyJoinRequests } from './join-notify';
 import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
@@ -20,6 +21,8 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
     create(ctx, ports) {
       const deps = createChatDeps(ctx, createChatRepo(ctx.store), ports, options);
       // Every space starts with its `general` channel; the space is not created until it exists.
+      // A request to join becomes a notification for the space's facilitators.
+      const offJoin = notifyJoinRequests(deps);
       const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
       return {
         routes: () => chatRoutes(deps),
@@ -32,6 +35,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
           },
         },
         async close() {
+          offJoin();
           off();
         },
       };

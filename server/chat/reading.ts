@@ -7,6 +7,7 @@ import { accessSpace } from '../commands/access';
 import { notFound } from '../errors';
 import { presentModeration, presentMessage, presentNotification } from './presenters';
 import { channelUnread } from './channels';
+import { readNotificationsUpTo } from './read-notifications';
 import { accessChannel, type ChatDeps } from './service';
 
 export interface HistoryQuery {
@@ -55,10 +56,12 @@ export async function markRead(deps: ChatDeps, userId: string, channelId: string
   if (!m || m.channelId !== channelId) throw notFound('That message');
   const current = await deps.repo.reads.get(userId, channelId);
   let lastReadId = current?.lastReadId ?? null;
-  if (!lastReadId || lastReadId < messageId) {
+  // A reply read in its thread marks that thread's notifications only; the channel's marker stays.
+  if (!m.parentId && (!lastReadId || lastReadId < messageId)) {
     lastReadId = messageId;
     await deps.repo.reads.set({ _id: `${userId}:${channelId}`, userId, spaceId: channel.spaceId, channelId, lastReadId, at: new Date(deps.ctx.now()) });
   }
+  await readNotificationsUpTo(deps, userId, channelId, m.parentId, m.parentId ? m._id : (lastReadId ?? m._id));
   const counts = await channelUnread(deps, userId, channelId, lastReadId);
   deps.out.toUsers(userId, 'unread:updated', { spaceId: channel.spaceId, channelId, ...counts });
   return { channelId, ...counts };

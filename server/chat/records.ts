@@ -165,8 +165,9 @@ export function createChatRepo(store: Store) {
       countUnread: (userId: string) => notifications.count({ userId, readAt: null }),
       markRead: (userId: string, ids: string[] | 'all', at: Date) =>
         notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
-      markMessageRead: (userId: string, channelId: string, upTo: string, at: Date) =>
-        notifications.updateMany({ userId, channelId, readAt: null, messageId: { $lte: upTo } }, { $set: { readAt: at } }),
+      /** Marks read the notifications about a channel's top-level messages (parentId null) or one thread's replies, up to a message. */
+      markMessageRead: (userId: string, channelId: string, parentId: string | null, upTo: string, at: Date) =>
+        notifications.updateMany({ userId, channelId, parentId, readAt: null, messageId: { $lte: upTo } }, { $set: { readAt: at } }),
     },
     moderation: {
       insert: (m: ModerationRecord) => moderation.insertOne(m),

@@ -174,6 +174,7 @@ export async function requestToJoin(ctx: Ctx, userId: string, spaceId: string, m
     decidedAt: null,
   };
   await ctx.repos.joinRequests.insert(request);
+  ctx.bus.emit('joinRequest:created', { spaceId, requestId: request._id, userId, message });
   return { request, created: true };
 }
 

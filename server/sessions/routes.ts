@@ -15,7 +15,7 @@ import { idParam, parse, requireUser } from '../http/kit';
 import type { SessionCommands } from './commands';
 import type { SessionsCore } from './core';
 import { presentListItem } from './present';
-import { buildSummary, summaryMarkdown } from './summary';
+import { buildSummary, linkBase, summaryMarkdown } from './summary';
 
 /** Routes under /api for sessions, norms and action items. */
 export function sessionRoutes(core: SessionsCore, commands: SessionCommands): Router {
@@ -59,7 +59,7 @@ export function sessionRoutes(core: SessionsCore, commands: SessionCommands): Ro
     if (q.format === 'markdown') {
       const name = summary.session.title.replace(/[^\w.-]+/g, '-').slice(0, 60) || 'session';
       res.type('text/markdown; charset=utf-8').setHeader('Content-Disposition', `attachment; filename="${name}-summary.md"`);
-      res.send(summaryMarkdown(summary));
+      res.send(summaryMarkdown(summary, linkBase(req)));
       return;
     }
     res.json({ summary });

@@ -3,7 +3,9 @@
  * spent, decisions, action items (new and carried), votes; as JSON and as a Markdown export.
  */
 import { protocolById } from '../../shared/protocols';
-import { SESSION_ROLE_KEYS, SESSION_ROLE_LABELS, SUMMARY_NOTES_MAX, type ActionItem, type SessionSummary, type StepSummary } from '../../shared/sessions';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { AFTER_MEETING_LABEL, SESSION_ROLE_KEYS, SESSION_ROLE_LABELS, SUMMARY_NOTES_MAX, afterMeeting, plannedLabel, stepTitle, type ActionItem, type SessionSummary, type StepSummary } from '../../shared/sessions';
 import { ROLE_LABELS } from '../../shared/types';
 import type { SessionsCore } from './core';
 import type { SessionCommands } from './commands';
@@ -23,7 +25,7 @@ export function stepSummaries(s: LiveSessionRecord, now: number): StepSummary[] 
     const last = visits[visits.length - 1];
     return {
       index,
-      title: step.title,
+      title: stepTitle(step.title),
       plannedMinutes: step.minutes,
       actualMs: spent,
       extendedMinutes: visits.reduce((sum, e) => sum + e.extendedMinutes, 0),
@@ -113,14 +115,30 @@ export function mdEscape(text: string): string {
 const minutes = (ms: number) => `${Math.round(ms / 6000) / 10} min`;
 const day = (isoDate: string | null) => (isoDate ? isoDate.slice(0, 10) : '');
 
-function itemLine(a: ActionItem): string {
+/** A record made after the End gets a visible mark (see README, "After the meeting ends"). */
+const lateMark = (createdAt: string, sum: SessionSummary) => (afterMeeting(createdAt, sum.endedAt) ? ` *(${AFTER_MEETING_LABEL.toLowerCase()})*` : '');
+
+function itemLine(a: ActionItem, sum: SessionSummary): string {
   const bits = [a.owner ? `owner: ${mdEscape(a.owner.name)}` : 'no owner', a.dueDate ? `due ${a.dueDate}` : 'no due date'];
   if (a.overdue) bits.push('**overdue**');
-  return `- [${a.done ? 'x' : ' '}] ${mdEscape(a.text)} (${bits.join(', ')})`;
+  return `- [${a.done ? 'x' : ' '}] ${mdEscape(a.text)} (${bits.join(', ')})${lateMark(a.createdAt, sum)}`;
 }
 
-/** The summary as a Markdown document. */
-export function summaryMarkdown(sum: SessionSummary): string {
+// PUBLIC_URL, when set to an http(s) URL, names the address people use (behind a proxy the request's own
+// host may be an internal one); read once here until the config carries it.
+const publicUrl = z.url({ protocol: /^https?$/ }).safeParse(process.env.PUBLIC_URL);
+
+/** The absolute address links in a downloaded summary start with: PUBLIC_URL, else the request's origin. */
+export function linkBase(req: Request): string {
+  if (publicUrl.success) return publicUrl.data.replace(/\/+$/, '');
+  return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
+
+/**
+ * The summary as a Markdown document. `baseUrl` makes its links absolute, so they still work in the
+ * downloaded file.
+ */
+export function summaryMarkdown(sum: SessionSummary, baseUrl = ''): string {
   const out: string[] = [];
   out.push(`# ${mdEscape(sum.session.title)}`, '');
   const meta = [`Space: ${mdEscape(sum.session.spaceName)}`];
@@ -129,7 +147,7 @@ export function summaryMarkdown(sum: SessionSummary): string {
   else if (sum.session.scheduledAt) meta.push(`Scheduled: ${day(sum.session.scheduledAt)}`);
   meta.push(`Status: ${sum.status}`);
   out.push(meta.join(' · '), '');
-  if (sum.session.notesDocId) out.push(`Notes: [${sum.notes ? mdEscape(sum.notes.title) : 'meeting notes'}](/docs/${sum.session.notesDocId})`, '');
+  if (sum.session.notesDocId) out.push(`Notes: [${sum.notes ? mdEscape(sum.notes.title) : 'meeting notes'}](${baseUrl}/docs/${sum.session.notesDocId})`, '');
 
   out.push('## Attendance', '');
   if (sum.attendance.length === 0) out.push('Nobody joined the live session.');
@@ -151,24 +169,23 @@ export function summaryMarkdown(sum: SessionSummary): string {
 
   out.push('## Agenda', '', '| # | Step | Planned | Actual |', '|---|---|---|---|');
   for (const st of sum.steps) {
-    const planned = `${st.plannedMinutes} min${st.extendedMinutes ? ` (+${st.extendedMinutes})` : ''}`;
-    out.push(`| ${st.index + 1} | ${mdEscape(st.title)} | ${planned} | ${st.startedAt ? minutes(st.actualMs) : 'not reached'} |`);
+    out.push(`| ${st.index + 1} | ${mdEscape(st.title)} | ${plannedLabel(st)} | ${st.startedAt ? minutes(st.actualMs) : 'not reached'} |`);
   }
   out.push('');
 
   out.push('## Decisions', '');
   if (sum.decisions.length === 0) out.push('No decisions recorded.');
-  for (const d of sum.decisions) out.push(`- ${mdEscape(d.text)}`);
+  for (const d of sum.decisions) out.push(`- ${mdEscape(d.text)}${lateMark(d.createdAt, sum)}`);
   out.push('');
 
   out.push('## Action items', '');
   if (sum.actionItems.length === 0) out.push('No new action items.');
-  for (const a of sum.actionItems) out.push(itemLine(a));
+  for (const a of sum.actionItems) out.push(itemLine(a, sum));
   out.push('');
 
   if (sum.carriedActionItems.length) {
     out.push('## Carried over from earlier sessions', '');
-    for (const a of sum.carriedActionItems) out.push(itemLine(a));
+    for (const a of sum.carriedActionItems) out.push(itemLine(a, sum));
     out.push('');
   }
 

@@ -200,14 +200,14 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
       await expect.poll(() => p.getByLabel('Quantity, line 1').inputValue()).toBe('2');
       await expect.poll(() => p.getByLabel('Unit cost, line 1').inputValue()).toBe('150');
       await expect.poll(() => p.getByLabel('Funding source, line 1').inputValue()).toBe('PTA grant');
-      await expect.poll(() => p.getByTestId('budget-total').textContent()).toBe('300.00');
+      await expect.poll(() => p.getByTestId('budget-total').textContent()).toBe('$300.00'); // money shows as money (issue 17)
     }
 
     await b.page.getByRole('button', { name: 'Add line' }).click();
     await b.page.getByLabel('Category, line 2').fill('Admissions');
     await b.page.getByLabel('Quantity, line 2').fill('25');
     await b.page.getByLabel('Unit cost, line 2').fill('6');
-    await expect.poll(() => a.page.getByTestId('budget-total').textContent()).toBe('450.00');
+    await expect.poll(() => a.page.getByTestId('budget-total').textContent()).toBe('$450.00');
     await a.page.getByText('Over budget by').waitFor();
     await a.page.getByRole('table', { name: /Spending by category/ }).getByRole('rowheader', { name: 'Admissions' }).waitFor();
     await expect.poll(() => status(b.page).textContent()).toContain('All changes saved');

@@ -1,6 +1,6 @@
 /** scripts/seed.ts against the real server: demo accounts, a space with roles, documents, a discussion and a session. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PEOPLE, seed } from '../../scripts/seed';
+import { DEMO_BUDGET, DEMO_PEOPLE, seed } from '../../scripts/seed';
 import { ApiClient, startServer, type TestServer } from '../helpers/server';
 
 let srv: TestServer;
@@ -22,6 +22,11 @@ describe('npm run seed', () => {
     const docs = (await ana.get(`/api/spaces/${r.spaceId}/docs`)).body.docs.map((d: { template: string }) => d.template);
     // Three made by hand plus the session's meeting notes.
     expect(docs.sort()).toEqual(['budget', 'curriculum-unit', 'lesson-plan', 'meeting-notes']);
+    // The budget is a realistic one: an allocation and several lines, with totals.
+    const csv: string = (await ana.get(`/api/docs/${r.docIds[2]}/export?format=csv`)).body;
+    for (const l of DEMO_BUDGET.lines) expect(csv).toContain(l.description);
+    expect(csv).toContain('Allocation,,,,1500.00');
+    expect(csv).toContain('Total,,,,1260.00');
     const general = (await ana.get(`/api/channels/${r.channelIds.general}/messages`)).body.messages;
     expect(general.map((m: { author: { name: string } }) => m.author.name)).toEqual(['Ana Lopez', 'Dana Reyes']);
     expect(general[0].replyCount).toBe(1);

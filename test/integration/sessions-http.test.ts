@@ -342,12 +342,14 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     const md: string = res.body;
     expect(md).toMatch(/^# Data meeting: unit 1 test\n/);
     expect(md).toContain('Protocol: PLC data meeting (the four PLC questions)');
-    expect(md).toMatch(/Notes: \[Notes: unit 1 data meeting\]\(\/docs\/[\w-]+\)/);
+    // The notes link is absolute (the request's origin here; PUBLIC_URL when set), so it works in the downloaded file.
+    expect(md).toContain(`Notes: [Notes: unit 1 data meeting](${srv.url}/docs/`);
     expect(md).toContain('## Attendance\n\n- Maria (Member)\n- Facilitator (Facilitator)');
     expect(md).toContain('- Timekeeper: Maria');
     expect(md).toContain('1. Start and end on time');
     expect(md).toContain('| 1 | Norms and purpose | 3 min | 0 min |');
-    expect(md).toContain('| 2 | 1. What do we want students to learn? | 7 min | not reached |');
+    // Steps are numbered once: the table's # column, not the protocol's own "1." in the title.
+    expect(md).toContain('| 2 | What do we want students to learn? | 7 min | not reached |');
     expect(md).toContain('- Reteach target 3 \\| ratios (with visuals)');
     expect(md).toContain('- [ ] Build the reteach groups (owner: Maria, due ');
     expect(md).toContain('- [x] Write the extension task (owner: Sam, due ');
@@ -355,7 +357,7 @@ describe('a series: roles rotation, decisions, action items carried forward, sum
     expect(md).toContain('## Fist to five');
     expect(md).toContain('Under three: Maria (1)');
     // The meeting notes themselves close the summary, their headings under "## Notes".
-    const notesId = /Notes: \[[^\]]*\]\(\/docs\/([\w-]+)\)/.exec(md)![1]!;
+    const notesId = /Notes: \[[^\]]*\]\(https?:\/\/[^/]+\/docs\/([\w-]+)\)/.exec(md)![1]!;
     const notesMd: string = (await gst.client.get(`/api/docs/${notesId}/export?format=markdown`)).body;
     const heading = notesMd.split('\n').find((l) => l.startsWith('## '))!;
     expect(heading).toBeTruthy();

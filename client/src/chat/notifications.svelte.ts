@@ -31,6 +31,8 @@ class Notifications {
     connection.on('notification:read', ({ unread }) => {
       this.unread = unread;
       if (unread === 0) this.items = this.items.map((n) => (n.read ? n : { ...n, read: true }));
+      // Some were read by reading the channel or a thread: which ones, the list says.
+      else if (this.items.filter((n) => !n.read).length !== unread) void this.load();
     });
     connection.onReconnect(() => void this.load());
     connection.connect();

@@ -238,6 +238,15 @@ export class ChatRoom {
     }, 400);
   }
 
+  #threadReadId = '';
+  /** Tells the server the open thread was read to its newest reply (its notifications become read). */
+  markThreadRead(): void {
+    const last = this.thread?.replies[this.thread.replies.length - 1];
+    if (!last || last.id === this.#threadReadId || !connection.connected) return;
+    this.#threadReadId = last.id;
+    void connection.request('channel:read', { channelId: last.channelId, messageId: last.id });
+  }
+
   /** Opens a thread; false (with `error` set) when it could not be loaded. */
   async openThread(messageId: string): Promise<boolean> {
     try {

@@ -4,7 +4,7 @@
  * own Y.Map key, so two people editing different cells of one line both keep their edits.
  */
 import * as Y from 'yjs';
-import { BUDGET_FIELDS, computeTotals, toAmount, toBudgetLine, type BudgetField, type BudgetLine, type BudgetTotals } from '../../../shared/budget';
+import { BUDGET_FIELDS, computeTotals, parseAmount, toAmount, toBudgetLine, toCurrency, type BudgetCurrency, type BudgetField, type BudgetLine, type BudgetTotals } from '../../../shared/budget';
 
 export interface BudgetRow {
   /** Stable across re-renders and peers: the Y.Map's own id. */
@@ -18,6 +18,7 @@ const NUMERIC = new Set<BudgetField>(['quantity', 'unitCost']);
 export class BudgetState {
   rows = $state<BudgetRow[]>([]);
   allocation = $state(0);
+  currency = $state<BudgetCurrency>('USD');
   totals = $derived<BudgetTotals>(computeTotals(this.rows.map((r) => r.line), this.allocation));
 
   private readonly lines: Y.Array<Y.Map<unknown>>;
@@ -42,18 +43,28 @@ export class BudgetState {
       .toArray()
       .filter((m): m is Y.Map<unknown> => m instanceof Y.Map)
       .map((map) => ({ key: map._item ? `${map._item.id.client}-${map._item.id.clock}` : String(Math.random()), map, line: toBudgetLine(map.toJSON() as Record<string, unknown>) }));
-    this.allocation = toAmount(this.meta.get('allocation'));
+    this.allocation = Math.max(0, toAmount(this.meta.get('allocation')));
+    this.currency = toCurrency(this.meta.get('currency'));
   }
 
-  /** Writes one cell. */
-  set(row: BudgetRow, field: BudgetField, raw: string): void {
-    const value = NUMERIC.has(field) ? toAmount(raw) : raw;
+  /** Writes one cell; false (and nothing stored) when a quantity or unit cost is not a number of 0 or more. */
+  set(row: BudgetRow, field: BudgetField, raw: string): boolean {
+    const value = NUMERIC.has(field) ? parseAmount(raw) : raw;
+    if (value === null) return false;
     if (row.map.get(field) !== value) row.map.set(field, value);
+    return true;
   }
 
-  setAllocation(raw: string): void {
-    const v = toAmount(raw);
+  /** Writes the allocation; false (and nothing stored) when it is not a number of 0 or more. */
+  setAllocation(raw: string): boolean {
+    const v = parseAmount(raw);
+    if (v === null) return false;
     if (this.meta.get('allocation') !== v) this.meta.set('allocation', v);
+    return true;
+  }
+
+  setCurrency(c: BudgetCurrency): void {
+    if (this.meta.get('currency') !== c) this.meta.set('currency', c);
   }
 
   /** Appends an empty line (category copied from the last line, the usual next entry). */
