@@ -92,7 +92,7 @@ describe('SQLite push-down', () => {
             let cursor = mingoFind(records.map((r) => structuredClone(r)), filter).sort(sort!);
             if (skip) cursor = cursor.skip(skip);
             if (limit) cursor = cursor.limit(limit);
-            const expected = (cursor.all() as Rec[]).map((r) => r._id);
+            const expected = (cursor.all() as unknown as Rec[]).map((r) => r._id);
             const got = (await c.find(filter, { sort, skip, ...(limit ? { limit } : {}) })).map((r) => r._id);
             expect(got, JSON.stringify({ filter, sort, skip, limit })).toEqual(expected);
             expect(await c.count(filter)).toBe(mingoFind(records, filter).all().length);
@@ -108,7 +108,7 @@ describe('SQLite push-down', () => {
       { collection: 'planned', fields: { docId: 1, seq: 1 }, unique: true },
       { collection: 'planned', fields: { expiresAt: 1 } },
     ]);
-    await store.collection('planned').insertOne({ _id: 'p', docId: 'd', seq: 1, expiresAt: new Date() });
+    await store.collection<Doc & Record<string, unknown>>('planned').insertOne({ _id: 'p', docId: 'd', seq: 1, expiresAt: new Date() });
     const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
     const pushable = new Set(['docId', 'seq', 'expiresAt']);
     const plan = (filter: Filter, sort?: SortSpec) => {
@@ -126,7 +126,7 @@ describe('SQLite push-down', () => {
 
   it('stores binary values as raw BLOB bytes, not base64', async () => {
     const bytes = new Uint8Array(4096).map((_, i) => (i * 7) & 0xff);
-    await store.collection('blobs').insertOne({ _id: 'b', update: bytes, small: new Uint8Array([1, 2]) });
+    await store.collection<Doc & Record<string, unknown>>('blobs').insertOne({ _id: 'b', update: bytes, small: new Uint8Array([1, 2]) });
     const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
     const row = db.prepare('SELECT doc, bin, typeof(bin) AS type FROM "blobs" WHERE _id = ?').get('b') as { doc: string; bin: Buffer; type: string };
     db.close();
