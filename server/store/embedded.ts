@@ -39,6 +39,8 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  // Keep the planner's statistics current (SQLite's recommended use of PRAGMA optimize at open).
+  db.pragma('optimize = 0x10002');
   createMetaTables(db);
   await importNedbDir(db, dataDir, options.logger);
 
@@ -64,7 +66,11 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
         db.prepare(`DELETE FROM ${t.q} WHERE ${expr} >= ? AND ${expr} < ?`).run(DATE_LOW, cutoff);
       }
     });
-  const sweeper = setInterval(() => void sweep().catch((err) => options.logger?.warn({ err }, 'TTL sweep failed')), options.ttlSweepMs ?? 60_000);
+  let sweeps = 0;
+  const sweeper = setInterval(() => {
+    void sweep().catch((err) => options.logger?.warn({ err }, 'TTL sweep failed'));
+    if (++sweeps % 60 === 0) db.pragma('optimize'); // about hourly: statistics follow the data
+  }, options.ttlSweepMs ?? 60_000);
   sweeper.unref();
   let closed = false;
 
@@ -85,7 +91,9 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
             const t = table(spec.collection);
             const fields = Object.entries(spec.fields);
             const name = `ix_${spec.collection}_${fields.map(([f, d]) => `${f.replace(/\./g, '_')}_${d === -1 ? 'd' : 'a'}`).join('_')}${spec.unique ? '_u' : ''}`;
-            const cols = fields.map(([f, d]) => `${fieldExpr(f)}${d === -1 ? ' DESC' : ''}`).join(', ');
+            // Non-unique indexes end with _id, so "these records, newest id first" (history pages) is
+            // read straight from the index, without sorting every record of the prefix.
+            const cols = [...fields.map(([f, d]) => `${fieldExpr(f)}${d === -1 ? ' DESC' : ''}`), ...(spec.unique || fields.some(([f]) => f === '_id') ? [] : ['_id'])].join(', ');
             db.exec(`CREATE ${spec.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${name}" ON ${t.q} (${cols})`);
             for (const [f] of fields) t.addIndexedField(f);
             if (spec.expireAfterSeconds !== undefined && !ttl.some((x) => x.table === t && x.field === fields[0]![0])) {
@@ -94,6 +102,7 @@ export async function openEmbeddedStore(dataDir: string, options: EmbeddedOption
           }
         })
         .catch(translate);
+      db.pragma('optimize');
       if (ttl.length) await sweep();
     },
     async listCollections() {

@@ -2,7 +2,7 @@
  * Filter push-down for the SQLite adapter. The SQL produced is a PRE-filter: it selects a superset of the
  * matching rows, using the expression indexes where it can, and every candidate is then checked by mingo
  * (MongoDB's query language in JS), which stays the only judge of what matches. Only simple conditions on
- * indexed fields are translated: equality, `$eq`, `$in`, and ranges with a number or Date bound, inside the
+ * indexed fields are translated: equality, `$eq`, `$in`, and ranges with a number, string or Date bound, inside the
  * top level or `$and`. Fields that have ever held an array ("multikey", as MongoDB calls it) are never
  * translated, since `{ tags: 'x' }` also matches an array containing 'x'.
  */
@@ -66,16 +66,19 @@ function fieldConditions(expr: string, value: unknown, out: { sql: string[]; par
       out.sql.push(`(${expr} IN (SELECT value FROM json_each(?))${nullToo ? ` OR ${expr} IS NULL` : ''})`);
       out.params.push(JSON.stringify(values));
     } else if (op in RANGE) {
-      const bound = arg instanceof Date ? sqlScalar(arg) : typeof arg === 'number' && Number.isFinite(arg) ? arg : undefined;
+      const bound = arg instanceof Date || typeof arg === 'string' ? sqlScalar(arg) : typeof arg === 'number' && Number.isFinite(arg) ? arg : undefined;
       if (bound === undefined) continue;
       out.sql.push(`${expr} ${RANGE[op]} ?`);
       out.params.push(bound);
-      // Bracket the type so the index range stays tight: Dates among Dates, numbers below every text.
+      // Bracket the type so the index range stays tight: Dates among Dates, numbers below every text,
+      // strings above every number. (Strings compare by UTF-8 bytes here, as in MongoDB.)
       if (arg instanceof Date) {
         out.sql.push(`${expr} >= ? AND ${expr} < ?`);
         out.params.push(DATE_LOW, DATE_HIGH);
-      } else {
+      } else if (typeof arg === 'number') {
         out.sql.push(`${expr} < ''`);
+      } else {
+        out.sql.push(`${expr} >= ''`);
       }
     }
   }

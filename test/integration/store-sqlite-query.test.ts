@@ -25,7 +25,7 @@ interface Rec extends Doc {
 }
 
 const DATES = [0, 1, 2, 3].map((i) => new Date(Date.UTC(2026, 0, 1 + i, 12)));
-const NAMES = ['ada', 'bob', 'Cy', 'ünï', ''];
+const NAMES = ['ada', 'bob', 'Cy', 'ünï', '', 'ada2'];
 const TAGS = ['x', 'y', 'z'];
 
 const recArb = (i: number) =>
@@ -110,7 +110,7 @@ describe('SQLite push-down', () => {
     ]);
     await store.collection<Doc & Record<string, unknown>>('planned').insertOne({ _id: 'p', docId: 'd', seq: 1, expiresAt: new Date() });
     const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
-    const pushable = new Set(['docId', 'seq', 'expiresAt']);
+    const pushable = new Set(['_id', 'docId', 'seq', 'expiresAt']);
     const plan = (filter: Filter, sort?: SortSpec) => {
       const p = planFilter(filter, pushable);
       const sql = `EXPLAIN QUERY PLAN SELECT doc, bin FROM "planned" WHERE ${p.where} ORDER BY ${planSort(sort, pushable)}`;
@@ -121,6 +121,15 @@ describe('SQLite push-down', () => {
     expect(bySeq).not.toMatch(/TEMP B-TREE/);
     expect(plan({ expiresAt: { $lt: new Date() } })).toMatch(/USING INDEX ix_planned_expiresAt_a/);
     expect(plan({ docId: { $in: ['a', 'b'] } }, { docId: 1, seq: 1 })).toMatch(/USING INDEX ix_planned_docId_a_seq_a_u/);
+    // A history page (40 channels of 50 messages): equality on a non-unique indexed field, then newest
+    // _id first below a cursor, read from the index (which ends with _id) without sorting the channel.
+    await store.ensureIndexes([{ collection: 'history', fields: { channelId: 1 } }]);
+    await store.collection<Doc & { channelId: string }>('history').insertMany(Array.from({ length: 2000 }, (_, i) => ({ _id: `m${String(i).padStart(5, '0')}`, channelId: `c${i % 40}` })));
+    await store.ensureIndexes([{ collection: 'history', fields: { channelId: 1 } }]); // as at the next start: statistics
+    const hp = planFilter({ channelId: 'c7', _id: { $lt: 'm01000' } }, new Set(['_id', 'channelId']));
+    const page = (db.prepare(`EXPLAIN QUERY PLAN SELECT doc, bin FROM "history" WHERE ${hp.where} ORDER BY ${planSort({ _id: -1 }, new Set(['_id']))}`).all(...hp.params) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(page).toMatch(/USING INDEX ix_history_channelId_a/);
+    expect(page).not.toMatch(/TEMP B-TREE/);
     db.close();
   });
 
