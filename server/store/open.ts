@@ -2,9 +2,10 @@
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { openEmbeddedStore } from './embedded';
-import { openMongoStore } from './mongo';
 import type { Store } from './port';
 
 export async function openStore(config: Pick<Config, 'mongodbUri' | 'dataDir'>, logger?: Logger): Promise<Store> {
-  return config.mongodbUri ? openMongoStore(config.mongodbUri) : openEmbeddedStore(config.dataDir, { logger: logger?.child({ cat: 'store' }) });
+  // The MongoDB driver is loaded only when it is used: a one-machine server saves its memory.
+  if (config.mongodbUri) return (await import('./mongo')).openMongoStore(config.mongodbUri);
+  return openEmbeddedStore(config.dataDir, { logger: logger?.child({ cat: 'store' }) });
 }
