@@ -5,8 +5,8 @@
  *   npm run bench -- store [--docs 1000] [--versions 30] [--messages 100000] [--channels 20]
  *                          [--state-kb 8] [--opens 100] [--json]
  *
- * Method. Build: the app runs in THIS process on a temp DATA_DIR only to sign up one teacher and create a
- * space with `channels` channels through the HTTP API; then `docs` documents, each with a growing Yjs
+ * Method. Build: the real server runs on a temp DATA_DIR only to sign up one teacher and create a space
+ * with `channels` channels through the HTTP API; then `docs` documents, each with a growing Yjs
  * state of about `state-kb` KB saved as `versions` versions (metadata + state records) plus its current
  * snapshot, and `messages` messages spread over the channels, are written through the storage port
  * (group-committed inserts), exactly as the repositories lay them out. Measure: the real server
@@ -18,7 +18,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as decoding from 'lib0/decoding';
@@ -54,24 +53,19 @@ async function api(base: string, cookie: string, method: string, url: string, bo
 
 /** Builds the data set; returns what the measuring phase needs. */
 async function build(dataDir: string) {
-  const { createApp } = await import('../server/app');
-  const { loadConfig } = await import('../server/config');
-  const { createLogger } = await import('../server/logger');
-  const { openEmbeddedStore } = await import('../server/store/embedded');
-  const { createLimiter } = await import('../server/http/rate-limit');
-  const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: SECRET, DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
-  const store = await openEmbeddedStore(dataDir);
-  const app = await createApp({ config, store, logger: createLogger('warn'), rateLimits: { writesPerUser: createLimiter(1_000_000, 60) } });
-  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  // Accounts, space and channels through the real server's API (so they are exactly what users make).
+  const setup = await startServer(dataDir);
+  const base = setup.base;
   const signup = await api(base, '', 'POST', '/api/auth/signup', { email: 'bench@school.test', password: 'bench password 1', name: 'Bench Teacher' });
   const cookie = signup.cookie;
   const userId = signup.json.user.id as string;
   const spaceId = (await api(base, cookie, 'POST', '/api/spaces', { name: 'District year', kind: 'plc' })).json.space.id as string;
   for (let i = 1; i < cfg.channels; i++) await api(base, cookie, 'POST', `/api/spaces/${spaceId}/channels`, { name: `channel-${i}` });
   const channels = ((await api(base, cookie, 'GET', `/api/spaces/${spaceId}/channels`)).json.channels as { id: string }[]).map((c) => c.id);
-  app.server.close();
-  await app.close();
+  await new Promise((resolve) => (setup.proc.once('exit', resolve), setup.proc.kill('SIGTERM')));
+  // The year's records straight through the storage port, as the repositories lay them out.
+  const { openEmbeddedStore } = await import('../server/store/embedded');
+  const store = await openEmbeddedStore(dataDir);
 
   const t0 = Date.now();
   const year = Date.now() - 365 * 86_400_000;
