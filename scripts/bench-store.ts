@@ -3,7 +3,7 @@
  *
  * Usage:
  *   npm run bench -- store [--docs 1000] [--versions 30] [--messages 100000] [--channels 20]
- *                          [--state-kb 8] [--opens 100] [--json]
+ *                          [--state-kb 8] [--opens 100] [--json] [--keep]   (--keep: leave the data dir)
  *
  * Method. Build: the real server runs on a temp DATA_DIR only to sign up one teacher and create a space
  * with `channels` channels through the HTTP API; then `docs` documents, each with a growing Yjs
@@ -14,12 +14,15 @@
  * then `opens` documents never opened before are opened cold like the stock client (y-websocket sync
  * step 1 with an empty state vector; time to sync step 2), then one old version of each of them is fetched
  * (GET /api/docs/:id/versions/:id) and the latest history page of every channel (GET .../messages), and RSS
- * and peak RSS (VmHWM) are read again. Targets (PERFORMANCE.md / issue 12): RSS < 150 MB, cold open p95 < 300 ms.
+ * and peak RSS (VmHWM) are read again. All of it twice: with the server run as `npm start` runs it (tsx)
+ * and from an esbuild bundle (plain node), which separates the store's memory from the TypeScript
+ * loader's (about 40 MB). Targets (issue 12): RSS < 150 MB, cold open p95 < 300 ms.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { build as esbuild } from 'esbuild';
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
@@ -117,8 +120,9 @@ async function build(dataDir: string) {
   return { cookie, docIds, versionOf, channels, buildMs: Date.now() - t0 };
 }
 
-function startServer(dataDir: string): Promise<{ proc: ChildProcess; base: string }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env: { ...process.env, NODE_ENV: 'production', SESSION_SECRET: SECRET, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MONGODB_URI: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts the real server on `dataDir`: as `npm start` runs it (tsx), or from `bundle` (plain node). */
+function startServer(dataDir: string, bundle?: string): Promise<{ proc: ChildProcess; base: string }> {
+  const proc = spawn(process.execPath, bundle ? [bundle] : ['--import', 'tsx', 'server/index.ts'], { env: { ...process.env, NODE_ENV: 'production', SESSION_SECRET: SECRET, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MONGODB_URI: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     proc.stdout!.on('data', (c: Buffer) => {
@@ -172,33 +176,41 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-store-'));
 try {
   const built = await build(dataDir);
   const dbBytes = ['collaboratory.sqlite', 'collaboratory.sqlite-wal'].reduce((n, f) => n + (statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
-  const { proc, base } = await startServer(dataDir);
-  await new Promise((r) => setTimeout(r, 1000));
-  const atStart = memory(proc.pid!);
-  const step = Math.max(1, Math.floor(built.docIds.length / cfg.opens));
-  const sample = built.docIds.filter((_, i) => i % step === 0).slice(0, cfg.opens);
-  const opens: number[] = [];
-  for (const id of sample) opens.push(await coldOpen(base, built.cookie, id));
-  const versions: number[] = [];
-  for (const id of sample) versions.push(await timed(() => api(base, built.cookie, 'GET', `/api/docs/${id}/versions/${built.versionOf.get(id)}`)));
-  const pages: number[] = [];
-  for (const ch of built.channels) pages.push(await timed(() => api(base, built.cookie, 'GET', `/api/channels/${ch}/messages`)));
-  const after = memory(proc.pid!);
-  proc.kill('SIGTERM');
-  const result = {
-    config: cfg,
-    buildSeconds: Math.round(built.buildMs / 100) / 10,
-    databaseMb: Math.round(dbBytes / 1048576),
-    rssAtStartMb: atStart.rssMb,
-    rssAfterMb: after.rssMb,
-    peakRssMb: after.peakMb,
-    coldOpenMs: { p50: pct(opens, 50), p95: pct(opens, 95), max: pct(opens, 100) },
-    oldVersionMs: { p50: pct(versions, 50), p95: pct(versions, 95), max: pct(versions, 100) },
-    historyPageMs: { p50: pct(pages, 50), p95: pct(pages, 95), max: pct(pages, 100) },
-    targets: { rssUnder150Mb: after.peakMb < 150, coldOpenP95Under300Ms: pct(opens, 95) < 300 },
-  };
+  const sample = built.docIds.filter((_, i) => i % Math.max(1, Math.floor(built.docIds.length / cfg.opens)) === 0).slice(0, cfg.opens);
+  // The same measurement with the server run as `npm start` runs it (tsx compiles TypeScript in the
+  // process) and from an esbuild bundle of the server (plain node), to separate the store's memory
+  // from the TypeScript loader's. Each start is a new process: every document open is cold.
+  // Inside the project (gitignored dist/), so the bundle's imports resolve to node_modules.
+  const bundle = path.resolve(`dist/bench-store-server-${process.pid}.mjs`);
+  await esbuild({ entryPoints: ['server/index.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
+  const runs: Record<string, unknown> = {};
+  for (const runner of ['tsx', 'bundle'] as const) {
+    const { proc, base } = await startServer(dataDir, runner === 'bundle' ? bundle : undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+    const atStart = memory(proc.pid!);
+    const opens: number[] = [];
+    for (const id of sample) opens.push(await coldOpen(base, built.cookie, id));
+    const versions: number[] = [];
+    for (const id of sample) versions.push(await timed(() => api(base, built.cookie, 'GET', `/api/docs/${id}/versions/${built.versionOf.get(id)}`)));
+    const pages: number[] = [];
+    for (const ch of built.channels) pages.push(await timed(() => api(base, built.cookie, 'GET', `/api/channels/${ch}/messages`)));
+    const after = memory(proc.pid!);
+    await new Promise((resolve) => (proc.once('exit', resolve), proc.kill('SIGTERM')));
+    runs[runner] = {
+      rssAtStartMb: atStart.rssMb,
+      rssAfterMb: after.rssMb,
+      peakRssMb: after.peakMb,
+      coldOpenMs: { p50: pct(opens, 50), p95: pct(opens, 95), max: pct(opens, 100) },
+      oldVersionMs: { p50: pct(versions, 50), p95: pct(versions, 95), max: pct(versions, 100) },
+      historyPageMs: { p50: pct(pages, 50), p95: pct(pages, 95), max: pct(pages, 100) },
+      targets: { peakRssUnder150Mb: after.peakMb < 150, coldOpenP95Under300Ms: pct(opens, 95) < 300 },
+    };
+  }
+  const result = { config: cfg, buildSeconds: Math.round(built.buildMs / 100) / 10, databaseMb: Math.round(dbBytes / 1048576), ...runs };
   process.stdout.write(argv.includes('--json') ? `${JSON.stringify(result)}\n` : `store benchmark\n${JSON.stringify(result, null, 2)}\n`);
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(path.resolve(`dist/bench-store-server-${process.pid}.mjs`), { force: true });
+  if (argv.includes('--keep')) process.stdout.write(`data kept in ${dataDir}\n`);
+  else rmSync(dataDir, { recursive: true, force: true });
 }
 process.exit(0);
