@@ -21,6 +21,7 @@ import type { Logger } from './logger';
 import { limiterFactory, type LimitStore } from './limits';
 import { createRealtime } from './realtime';
 import { createRepos, INDEXES } from './repos';
+import { storeHealthCheck } from './store/health';
 import type { Store } from './store/port';
 import { forbidden } from './errors';
 import { FEATURES } from './features';
@@ -104,13 +105,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
     next();
   });
 
+  // Healthy means the store takes a write and gives it back, not merely that it answers.
+  const storeHealthy = storeHealthCheck(store);
   app.get('/healthz', async (_req, res) => {
     try {
-      await store.ping();
+      await storeHealthy();
       res.json({ status: 'ok', store: store.kind });
     } catch (err) {
       logger.error({ err }, 'health check failed');
-      res.status(503).json({ error: { code: 'unavailable', message: 'The store is not reachable.' } });
+      res.status(503).json({ error: { code: 'unavailable', message: 'The store does not accept writes.' } });
     }
   });
 

@@ -16,7 +16,7 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const store = await openStore(config);
+  const store = await openStore(config, logger);
   const app = await createApp({ config, store, logger });
 
   await new Promise<void>((resolve, reject) => {

@@ -9,5 +9,5 @@ import type { ChatDeps } from './service';
 export async function readNotificationsUpTo(deps: ChatDeps, userId: string, channelId: string, parentId: string | null, upTo: string): Promise<void> {
   const changed = await deps.repo.notifications.markMessageRead(userId, channelId, parentId, upTo, new Date(deps.ctx.now()));
   if (changed === 0) return;
-  deps.out.toUser(userId, 'notification:read', { unread: await deps.repo.notifications.countUnread(userId) });
+  deps.out.toUsers(userId, 'notification:read', { unread: await deps.repo.notifications.countUnread(userId) });
 }

@@ -1,5 +1,5 @@
 /**
- * The storage port. Repositories are written once against this interface; the embedded (NeDB) and
+ * The storage port. Repositories are written once against this interface; the embedded (SQLite) and
  * MongoDB adapters only translate. Filters and updates use the subset of MongoDB's query language that
  * both engines implement identically: equality, $in, $nin, $ne, $lt, $lte, $gt, $gte, $exists, $regex,
  * $or, $and; updates $set, $unset, $inc, $push, $addToSet, $pull.

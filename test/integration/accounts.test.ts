@@ -1,5 +1,5 @@
 /** Accounts over real HTTP: signup, login, logout, me, session hygiene, rate limits, password storage. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLimiter } from '../../server/http/rate-limit';
@@ -130,10 +130,11 @@ describe('what the store keeps', () => {
     const token = client.cookie.split('=')[1]!;
     expect(await srv.store.collection('sessions').findOne({ _id: token })).toBeNull();
     expect(await srv.store.collection('sessions').count({ userId: user.id })).toBe(1);
-    // And the raw file on disk does not contain the password either (the embedded store's file; the
+    // And the raw files on disk (the SQLite database and its write-ahead log) do not contain it either (the
     // integration-mongo project runs this file on MongoDB, whose server owns the bytes).
     if (srv.store.kind === 'embedded') {
-      const raw = readFileSync(path.join(srv.dataDir, 'users.db'), 'utf8');
+      const file = path.join(srv.dataDir, 'collaboratory.sqlite');
+      const raw = [file, `${file}-wal`].filter((f) => existsSync(f)).map((f) => readFileSync(f, 'latin1')).join('');
       expect(raw).toContain(user.id);
       expect(raw).not.toContain(password);
     }

@@ -213,6 +213,13 @@ function contract(open: () => Promise<Opened>) {
     expect(await c.count({ _id: 'i6' })).toBe(0);
   });
 
+  it('insertMany is ordered, as MongoDB does it: on a clash the records before it stay, it and the rest are not stored', async () => {
+    const c = fresh();
+    await c.insertOne({ _id: 'o2', n: 0 });
+    await expect(c.insertMany([{ _id: 'o1', n: 1 }, { _id: 'o2', n: 2 }, { _id: 'o3', n: 3 }])).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect(await c.find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'o1', n: 1 }, { _id: 'o2', n: 0 }]);
+  });
+
   it('store errors are thrown, never turned into null or empty results', async () => {
     const c = fresh();
     await c.insertOne({ _id: 'e', n: 1 });

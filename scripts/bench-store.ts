@@ -1,0 +1,216 @@
+/**
+ * Store benchmark: a school year of data in the embedded (SQLite) store, then the real server opened on it.
+ *
+ * Usage:
+ *   npm run bench -- store [--docs 1000] [--versions 30] [--messages 100000] [--channels 20]
+ *                          [--state-kb 8] [--opens 100] [--json] [--keep]   (--keep: leave the data dir)
+ *
+ * Method. Build: the real server runs on a temp DATA_DIR only to sign up one teacher and create a space
+ * with `channels` channels through the HTTP API; then `docs` documents, each with a growing Yjs
+ * state of about `state-kb` KB saved as `versions` versions (metadata + state records) plus its current
+ * snapshot, and `messages` messages spread over the channels, are written through the storage port
+ * (group-committed inserts), exactly as the repositories lay them out. Measure: the real server
+ * (`server/index.ts`) starts as a separate process on that DATA_DIR; its RSS (VmRSS) is read after start,
+ * then `opens` documents never opened before are opened cold like the stock client (y-websocket sync
+ * step 1 with an empty state vector; time to sync step 2), then one old version of each of them is fetched
+ * (GET /api/docs/:id/versions/:id) and the latest history page of every channel (GET .../messages), and RSS
+ * and peak RSS (VmHWM) are read again. All of it twice: with the server run as `npm start` runs it (tsx)
+ * and from an esbuild bundle (plain node), which separates the store's memory from the TypeScript
+ * loader's (about 40 MB). Targets (issue 12): RSS < 150 MB, cold open p95 < 300 ms.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build as esbuild } from 'esbuild';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import { WebSocket } from 'ws';
+import * as Y from 'yjs';
+import { messageSync } from '../shared/collab';
+
+const argv = process.argv.slice(2);
+const flag = (k: string, d: number) => {
+  const i = argv.indexOf(`--${k}`);
+  return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : d;
+};
+if (argv.includes('--help')) {
+  process.stdout.write('see the usage header of scripts/bench-store.ts\n');
+  process.exit(0);
+}
+const cfg = { docs: flag('docs', 1000), versions: flag('versions', 30), messages: flag('messages', 100_000), channels: flag('channels', 20), stateKb: flag('state-kb', 8), opens: flag('opens', 100) };
+const SECRET = 's'.repeat(40);
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10 : NaN;
+};
+const pad = (n: number) => n.toString().padStart(12, '0');
+
+async function api(base: string, cookie: string, method: string, url: string, body?: unknown) {
+  const res = await fetch(base + url, { method, headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('collab_sid='));
+  const json = (await res.json().catch(() => null)) as any;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return { json, cookie: setCookie ? setCookie.split(';')[0]! : cookie };
+}
+
+/** Builds the data set; returns what the measuring phase needs. */
+async function build(dataDir: string) {
+  // Accounts, space and channels through the real server's API (so they are exactly what users make).
+  const setup = await startServer(dataDir);
+  const base = setup.base;
+  const signup = await api(base, '', 'POST', '/api/auth/signup', { email: 'bench@school.test', password: 'bench password 1', name: 'Bench Teacher' });
+  const cookie = signup.cookie;
+  const userId = signup.json.user.id as string;
+  const spaceId = (await api(base, cookie, 'POST', '/api/spaces', { name: 'District year', kind: 'plc' })).json.space.id as string;
+  for (let i = 1; i < cfg.channels; i++) await api(base, cookie, 'POST', `/api/spaces/${spaceId}/channels`, { name: `channel-${i}` });
+  const channels = ((await api(base, cookie, 'GET', `/api/spaces/${spaceId}/channels`)).json.channels as { id: string }[]).map((c) => c.id);
+  await new Promise((resolve) => (setup.proc.once('exit', resolve), setup.proc.kill('SIGTERM')));
+  // The year's records straight through the storage port, as the repositories lay them out.
+  const { openEmbeddedStore } = await import('../server/store/embedded');
+  const store = await openEmbeddedStore(dataDir);
+
+  const t0 = Date.now();
+  const year = Date.now() - 365 * 86_400_000;
+  const line = 'Students compare ratios in tables, graphs and equations; exit tickets show understanding. ';
+  const docIds: string[] = [];
+  const versionOf = new Map<string, string>();
+  for (let d = 0; d < cfg.docs; d++) {
+    const docId = `doc${String(d).padStart(5, '0')}`;
+    docIds.push(docId);
+    const ydoc = new Y.Doc();
+    const frag = ydoc.getXmlFragment('default');
+    const perVersion = Math.max(1, Math.round((cfg.stateKb * 1024) / cfg.versions / line.length));
+    const versions: object[] = [];
+    const states: object[] = [];
+    for (let v = 0; v < cfg.versions; v++) {
+      ydoc.transact(() => {
+        for (let k = 0; k < perVersion; k++) {
+          const p = new Y.XmlElement('paragraph');
+          p.insert(0, [new Y.XmlText(`${d}.${v}.${k} ${line}`)]);
+          frag.insert(frag.length, [p]);
+        }
+      });
+      const state = Y.encodeStateAsUpdate(ydoc);
+      const id = `${docId}v${v}`;
+      const at = new Date(year + d * 1000 + v * 3_600_000);
+      versions.push({ _id: id, docId, name: v % 5 === 0 ? `Draft ${v}` : '', kind: v % 5 === 0 ? 'named' : 'auto', stateVector: Y.encodeStateVector(ydoc), size: state.byteLength, createdBy: userId, createdAt: at });
+      states.push({ _id: id, docId, state });
+    }
+    versionOf.set(docId, `${docId}v${Math.floor(cfg.versions / 2)}`);
+    const at = new Date(year + d * 1000);
+    await Promise.all([
+      store.collection<any>('docs').insertOne({ _id: docId, spaceId, title: `Document ${d}`, template: 'lesson-plan', createdBy: userId, createdAt: at, updatedAt: at, archived: false }),
+      store.collection<any>('docSnapshots').insertOne({ _id: `${docId}:${pad(cfg.versions)}`, docId, seq: cfg.versions, state: Y.encodeStateAsUpdate(ydoc), createdAt: at }),
+      store.collection('docVersions').insertMany(versions as never),
+      store.collection('docVersionStates').insertMany(states as never),
+    ]);
+    ydoc.destroy();
+  }
+  const words = ['ratio', 'unit', 'rate', 'table', 'graph', 'exit', 'ticket', 'reteach', 'group', 'data'];
+  for (let start = 0; start < cfg.messages; start += 1000) {
+    const batch = [];
+    for (let i = start; i < Math.min(cfg.messages, start + 1000); i++) {
+      const text = `Message ${i}: ${words[i % 10]} ${words[(i * 7) % 10]} and ${words[(i * 3) % 10]} for tomorrow`;
+      batch.push({ _id: `${(year + i * 300).toString(36).padStart(9, '0')}${String(i).padStart(8, '0')}`, spaceId, channelId: channels[i % channels.length], authorId: userId, authorName: 'Bench Teacher', text, words: text.toLowerCase().split(/\W+/).filter(Boolean), mentions: [], parentId: null, clientMsgId: `bench-${i}`, createdAt: new Date(year + i * 300), editedAt: null, deletedAt: null, deletedBy: null, replyCount: 0, lastReplyAt: null, reactions: {} });
+    }
+    await store.collection('messages').insertMany(batch as never);
+  }
+  await store.close();
+  return { cookie, docIds, versionOf, channels, buildMs: Date.now() - t0 };
+}
+
+/** Starts the real server on `dataDir`: as `npm start` runs it (tsx), or from `bundle` (plain node). */
+function startServer(dataDir: string, bundle?: string): Promise<{ proc: ChildProcess; base: string }> {
+  const proc = spawn(process.execPath, bundle ? [bundle] : ['--import', 'tsx', 'server/index.ts'], { env: { ...process.env, NODE_ENV: 'production', SESSION_SECRET: SECRET, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', MONGODB_URI: '' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /"port":(\d+)/.exec(out);
+      if (m) resolve({ proc, base: `http://127.0.0.1:${m[1]}` });
+    });
+    proc.once('exit', (code) => reject(new Error(`server exited with ${code}: ${out}`)));
+  });
+}
+
+const memory = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+  return { rssMb: Math.round(kb('VmRSS') / 1024), peakMb: Math.round(kb('VmHWM') / 1024) };
+};
+
+/** Opens `docId` like the stock client; resolves with the time to sync step 2. */
+function coldOpen(base: string, cookie: string, docId: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/yjs/${docId}`, { headers: { cookie } });
+    ws.binaryType = 'arraybuffer';
+    const timer = setTimeout(() => (ws.terminate(), reject(new Error(`open ${docId} timed out`))), 10_000);
+    ws.on('open', () => {
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, messageSync);
+      encoding.writeVarUint(enc, 0); // sync step 1
+      encoding.writeVarUint8Array(enc, Y.encodeStateVector(new Y.Doc()));
+      ws.send(encoding.toUint8Array(enc));
+    });
+    ws.on('message', (data: ArrayBuffer) => {
+      const dec = decoding.createDecoder(new Uint8Array(data));
+      if (decoding.readVarUint(dec) !== messageSync || decoding.readVarUint(dec) !== 1) return; // wait for step 2
+      clearTimeout(timer);
+      const ms = performance.now() - t;
+      ws.close();
+      resolve(ms);
+    });
+    ws.on('error', reject);
+  });
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-store-'));
+try {
+  const built = await build(dataDir);
+  const dbBytes = ['collaboratory.sqlite', 'collaboratory.sqlite-wal'].reduce((n, f) => n + (statSync(path.join(dataDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+  const sample = built.docIds.filter((_, i) => i % Math.max(1, Math.floor(built.docIds.length / cfg.opens)) === 0).slice(0, cfg.opens);
+  // The same measurement with the server run as `npm start` runs it (tsx compiles TypeScript in the
+  // process) and from an esbuild bundle of the server (plain node), to separate the store's memory
+  // from the TypeScript loader's. Each start is a new process: every document open is cold.
+  // Inside the project (gitignored dist/), so the bundle's imports resolve to node_modules.
+  const bundle = path.resolve(`dist/bench-store-server-${process.pid}.mjs`);
+  await esbuild({ entryPoints: ['server/index.ts'], bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: bundle, logLevel: 'warning' });
+  const runs: Record<string, unknown> = {};
+  for (const runner of ['tsx', 'bundle'] as const) {
+    const { proc, base } = await startServer(dataDir, runner === 'bundle' ? bundle : undefined);
+    await new Promise((r) => setTimeout(r, 1000));
+    const atStart = memory(proc.pid!);
+    const opens: number[] = [];
+    for (const id of sample) opens.push(await coldOpen(base, built.cookie, id));
+    const versions: number[] = [];
+    for (const id of sample) versions.push(await timed(() => api(base, built.cookie, 'GET', `/api/docs/${id}/versions/${built.versionOf.get(id)}`)));
+    const pages: number[] = [];
+    for (const ch of built.channels) pages.push(await timed(() => api(base, built.cookie, 'GET', `/api/channels/${ch}/messages`)));
+    const after = memory(proc.pid!);
+    await new Promise((resolve) => (proc.once('exit', resolve), proc.kill('SIGTERM')));
+    runs[runner] = {
+      rssAtStartMb: atStart.rssMb,
+      rssAfterMb: after.rssMb,
+      peakRssMb: after.peakMb,
+      coldOpenMs: { p50: pct(opens, 50), p95: pct(opens, 95), max: pct(opens, 100) },
+      oldVersionMs: { p50: pct(versions, 50), p95: pct(versions, 95), max: pct(versions, 100) },
+      historyPageMs: { p50: pct(pages, 50), p95: pct(pages, 95), max: pct(pages, 100) },
+      targets: { peakRssUnder150Mb: after.peakMb < 150, coldOpenP95Under300Ms: pct(opens, 95) < 300 },
+    };
+  }
+  const result = { config: cfg, buildSeconds: Math.round(built.buildMs / 100) / 10, databaseMb: Math.round(dbBytes / 1048576), ...runs };
+  process.stdout.write(argv.includes('--json') ? `${JSON.stringify(result)}\n` : `store benchmark\n${JSON.stringify(result, null, 2)}\n`);
+} finally {
+  rmSync(path.resolve(`dist/bench-store-server-${process.pid}.mjs`), { force: true });
+  if (argv.includes('--keep')) process.stdout.write(`data kept in ${dataDir}\n`);
+  else rmSync(dataDir, { recursive: true, force: true });
+}
+process.exit(0);
