@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import { presentUser } from '../presenters';
 import { parse, requireUser } from './kit';
 import type { RateLimits } from './rate-limit';
+import { createLoginThrottle, type LoginThrottle } from '../auth/throttle';
 
 function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
   res.setHeader('Set-Cookie', ctx.sessions.cookie(token, req.secure));
@@ -16,7 +17,7 @@ function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
  * Routes under /api for accounts: "/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/me",
  * and the account settings "/api/me" (PATCH) and "/api/me/password".
  */
-export function authRoutes(ctx: Ctx, limits: RateLimits): Router {
+export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle = createLoginThrottle()): Router {
   const r = Router();
 
   r.post('/auth/signup', async (req, res) => {
@@ -30,22 +31,22 @@ export function authRoutes(ctx: Ctx, limits: RateLimits): Router {
   });
 
   r.post('/auth/login', async (req, res) => {
-    await limits.loginPerIp.consume(req.ip ?? 'unknown');
+    const address = req.ip ?? 'unknown';
+    await limits.loginPerIp.consume(address);
     const body = parse(loginBody, req.body);
-    const accountKey = body.email.toLowerCase();
-    // The attempt counts BEFORE the password is checked: counting only after a failure let many
-    // concurrent guesses all pass the limit while the first ones were still hashing.
-    await limits.loginFailuresPerAccount.consume(accountKey);
+    // Throttled per address + account, with a per-account slow-down that a clean address still passes
+    // (server/auth/throttle.ts): nobody can lock a teacher out by guessing wrong on purpose.
+    const attempt = await throttle.begin(address, body.email.toLowerCase());
     let result;
     try {
       result = await login(ctx, body);
     } catch (err) {
-      // Only wrong credentials count against the account; our own failures give the point back.
-      if (!(err instanceof AppError && err.code === 'authentication_required')) await limits.loginFailuresPerAccount.refund(accountKey);
+      // Only wrong credentials count; our own failures give the attempt back.
+      if (err instanceof AppError && err.code === 'authentication_required') await attempt.failed();
+      else await attempt.cancel();
       throw err;
     }
-    // A correct password clears the account's failures.
-    await limits.loginFailuresPerAccount.reset(accountKey);
+    await attempt.succeeded();
     // Session fixation: the pre-login session (if any) dies and a brand-new id is issued.
     if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
     setSession(res, req, ctx, result.session.token);
