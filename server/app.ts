@@ -6,6 +6,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { createSessionManager } from './auth/sessions';
+import { createMailer } from './mail/mailer';
 import { createBus } from './bus';
 import type { Config } from './config';
 import type { Ctx } from './context';
@@ -57,7 +58,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
   const now = deps.now ?? Date.now;
   const sessions = createSessionManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, services: {} };
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const ctx: Ctx = { config, store, repos, logger, bus, sessions, mailer, now, services: {} };
   const limits = defaultRateLimits(deps.rateLimits);
 
   const app = express();
@@ -159,6 +161,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       for (const r of runtimes) await r.close?.();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       server.closeAllConnections();
+      await mailer.close();
     },
   };
 }

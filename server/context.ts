@@ -5,6 +5,7 @@ import type { Repos } from './repos';
 import type { Store } from './store/port';
 import type { Bus } from './bus';
 import type { SessionManager } from './auth/sessions';
+import type { Mailer } from './mail/mailer';
 import type { TemplateId } from '../shared/docs';
 import type { RichNode } from '../shared/templates';
 
@@ -15,6 +16,8 @@ export interface Ctx {
   logger: Logger;
   bus: Bus;
   sessions: SessionManager;
+  /** Outgoing mail (queued in the background; a no-op when SMTP_URL is unset). */
+  mailer: Mailer;
   now: () => number;
   /** What one feature offers the others; the owning feature fills it in when it is created. */
   services: Services;

@@ -1,7 +1,8 @@
 /** The features the app is built from; each issue's feature adds itself here. */
+import { accountFeature } from './auth/feature';
 import { chatFeature } from './chat/feature';
 import { docsFeature } from './docs/feature';
 import type { Feature } from './feature';
 import { sessionsFeature } from './sessions/feature';
 
-export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature];
+export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, accountFeature];

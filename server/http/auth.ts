@@ -9,7 +9,8 @@ import { parse, requireUser } from './kit';
 import type { RateLimits } from './rate-limit';
 import { createLoginThrottle, type LoginThrottle } from '../auth/throttle';
 
-function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
+/** Sets the session cookie for a freshly created session. */
+export function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
   res.setHeader('Set-Cookie', ctx.sessions.cookie(token, req.secure));
 }
 
