@@ -83,6 +83,8 @@ export interface Config {
   mailFrom: string;
   /** The address links in mail point to (no trailing slash). */
   publicUrl: string;
+  /** True when PUBLIC_URL was set (the OpenID redirect address then uses it instead of the request's host). */
+  publicUrlSet: boolean;
   /** OpenID Connect sign-in; null when not configured. */
   oidc: { issuer: string; clientId: string; clientSecret: string; name: string; only: boolean } | null;
   /** Emails (lower case) of the instance administrators. */
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    publicUrlSet: e.PUBLIC_URL !== undefined,
     oidc: e.OIDC_ISSUER
       ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID!, clientSecret: e.OIDC_CLIENT_SECRET!, name: e.OIDC_NAME ?? 'your organization', only: e.OIDC_ONLY }
       : null,

@@ -3,7 +3,7 @@ import { Router, type Request, type Response } from 'express';
 import { changePasswordBody, loginBody, signupBody, updateMeBody } from '../../shared/schemas';
 import { changePassword, login, logout, renameUser, signup } from '../commands/accounts';
 import type { Ctx } from '../context';
-import { AppError } from '../errors';
+import { AppError, forbidden } from '../errors';
 import { presentUser } from '../presenters';
 import { parse, requireUser } from './kit';
 import type { RateLimits } from './rate-limit';
@@ -23,6 +23,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
 
   r.post('/auth/signup', async (req, res) => {
     await limits.signupPerIp.consume(req.ip ?? 'unknown');
+    if (ctx.config.oidc?.only) throw forbidden(`Accounts are made by signing in with ${ctx.config.oidc.name}.`);
     const body = parse(signupBody, req.body);
     const { user, session } = await signup(ctx, body);
     // A signup while signed in replaces the old session rather than leaving it alive.
