@@ -10,6 +10,7 @@ import { notFound } from '../errors';
 import { setSession } from '../http/auth';
 import { createLimiter } from '../http/rate-limit';
 import { accountForProfile } from './oidc-accounts';
+import { audit } from '../audit/audit';
 import { createOidcClient, OIDC_COOKIE, OidcError } from './oidc';
 
 const COOKIE_PATH = '/api/auth/oidc';
@@ -48,7 +49,8 @@ export function oidcRoutes(ctx: Ctx): Router {
     const clear = pendingCookie(req, '', 0);
     try {
       const { profile, next } = await client.finish(cookie, url);
-      const { user } = await accountForProfile(ctx, profile);
+      const { user, created, linked } = await accountForProfile(ctx, profile);
+      await audit(ctx, { action: 'auth.login', actor: { id: user._id, name: user.name }, ip: req.ip, details: { method: 'oidc', created, linked } });
       if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
       const session = await ctx.sessions.create(user._id);
       setSession(res, req, ctx, session.token);
@@ -56,6 +58,7 @@ export function oidcRoutes(ctx: Ctx): Router {
       res.redirect(303, next);
     } catch (err) {
       if (!(err instanceof OidcError)) throw err;
+      await audit(ctx, { req, action: 'auth.login_failed', actor: null, details: { method: 'oidc', reason: err.reason } });
       res.setHeader('Set-Cookie', clear);
       backToLogin(res, err.reason);
     }

@@ -13,6 +13,7 @@ import { createLimiter } from '../http/rate-limit';
 import { resetPasswordMail } from '../mail/kinds';
 import { presentUser } from '../presenters';
 import { completeReset, createResetLink } from './reset-tokens';
+import { audit } from '../audit/audit';
 
 /** Routes "/api/auth/options", "/api/auth/password-reset" and "/api/auth/password-reset/:token". */
 export function passwordResetRoutes(ctx: Ctx): Router {
@@ -52,6 +53,7 @@ export function passwordResetRoutes(ctx: Ctx): Router {
     if (!token.success) throw notFound('That reset link');
     const { password } = parse(passwordResetBody, req.body);
     const { user, session } = await completeReset(ctx, token.data, password);
+    await audit(ctx, { action: 'account.password_reset', actor: { id: user._id, name: user.name }, ip: req.ip, target: { type: 'user', id: user._id } });
     setSession(res, req, ctx, session.token);
     res.json({ user: presentUser(user) });
   });

@@ -8,6 +8,7 @@ import { presentUser } from '../presenters';
 import { parse, requireUser } from './kit';
 import type { RateLimits } from './rate-limit';
 import { createLoginThrottle, type LoginThrottle } from '../auth/throttle';
+import { audit } from '../audit/audit';
 
 /** Sets the session cookie for a freshly created session. */
 export function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
@@ -28,6 +29,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
     const { user, session } = await signup(ctx, body);
     // A signup while signed in replaces the old session rather than leaving it alive.
     if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
+    await audit(ctx, { action: 'account.created', actor: { id: user._id, name: user.name }, ip: req.ip, target: { type: 'user', id: user._id, label: user.email } });
     setSession(res, req, ctx, session.token);
     res.status(201).json({ user: presentUser(user) });
   });
@@ -46,9 +48,11 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
       // Only wrong credentials count; our own failures give the attempt back.
       if (err instanceof AppError && err.code === 'authentication_required') await attempt.failed();
       else await attempt.cancel();
+      if (err instanceof AppError && err.code === 'authentication_required') await audit(ctx, { req, action: 'auth.login_failed', actor: null, target: { type: 'email', id: body.email.toLowerCase() } });
       throw err;
     }
     await attempt.succeeded();
+    await audit(ctx, { action: 'auth.login', actor: { id: result.user._id, name: result.user.name }, ip: req.ip, details: { method: 'password' } });
     // Session fixation: the pre-login session (if any) dies and a brand-new id is issued.
     if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
     setSession(res, req, ctx, result.session.token);
@@ -57,6 +61,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
 
   r.post('/auth/logout', async (req, res) => {
     if (req.session) await logout(ctx, req.session.id, req.session.user._id);
+    if (req.session) await audit(ctx, { req, action: 'auth.logout' });
     res.setHeader('Set-Cookie', ctx.sessions.clearCookie(req.secure));
     res.status(204).end();
   });
@@ -69,6 +74,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
     const me = requireUser(req);
     const body = parse(updateMeBody, req.body);
     const user = await renameUser(ctx, me._id, body.name);
+    await audit(ctx, { req, action: 'account.renamed', target: { type: 'user', id: me._id, label: user.name }, details: { from: me.name } });
     res.json({ user: presentUser(user) });
   });
 
@@ -88,6 +94,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
       throw err;
     }
     await limits.loginFailuresPerAccount.reset(accountKey);
+    await audit(ctx, { req, action: 'account.password_changed', target: { type: 'user', id: me._id } });
     setSession(res, req, ctx, session.token);
     res.status(204).end();
   });
