@@ -12,6 +12,7 @@ export const routes: RouteDef[] = [
   { path: '/reset-password/:token', view: () => import('./views/ResetPassword.svelte'), title: 'Choose a new password', auth: false },
   { path: '/signup', view: () => import('./views/Signup.svelte'), title: 'Sign up', auth: false },
   { path: '/directory', view: () => import('./views/Directory.svelte'), title: 'Directory' },
+  { path: '/admin', view: () => import('./views/Admin.svelte'), title: 'Administration' },
   { path: '/account', view: () => import('./views/Account.svelte'), title: 'Account settings' },
   { path: '/invite/:code', view: () => import('./views/InviteLanding.svelte'), title: 'Invitation', auth: false },
   { path: '/spaces/new', view: () => import('./views/NewSpace.svelte'), title: 'Create a space' },

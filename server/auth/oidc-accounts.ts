@@ -28,6 +28,7 @@ export async function accountForProfile(ctx: Ctx, p: OidcProfile): Promise<{ use
   const known = await identities.findOne({ _id: key });
   if (known) {
     const user = await ctx.repos.users.byId(known.userId);
+    if (user?.disabledAt) throw new OidcError('disabled', 'This account is disabled. Ask the administrators of this server.');
     if (user) return { user, created: false, linked: false };
     // The account was deleted: the identity may start afresh.
     await identities.deleteOne({ _id: key });
@@ -35,6 +36,7 @@ export async function accountForProfile(ctx: Ctx, p: OidcProfile): Promise<{ use
   if (!p.emailVerified) throw new OidcError('unverified_email', 'Your organization did not confirm your email address, so we cannot sign you in with it.');
   let user = await ctx.repos.users.byEmail(p.email);
   let created = false;
+  if (user?.disabledAt) throw new OidcError('disabled', 'This account is disabled. Ask the administrators of this server.');
   if (!user) {
     const fresh: UserRecord = { _id: newId(), email: p.email, name: p.name.replace(CONTROL, '').trim() || 'Teacher', passwordHash: '', createdAt: new Date(ctx.now()) };
     try {

@@ -40,7 +40,7 @@ export function passwordResetRoutes(ctx: Ctx): Router {
     res.status(202).json({});
     try {
       const user = await ctx.repos.users.byEmail(email);
-      if (!user || !ctx.mailer.enabled || !(await mailsPerAccount.tryConsume(user._id))) return;
+      if (!user || user.disabledAt || !ctx.mailer.enabled || !(await mailsPerAccount.tryConsume(user._id))) return;
       ctx.mailer.send(resetPasswordMail(user.email, user.name, await createResetLink(ctx, user._id)));
     } catch (err) {
       ctx.logger.error({ err }, 'password reset request failed');

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Ctx } from '../context';
 import { hashPassword } from './passwords';
 import { AppError } from '../errors';
+import { accountDisabled } from '../commands/accounts';
 import type { UserRecord } from '../repos';
 import type { IndexSpec } from '../store/port';
 
@@ -48,6 +49,7 @@ export async function completeReset(ctx: Ctx, token: string, password: string): 
   // Marked used atomically before anything else, so two clicks racing cannot both set a password.
   const record = await resets(ctx).findOneAndUpdate({ _id: digest(token), usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } });
   if (!record) throw invalidLink();
+  if ((await ctx.repos.users.byId(record.userId))?.disabledAt) throw accountDisabled();
   const user = await ctx.repos.users.update(record.userId, { passwordHash: await hashPassword(password) });
   if (!user) throw invalidLink();
   // Every other outstanding link of the user dies too: the password it would reset is gone.
