@@ -13,9 +13,11 @@ import { createLimiter } from '../http/rate-limit';
 import { resetPasswordMail } from '../mail/kinds';
 import { presentUser } from '../presenters';
 import { completeReset, createResetLink } from './reset-tokens';
+import { deleteAccount, deleteAccountBody } from './delete-account';
+import { requireUser } from '../http/kit';
 import { audit } from '../audit/audit';
 
-/** Routes "/api/auth/options", "/api/auth/password-reset" and "/api/auth/password-reset/:token". */
+/** Routes "/api/auth/options", "/api/auth/password-reset", "/api/auth/password-reset/:token" and DELETE "/api/me". */
 export function passwordResetRoutes(ctx: Ctx): Router {
   const r = Router();
   // Per requester: a flood of requests from one address is refused. Per account: at most three mails an
@@ -56,6 +58,13 @@ export function passwordResetRoutes(ctx: Ctx): Router {
     await audit(ctx, { action: 'account.password_reset', actor: { id: user._id, name: user.name }, ip: req.ip, target: { type: 'user', id: user._id } });
     setSession(res, req, ctx, session.token);
     res.json({ user: presentUser(user) });
+  });
+
+  r.delete('/me', async (req, res) => {
+    const me = requireUser(req);
+    await deleteAccount(ctx, req, me, parse(deleteAccountBody, req.body));
+    res.setHeader('Set-Cookie', ctx.sessions.clearCookie(req.secure));
+    res.status(204).end();
   });
 
   return r;
