@@ -46,9 +46,12 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
       result = await login(ctx, body);
     } catch (err) {
       // Only wrong credentials count; our own failures give the attempt back.
-      if (err instanceof AppError && err.code === 'authentication_required') await attempt.failed();
-      else await attempt.cancel();
-      if (err instanceof AppError && err.code === 'authentication_required') await audit(ctx, { req, action: 'auth.login_failed', actor: null, target: { type: 'email', id: body.email.toLowerCase() } });
+      if (!(err instanceof AppError && err.code === 'authentication_required')) {
+        await attempt.cancel();
+        throw err;
+      }
+      await attempt.failed();
+      await audit(ctx, { req, action: 'auth.login_failed', actor: null, target: { type: 'email', id: body.email.toLowerCase() } });
       throw err;
     }
     await attempt.succeeded();
@@ -81,19 +84,19 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
   r.post('/me/password', async (req, res) => {
     const me = requireUser(req);
     const body = parse(changePasswordBody, req.body);
-    // A wrong current password counts like a failed log-in, so a stolen session cannot guess its way to
-    // the password faster than the login form could. Counted before the check, as there.
-    const accountKey = me.email.toLowerCase();
-    await limits.loginFailuresPerAccount.consume(accountKey);
+    // A wrong current password counts like a failed log-in from this address, so a stolen session cannot
+    // guess its way to the password faster than the login form could. Counted before the check, as there.
+    const attempt = await throttle.begin(req.ip ?? 'unknown', me.email.toLowerCase());
     let session;
     try {
       session = await changePassword(ctx, me, req.session!.id, body);
     } catch (err) {
       // The body was parsed above, so the only invalid_payload left is the wrong current password.
-      if (!(err instanceof AppError && err.code === 'invalid_payload')) await limits.loginFailuresPerAccount.refund(accountKey);
+      if (err instanceof AppError && err.code === 'invalid_payload') await attempt.failed();
+      else await attempt.cancel();
       throw err;
     }
-    await limits.loginFailuresPerAccount.reset(accountKey);
+    await attempt.succeeded();
     await audit(ctx, { req, action: 'account.password_changed', target: { type: 'user', id: me._id } });
     setSession(res, req, ctx, session.token);
     res.status(204).end();
