@@ -6,6 +6,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { createSessionManager } from './auth/sessions';
+import { createMailer } from './mail/mailer';
 import { createBus } from './bus';
 import type { Config } from './config';
 import type { Ctx } from './context';
@@ -64,7 +65,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const sessions = createSessionManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
   // Rate-limit counters live in the store chosen here, at boot (memory for now), for every limiter.
   const limiter = limiterFactory({ store: deps.limitStore ?? { kind: 'memory' }, now });
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, limiter };
+  const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
+  const ctx: Ctx = { config, store, repos, logger, bus, sessions, mailer, now, limiter };
   const limits = defaultRateLimits(deps.rateLimits, deps.limitStore);
 
   const app = express();
@@ -175,6 +177,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       for (const f of instances) await f.close?.();
       await realtime.close();
       server.closeAllConnections();
+      await mailer.close();
     },
   };
 }

@@ -7,6 +7,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/[^\s]+$/, { error: 'must be an http:// or https:// address' })
+  .transform((u) => u.replace(/\/+$/, ''));
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   // Digits only: Number() would read ' ' as 0 and '1e3' as 1000.
@@ -44,6 +49,20 @@ const envSchema = z.object({
   TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   YJS_MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(2 * 1024 * 1024),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' }).optional(),
+  // Operating a district (CONTRACT.md): email, sign-in with the district's accounts, administrators, audit.
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, { error: 'must start with smtp:// or smtps://' }).optional(),
+  MAIL_FROM: z.string().max(200).default('Collaboratory <no-reply@localhost>'),
+  PUBLIC_URL: httpUrl.optional(),
+  OIDC_ISSUER: httpUrl.optional(),
+  OIDC_CLIENT_ID: z.string().max(500).optional(),
+  OIDC_CLIENT_SECRET: z.string().max(2000).optional(),
+  OIDC_ONLY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  OIDC_NAME: z.string().trim().min(1).max(60).optional(),
+  ADMIN_EMAILS: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((e) => e.trim().toLowerCase()).filter(Boolean)),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
 });
 
 export interface Config {
@@ -59,6 +78,18 @@ export interface Config {
   trustProxy: boolean;
   yjsMaxMessageBytes: number;
   redisUrl: string | undefined;
+  /** SMTP server for outgoing mail; unset = email is off. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  /** The address links in mail point to (no trailing slash). */
+  publicUrl: string;
+  /** True when PUBLIC_URL was set (the OpenID redirect address then uses it instead of the request's host). */
+  publicUrlSet: boolean;
+  /** OpenID Connect sign-in; null when not configured. */
+  oidc: { issuer: string; clientId: string; clientSecret: string; name: string; only: boolean } | null;
+  /** Emails (lower case) of the instance administrators. */
+  adminEmails: string[];
+  auditRetentionDays: number;
 }
 
 /** A configuration problem; its message names every bad variable. */
@@ -82,7 +113,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (e.NODE_ENV === 'production') throw new ConfigError('Invalid configuration:\n  SESSION_SECRET: required in production (at least 32 characters)');
     secret = devSecret(dataDir);
   }
+  const oidcVars = [e.OIDC_ISSUER, e.OIDC_CLIENT_ID, e.OIDC_CLIENT_SECRET];
+  if (oidcVars.some(Boolean) && !oidcVars.every(Boolean)) {
+    throw new ConfigError('Invalid configuration:\n  OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET: set all three or none');
+  }
+  if (e.OIDC_ONLY && !e.OIDC_ISSUER) throw new ConfigError('Invalid configuration:\n  OIDC_ONLY: needs OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET');
+  // Links in mail must not come from a request's Host header (anyone can forge it), so production names it.
+  if (e.SMTP_URL && !e.PUBLIC_URL && e.NODE_ENV === 'production') throw new ConfigError('Invalid configuration:\n  PUBLIC_URL: required with SMTP_URL in production');
   return {
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    publicUrlSet: e.PUBLIC_URL !== undefined,
+    oidc: e.OIDC_ISSUER
+      ? { issuer: e.OIDC_ISSUER, clientId: e.OIDC_CLIENT_ID!, clientSecret: e.OIDC_CLIENT_SECRET!, name: e.OIDC_NAME ?? 'your organization', only: e.OIDC_ONLY }
+      : null,
+    adminEmails: e.ADMIN_EMAILS,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     env: e.NODE_ENV,
     port: e.PORT,
     host: e.HOST,

@@ -6,6 +6,7 @@ import type { Store } from './store/port';
 import type { Bus } from './bus';
 import type { SessionManager } from './auth/sessions';
 import type { LimiterFactory } from './limits';
+import type { Mailer } from './mail/mailer';
 
 export interface Ctx {
   config: Config;
@@ -14,6 +15,8 @@ export interface Ctx {
   logger: Logger;
   bus: Bus;
   sessions: SessionManager;
+  /** Outgoing mail (queued in the background; a no-op when SMTP_URL is unset). */
+  mailer: Mailer;
   now: () => number;
   /** Makes rate limiters on the store chosen at boot (server/limits.ts). */
   limiter: LimiterFactory;

@@ -1,8 +1,10 @@
 /** The features the app is built from; each issue's feature adds itself here. */
+import { accountFeature } from './auth/feature';
+import { auditFeature } from './audit/feature';
 import { chatFeature } from './chat/feature';
 import { commentsFeature } from './comments/feature';
 import { docsFeature } from './docs/feature';
 import type { Feature } from './feature';
 import { sessionsFeature } from './sessions/feature';
 
-export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature];
+export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature];

@@ -8,8 +8,11 @@ import type { RouteDef } from './lib/router.svelte';
 export const routes: RouteDef[] = [
   { path: '/', view: () => import('./views/MySpaces.svelte'), title: 'My spaces' },
   { path: '/login', view: () => import('./views/Login.svelte'), title: 'Log in', auth: false },
+  { path: '/forgot-password', view: () => import('./views/ForgotPassword.svelte'), title: 'Forgot password', auth: false },
+  { path: '/reset-password/:token', view: () => import('./views/ResetPassword.svelte'), title: 'Choose a new password', auth: false },
   { path: '/signup', view: () => import('./views/Signup.svelte'), title: 'Sign up', auth: false },
   { path: '/directory', view: () => import('./views/Directory.svelte'), title: 'Directory' },
+  { path: '/admin', view: () => import('./views/Admin.svelte'), title: 'Administration' },
   { path: '/account', view: () => import('./views/Account.svelte'), title: 'Account settings' },
   { path: '/invite/:code', view: () => import('./views/InviteLanding.svelte'), title: 'Invitation', auth: false },
   { path: '/spaces/new', view: () => import('./views/NewSpace.svelte'), title: 'Create a space' },

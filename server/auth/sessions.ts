@@ -68,7 +68,8 @@ export function createSessionManager(opts: { repos: Repos; secret: string; ttlMs
       const s = await repos.sessions.byId(id);
       if (!s || s.expiresAt.getTime() <= now()) return null;
       const user = await repos.users.byId(s.userId);
-      return user ? { id, user, expiresAt: s.expiresAt } : null;
+      // A disabled account's sessions are revoked when it is disabled; this also refuses any straggler.
+      return user && !user.disabledAt ? { id, user, expiresAt: s.expiresAt } : null;
     },
     async revoke(id, userId) {
       await repos.sessions.delete(id);

@@ -2,6 +2,7 @@
  * Message use-cases, called the same way from socket handlers and routes: send (idempotent per
  * clientMsgId, acknowledged only after the store write), edit, delete (with moderation log), react.
  */
+import { audit } from '../audit/audit';
 import { REACTIONS, searchWords, type ChatMessage, type ReactionEmoji, type SendPayload } from '../../shared/chat';
 import { forbidden, invalidPayload, notFound } from '../errors';
 import { newId, newSortableId } from '../ids';
@@ -132,6 +133,7 @@ export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: st
       at,
     });
   }
+  if (!own) await audit(deps.ctx, { action: 'message.moderated', actor, spaceId: m.spaceId, target: { type: 'message', id: m._id }, details: { reason, authorId: m.authorId } });
   await deps.repo.messages.update(m._id, { deletedAt: at, deletedBy: actor.id, text: '', words: [], mentions: [], reactions: {} });
   deps.out.toSpace(m.spaceId, 'message:deleted', { messageId: m._id, channelId: m.channelId, spaceId: m.spaceId, parentId: m.parentId });
   return { messageId };

@@ -2,7 +2,7 @@
 import type { ChangePasswordBody, LoginBody, SignupBody } from '../../shared/schemas';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/passwords';
 import type { Ctx } from '../context';
-import { AppError, authRequired, conflict, invalidPayload } from '../errors';
+import { AppError, authRequired, conflict, forbidden, invalidPayload } from '../errors';
 import { newId } from '../ids';
 import type { UserRecord } from '../repos';
 import { DuplicateKeyError } from '../store/port';
@@ -38,9 +38,14 @@ export async function login(ctx: Ctx, body: LoginBody) {
     throw badCredentials();
   }
   if (!(await verifyPassword(body.password, user.passwordHash))) throw badCredentials();
+  // Told only after the right password, so a guesser does not learn the account is disabled.
+  if (user.disabledAt) throw accountDisabled();
   const session = await ctx.sessions.create(user._id);
   return { user, session };
 }
+
+/** The answer to anyone signing in to an account an administrator disabled. */
+export const accountDisabled = () => forbidden('This account is disabled. Ask the administrators of this server.');
 
 const badCredentials = () => new AppError('authentication_required', 'That email and password do not match an account.');
 

@@ -22,6 +22,7 @@ import { idParam, parse, requireUser, userIdOf } from '../http/kit';
 import type { UserRecord } from '../repos';
 import { accessDoc, createDoc, exportDoc, restoreVersion, saveVersion, updateDoc, type DocsDeps } from './commands';
 import { presentDoc, presentVersion } from './presenters';
+import { audit } from '../audit/audit';
 
 /** Routes under /api for documents. */
 export function docRoutes(d: DocsDeps): Router {
@@ -61,6 +62,7 @@ export function docRoutes(d: DocsDeps): Router {
     const id = docId(req);
     const body = parse(updateDocBody, req.body);
     const doc = await updateDoc(d, user._id, id, body);
+    if (body.archived !== undefined) await audit(d.ctx, { req, action: body.archived ? 'doc.archived' : 'doc.restored', spaceId: doc.spaceId, target: { type: 'doc', id, label: doc.title } });
     res.json({ doc: presentDoc(doc) });
   });
 
@@ -69,6 +71,7 @@ export function docRoutes(d: DocsDeps): Router {
     const { format, comments } = parse(exportQuery, req.query, 'query');
     const { doc } = await accessDoc(d, id, userIdOf(req), 'docs.read');
     const out = await exportDoc(d, doc, format, { comments });
+    await audit(d.ctx, { req, action: 'doc.exported', spaceId: doc.spaceId, target: { type: 'doc', id, label: doc.title }, details: { format } });
     res
       .status(200)
       .set('Content-Type', out.contentType)

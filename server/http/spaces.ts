@@ -30,6 +30,7 @@ import { notFound } from '../errors';
 import { presentInvite, presentJoinRequest, presentMember, presentSpace } from '../presenters';
 import type { UserRecord } from '../repos';
 import { idParam, param, parse, requireUser, userIdOf } from './kit';
+import { audit } from '../audit/audit';
 
 /** Escapes a user's search words so they match literally inside a RegExp. */
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -81,12 +82,14 @@ export function spaceRoutes(ctx: Ctx): Router {
     const body = parse(changeRoleBody, req.body);
     const m = await changeRole(ctx, user._id, spaceId, targetId, body.role);
     const target = await ctx.repos.users.byId(targetId);
+    await audit(ctx, { req, action: 'member.role_changed', spaceId, target: { type: 'user', id: targetId, label: target?.name ?? '' }, details: { role: body.role } });
     res.json({ member: presentMember(m, target ?? undefined) });
   });
 
   r.delete('/spaces/:spaceId/members/:userId', async (req, res) => {
     const user = requireUser(req);
     await removeMember(ctx, user._id, idParam(req, 'spaceId', 'That space'), idParam(req, 'userId', 'That member'));
+    await audit(ctx, { req, action: 'member.removed', spaceId: param(req, 'spaceId'), target: { type: 'user', id: param(req, 'userId') } });
     res.status(204).end();
   });
 
@@ -94,6 +97,7 @@ export function spaceRoutes(ctx: Ctx): Router {
     const user = requireUser(req);
     parse(emptyBody, req.body);
     await removeMember(ctx, user._id, idParam(req, 'spaceId', 'That space'), user._id);
+    await audit(ctx, { req, action: 'member.left', spaceId: param(req, 'spaceId'), target: { type: 'user', id: user._id } });
     res.status(204).end();
   });
 
@@ -102,6 +106,7 @@ export function spaceRoutes(ctx: Ctx): Router {
     const spaceId = idParam(req, 'spaceId', 'That space');
     const body = parse(createInviteBody, req.body);
     const invite = await createInvite(ctx, user._id, spaceId, body);
+    await audit(ctx, { req, action: 'invite.created', spaceId, target: { type: 'invite', id: invite._id }, details: { role: invite.role, maxUses: invite.maxUses } });
     res.status(201).json({ invite: presentInvite(invite) });
   });
 
@@ -115,6 +120,7 @@ export function spaceRoutes(ctx: Ctx): Router {
   r.delete('/spaces/:spaceId/invites/:code', async (req, res) => {
     const user = requireUser(req);
     await revokeInvite(ctx, user._id, idParam(req, 'spaceId', 'That space'), idParam(req, 'code', 'That invite'));
+    await audit(ctx, { req, action: 'invite.revoked', spaceId: param(req, 'spaceId'), target: { type: 'invite', id: param(req, 'code') } });
     res.status(204).end();
   });
 
@@ -139,6 +145,7 @@ export function spaceRoutes(ctx: Ctx): Router {
     const code = parse(inviteCodeSchema, param(req, 'code'), 'code');
     parse(emptyBody, req.body);
     const { space, role } = await acceptInvite(ctx, user._id, code);
+    await audit(ctx, { req, action: 'invite.used', spaceId: space._id, target: { type: 'invite', id: code }, details: { role } });
     res.json({ space: presentSpace(space), role });
   });
 
@@ -182,6 +189,7 @@ export function spaceRoutes(ctx: Ctx): Router {
       parse(emptyBody, req.body);
       const decided = await decideJoinRequest(ctx, user._id, idParam(req, 'spaceId', 'That space'), idParam(req, 'requestId', 'That join request'), decision);
       const requester = await ctx.repos.users.byId(decided.userId);
+      await audit(ctx, { req, action: 'join_request.decided', spaceId: decided.spaceId, target: { type: 'user', id: decided.userId, label: requester?.name ?? '' }, details: { decision } });
       res.json({ joinRequest: presentJoinRequest(decided, requester ?? undefined) });
     });
   }

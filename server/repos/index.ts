@@ -42,7 +42,7 @@ export function createRepos(store: Store) {
       byEmail: (email: string) => users.findOne({ email: email.toLowerCase() }),
       byIds: (ids: string[]) => users.find({ _id: { $in: ids } }),
       /** Sets fields of one user; returns the user as stored afterwards, or null when it is gone. */
-      update: (id: string, set: Partial<Pick<UserRecord, 'name' | 'formerNames' | 'passwordHash'>>) => users.findOneAndUpdate({ _id: id }, { $set: set }),
+      update: (id: string, set: Partial<Pick<UserRecord, 'name' | 'formerNames' | 'passwordHash' | 'disabledAt'>>) => users.findOneAndUpdate({ _id: id }, { $set: set }),
     },
     sessions: {
       insert: (s: SessionRecord) => sessions.insertOne(s),

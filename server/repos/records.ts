@@ -9,6 +9,8 @@ export interface UserRecord {
   formerNames?: string[];
   passwordHash: string;
   createdAt: Date;
+  /** Set by an administrator: the account cannot sign in until enabled again. */
+  disabledAt?: Date | null;
 }
 
 export interface SessionRecord {

@@ -142,20 +142,55 @@ describe('what the store keeps', () => {
 });
 
 describe('login rate limits', () => {
-  it('per account: ten failures are 401, the eleventh attempt is 429 even with the right password', async () => {
-    const { user, password } = await signupUser(srv.url, 'Targeted');
-    const attacker = new ApiClient(srv.url);
-    for (let i = 0; i < 10; i++) {
-      expectError(await attacker.post('/api/auth/login', { email: user.email, password: `guess number ${i}` }), 401, 'authentication_required');
-    }
-    const blocked = await attacker.post('/api/auth/login', { email: user.email.toUpperCase(), password });
-    expectError(blocked, 429, 'rate_limited');
-    expect(blocked.body.error.message).toMatch(/too many failed log-in attempts/i);
-    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(attacker.cookie).toBe('');
-    // Another account from the same address is unaffected.
-    const other = await signupUser(srv.url, 'Bystander');
-    expect((await new ApiClient(srv.url).post('/api/auth/login', { email: other.user.email, password: other.password })).status).toBe(200);
+  // Issue 11 defect "Anyone can lock a teacher out": ten wrong passwords used to make the RIGHT password
+  // fail with 429 from every address for 15 minutes. Guessing stays throttled; the owner still gets in.
+  describe('guessing is throttled without locking the owner out', () => {
+    let proxied: TestServer;
+    beforeAll(async () => {
+      proxied = await startServer({ env: { TRUST_PROXY: 'true' } });
+    });
+    afterAll(async () => {
+      await proxied?.close();
+    });
+    const from = (ip: string) => new ApiClient(proxied.url, { 'x-forwarded-for': ip });
+
+    it('ten failures from one address: that address is refused (429) even with the right password; the owner from another address gets in', async () => {
+      const { user, password } = await signupUser(proxied.url, 'Targeted');
+      const attacker = from('203.0.113.5');
+      for (let i = 0; i < 10; i++) {
+        expectError(await attacker.post('/api/auth/login', { email: user.email, password: `guess number ${i}` }), 401, 'authentication_required');
+      }
+      const blocked = await attacker.post('/api/auth/login', { email: user.email.toUpperCase(), password });
+      expectError(blocked, 429, 'rate_limited');
+      expect(blocked.body.error.message).toMatch(/too many failed log-in attempts/i);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(attacker.cookie).toBe('');
+      const owner = from('198.51.100.7');
+      expect((await owner.post('/api/auth/login', { email: user.email, password })).status).toBe(200);
+      expect(owner.cookie).not.toBe('');
+      // Another account from the attacker's address is unaffected.
+      const other = await signupUser(proxied.url, 'Bystander');
+      expect((await from('203.0.113.5').post('/api/auth/login', { email: other.user.email, password: other.password })).status).toBe(200);
+    });
+
+    it('under a many-address attack each address gets one guess, and the owner from a clean address still gets in', async () => {
+      const { user, password } = await signupUser(proxied.url, 'Besieged');
+      // Thirty failures from three addresses put the account under attack.
+      for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+        for (let i = 0; i < 10; i++) expect((await from(ip).post('/api/auth/login', { email: user.email, password: `botnet ${i}` })).status).toBe(401);
+      }
+      // A fresh attacker address: one guess, then refused.
+      const fresh = from('192.0.2.50');
+      expectError(await fresh.post('/api/auth/login', { email: user.email, password: 'one more guess' }), 401, 'authentication_required');
+      expectError(await fresh.post('/api/auth/login', { email: user.email, password: 'and another' }), 429, 'rate_limited');
+      // Parallel guesses from another fresh address: only one is ever checked.
+      const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => from('192.0.2.60').post('/api/auth/login', { email: user.email, password: `burst ${i}` })));
+      expect(burst.map((r) => r.status).sort()).toEqual([401, 429, 429, 429, 429]);
+      // The owner, from an address that has not failed, gets in with the right password.
+      const owner = from('198.51.100.8');
+      expect((await owner.post('/api/auth/login', { email: user.email, password })).status).toBe(200);
+      expect((await owner.get('/api/me')).body.user.id).toBe(user.id);
+    });
   });
 
   it('per account, concurrent guesses: no more than ten are ever checked', async () => {

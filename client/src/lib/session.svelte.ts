@@ -32,6 +32,13 @@ class Session {
     this.logoutNotice = null;
   }
 
+  /** Sets a new password with a mailed reset link; the server ends every other login and signs this browser in. */
+  async resetPassword(token: string, password: string): Promise<void> {
+    const r = await api.post<{ user: User }>(`/api/auth/password-reset/${encodeURIComponent(token)}`, { password }, { allowAnonymous: true });
+    this.user = r.user;
+    this.logoutNotice = null;
+  }
+
   /** Creates an account and signs in. */
   async signup(body: { email: string; password: string; name: string }): Promise<void> {
     const r = await api.post<{ user: User }>('/api/auth/signup', body, { allowAnonymous: true });

@@ -1,0 +1,49 @@
+/**
+ * Deleting my own account: the person proves it is them (the password, or the email typed again for an
+ * account that signs in only through the district), every login ends, memberships go, and the user record
+ * is removed. What they wrote stays: lists that look people up show "Former member"; chat messages keep
+ * the name they were written under (chat stores it with each message).
+ * Refused while they are the last facilitator of a space that has other members: a space is never left
+ * without someone to run it. A space where they are the only member is simply left (administrators see it).
+ */
+import type { Request } from 'express';
+import { z } from 'zod';
+import { emailSchema, LIMITS } from '../../shared/schemas';
+import { audit } from '../audit/audit';
+import type { Ctx } from '../context';
+import { conflict, invalidPayload } from '../errors';
+import type { UserRecord } from '../repos';
+import { verifyPassword } from './passwords';
+
+/** DELETE /api/me body. */
+export const deleteAccountBody = z.strictObject({
+  confirmEmail: emailSchema,
+  password: z.string().max(LIMITS.passwordMax).optional(),
+});
+
+/** Deletes `user` after the checks above; throws invalid_payload (wrong proof) or conflict (last facilitator). */
+export async function deleteAccount(ctx: Ctx, req: Request, user: UserRecord, body: z.infer<typeof deleteAccountBody>): Promise<void> {
+  if (body.confirmEmail.toLowerCase() !== user.email) throw invalidPayload('Type your own email to confirm.', { fields: [{ field: 'confirmEmail', message: 'This is not your email' }] });
+  if (user.passwordHash && !(await verifyPassword(body.password ?? '', user.passwordHash))) {
+    throw invalidPayload('Password is wrong.', { fields: [{ field: 'password', message: 'Password is wrong' }] });
+  }
+  const memberships = await ctx.repos.memberships.ofUser(user._id);
+  const blocking: string[] = [];
+  for (const m of memberships) {
+    if (m.role !== 'facilitator') continue;
+    const [facilitators, members] = await Promise.all([ctx.repos.memberships.countRole(m.spaceId, 'facilitator'), ctx.repos.memberships.count(m.spaceId)]);
+    if (facilitators === 1 && members > 1) blocking.push((await ctx.repos.spaces.byId(m.spaceId))?.name ?? m.spaceId);
+  }
+  if (blocking.length) {
+    throw conflict(`You are the last facilitator of ${blocking.join(', ')}. Make someone else a facilitator there first.`, { reason: 'last_facilitator', spaces: blocking });
+  }
+  for (const m of memberships) {
+    await ctx.repos.memberships.remove(m.spaceId, user._id);
+    ctx.bus.emit('membership:removed', { spaceId: m.spaceId, userId: user._id });
+  }
+  for (const s of await ctx.repos.sessions.ofUser(user._id)) await ctx.sessions.revoke(s._id, user._id);
+  await ctx.store.collection('identities').deleteMany({ userId: user._id });
+  await ctx.store.collection('passwordResets').deleteMany({ userId: user._id });
+  await ctx.store.collection('users').deleteOne({ _id: user._id });
+  await audit(ctx, { req, action: 'account.deleted', actor: { id: user._id, name: user.name }, target: { type: 'user', id: user._id, label: user.email } });
+}
