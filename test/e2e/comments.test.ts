@@ -147,4 +147,22 @@ describe.skipIf(!hasChromium)('comments in the browser', () => {
     await expect.poll(() => p.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? '')).toMatch(/Comment by Alma Reyes/);
     await checkA11y(p, 'document with a resolved thread shown');
   });
+
+  it('a budget line carries a thread: "Is this quote still valid?"', async () => {
+    const spaceId = (await alma.client.get('/api/spaces')).body.spaces[0].id;
+    const doc = await alma.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Math night budget', template: 'budget' });
+    const url = `/docs/${doc.body.doc.id}`;
+    await Promise.all([a.page.goto(url), b.page.goto(url)]);
+    await a.page.getByRole('button', { name: 'Add line' }).click();
+    const lines = await a.page.getByRole('textbox', { name: /^Description, line/ }).count();
+    await a.page.getByRole('textbox', { name: `Description, line ${lines}` }).fill('Calculators');
+    await a.page.getByRole('button', { name: `Comment on line ${lines}` }).click();
+    const form = a.page.getByRole('form', { name: 'New comment' });
+    await form.getByLabel('Comment').fill('Is this quote still valid?');
+    await form.getByRole('button', { name: 'Post comment' }).click();
+    const thread = panel(b.page).getByRole('article', { name: /Comment by Alma Reyes on “Calculators”/ });
+    await thread.getByText('Is this quote still valid?', { exact: true }).waitFor();
+    await b.page.getByRole('row').filter({ hasText: '1 open' }).first().waitFor();
+    await checkA11y(b.page, 'budget with a line comment');
+  });
 });

@@ -65,7 +65,15 @@ export function patchCollection(name: string, patch: (c: Collection<Doc>) => Par
     collection<T extends Doc>(n: string): Collection<T> {
       const c = inner.collection<T>(n);
       if (n !== name) return c;
-      return { ...c, ...patch(c as unknown as Collection<Doc>) } as unknown as Collection<T>;
+      // A proxy, not a spread: an adapter's collection is a class whose methods live on its prototype.
+      const patched = patch(c as unknown as Collection<Doc>) as Record<string | symbol, unknown>;
+      return new Proxy(c, {
+        get(target, prop) {
+          if (prop in patched) return patched[prop];
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
     },
   });
 }
