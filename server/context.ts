@@ -38,6 +38,8 @@ export interface Services {
    * Used to put a session's meeting notes into its summary.
    */
   docMarkdown?(userId: string, docId: string): Promise<{ title: string; markdown: string } | null>;
+  /** A document's full Yjs state now (no access check: the caller has authorized). Used by the library to freeze a publication. */
+  docState?(docId: string): Promise<Uint8Array>;
   /**
    * Adds a line to a section ("Decisions": a bullet, "Action items": a checklist item) of a rich-text
    * document, as a live edit; does nothing for a budget, an archived or a missing document. Used to write a

@@ -2,6 +2,7 @@
 import { chatFeature } from './chat/feature';
 import { docsFeature } from './docs/feature';
 import type { Feature } from './feature';
+import { libraryFeature } from './library/feature';
 import { sessionsFeature } from './sessions/feature';
 
-export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature];
+export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, libraryFeature];

@@ -24,6 +24,7 @@ export const docsFeature: Feature = {
     const deps: DocsDeps = { ctx, docs, versions: createVersionsRepo(ctx.store), collab: collab.service };
     const auto = createAutoVersioner(deps);
     ctx.services.createDoc = async (userId, spaceId, { title, template, body }) => ({ id: (await createDoc(deps, userId, spaceId, { title, template }, body))._id });
+    ctx.services.docState = (docId) => collab.service.snapshot(docId);
     ctx.services.removeDoc = async (docId) => {
       await removeDocRecord(ctx.store, docId);
     };

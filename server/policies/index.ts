@@ -36,6 +36,10 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'members.remove': 'Only facilitators can remove members.',
   'joinRequests.create': 'You are already a member of this space.',
   'sessions.control': 'Only the facilitator or timekeeper can control the timer.',
+  'library.publish': 'Only facilitators and members can publish from this space.',
+  'library.withdraw': 'Only the credited authors and the space\'s facilitators can withdraw this publication.',
+  'library.moderate': 'Only the publishing space\'s facilitators can moderate reviews.',
+  'library.namesToWatch': 'Only facilitators can keep the names to watch.',
 };
 
 /** Throws the same errors as `authorize(actor, 'sessions.control', ...)` unless `canControlSession` allows. */
