@@ -8,7 +8,11 @@ export function publicationWords(...parts: string[]): string[] {
   const out = new Set<string>();
   // searchWords keeps 200 words per call; paragraphs are far shorter, so splitting loses nothing.
   for (const block of parts.join('\n').split(/\n+/)) {
-    for (const w of searchWords(block)) out.add(w);
+    for (const w of searchWords(block)) {
+      out.add(w);
+      // "chlorophyll-free" is found by "chlorophyll" too.
+      if (/[-']/.test(w)) for (const part of searchWords(w.replace(/[-']/g, ' '))) out.add(part);
+    }
     if (out.size >= WORDS_MAX) break;
   }
   return [...out].slice(0, WORDS_MAX);
