@@ -107,6 +107,17 @@ export interface Review {
   createdAt: string;
 }
 
+/** One review a facilitator of the publishing space removed (the space's library moderation log). */
+export interface LibraryModerationEntry {
+  id: string;
+  publication: { id: string; title: string };
+  actor: PublicUser;
+  author: PublicUser;
+  text: string;
+  reason: string;
+  at: string;
+}
+
 /** What a remixed document knows of its original: a newer version means the original moved on. */
 export interface DocLineage {
   remixedFrom: { publicationId: string; version: number; title: string; latestVersion: number; withdrawn: boolean; changes: ChangeSummary | null } | null;

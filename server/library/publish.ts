@@ -65,17 +65,16 @@ export async function publish(d: LibraryDeps, userId: string, docId: string, bod
   const prev = await d.repo.publications.byDoc(doc.id);
   const id = prev?._id ?? newId();
   const version = (prev?.version ?? 0) + 1;
-  const before = prev ? await d.repo.versions.get(prev._id, prev.version) : null;
+  const before = prev ? await d.repo.versions.content(prev._id, prev.version) : null;
   await d.repo.versions.insert({
     _id: `${id}:${version}`,
     publicationId: id,
     version,
-    ...frozen,
     changes: before ? summariseChanges(before.markdown, frozen.markdown) : null,
     publishedBy: userId,
     publishedAt: at,
     check: { at, findings: findings.length, kinds: [...new Set(findings.map((f) => f.kind))], confirmedBy: findings.length ? userId : null, reason: findings.length ? body.confirmStudentInfo! : null },
-  });
+  }, frozen);
   const lineage = await d.repo.remixes.ofDoc(doc.id);
   const fields = {
     spaceId: doc.spaceId,

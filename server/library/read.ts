@@ -50,12 +50,12 @@ async function actorIn(d: LibraryDeps, actor: Actor, spaceId: string) {
 export async function publicationDetail(d: LibraryDeps, actor: Actor, id: string): Promise<PublicationDetail> {
   const p = await readablePublication(d, actor, id);
   const [latest, versions, origin, remixes] = await Promise.all([
-    p.withdrawn ? null : d.repo.versions.get(p._id, p.version),
+    p.withdrawn ? null : d.repo.versions.content(p._id, p.version),
     d.repo.versions.list(p._id),
     p.remixedFrom ? d.repo.publications.byId(p.remixedFrom.publicationId) : null,
     d.repo.remixes.ofPublication(p._id),
   ]);
-  const remixPubs = (await Promise.all(remixes.map((r) => d.repo.publications.byDoc(r._id)))).filter((x): x is PublicationRecord => !!x && !x.withdrawn);
+  const remixPubs = remixes.length ? (await d.repo.publications.byDocs(remixes.map((r) => r._id))).filter((x) => !x.withdrawn) : [];
   const users = await usersOf(d.ctx.repos, p.authorIds);
   const { space, rel } = await actorIn(d, actor, p.spaceId);
   const rules = space ?? { visibility: 'private' as const };
@@ -81,7 +81,7 @@ export async function docLineage(d: LibraryDeps, userId: string | null, docId: s
   if (!r || !orig) return { remixedFrom: null };
   let changes = null;
   if (!orig.withdrawn && orig.version > r.version) {
-    const [a, b] = await Promise.all([d.repo.versions.get(orig._id, r.version), d.repo.versions.get(orig._id, orig.version)]);
+    const [a, b] = await Promise.all([d.repo.versions.content(orig._id, r.version), d.repo.versions.content(orig._id, orig.version)]);
     if (a && b) changes = summariseChanges(a.markdown, b.markdown);
   }
   return { remixedFrom: { publicationId: orig._id, version: r.version, title: orig.title, latestVersion: orig.version, withdrawn: orig.withdrawn, changes } };

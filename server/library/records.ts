@@ -40,20 +40,26 @@ export interface PublicationRecord {
   words: string[];
 }
 
-/** A frozen version: the Yjs state at publish time and its renderings. */
+/** A published version's metadata (listed on the page without loading any content). */
 export interface PublicationVersionRecord {
   /** `${publicationId}:${version}` */
   _id: string;
   publicationId: string;
   version: number;
-  state: Uint8Array;
-  markdown: string;
-  html: string;
   changes: ChangeSummary | null;
   publishedBy: string;
   publishedAt: Date;
   /** The student-information check run on exactly this content, and the publisher's confirmation. */
   check: { at: Date; findings: number; kinds: StudentInfoFinding['kind'][]; confirmedBy: string | null; reason: string | null };
+}
+
+/** A version's frozen content: the Yjs state at publish time and its renderings (same id as the version). */
+export interface PublicationContentRecord {
+  _id: string;
+  publicationId: string;
+  state: Uint8Array;
+  markdown: string;
+  html: string;
 }
 
 /** A document made by remixing a publication (kept so the remix learns of newer versions). */
@@ -114,15 +120,16 @@ export const LIBRARY_INDEXES: IndexSpec[] = [
   { collection: 'publications', fields: { words: 1 } },
   { collection: 'publications', fields: { withdrawn: 1, publishedAt: -1 } },
   { collection: 'publicationVersions', fields: { publicationId: 1, version: -1 } },
-  { collection: 'libraryRemixes', fields: { publicationId: 1 } },
+  { collection: 'libraryRemixes', fields: { publicationId: 1, at: -1 } },
   { collection: 'libraryReviews', fields: { publicationId: 1, createdAt: -1 } },
-  { collection: 'libraryUses', fields: { publicationId: 1 } },
+  { collection: 'libraryModeration', fields: { spaceId: 1, at: -1 } },
 ];
 
 /** The library repository. */
 export function createLibraryRepo(store: Store) {
   const pubs = store.collection<PublicationRecord>('publications');
   const versions = store.collection<PublicationVersionRecord>('publicationVersions');
+  const contents = store.collection<PublicationContentRecord>('publicationContents');
   const remixes = store.collection<RemixRecord>('libraryRemixes');
   const reviews = store.collection<ReviewRecord>('libraryReviews');
   const uses = store.collection<UseRecord>('libraryUses');
@@ -133,17 +140,19 @@ export function createLibraryRepo(store: Store) {
       insert: (p: PublicationRecord) => pubs.insertOne(p),
       byId: (id: string) => pubs.findOne({ _id: id }),
       byDoc: (docId: string) => pubs.findOne({ docId }),
-      byIds: (ids: string[]) => pubs.find({ _id: { $in: ids } }),
+      byDocs: (docIds: string[]) => pubs.find({ docId: { $in: docIds } }),
       update: (id: string, set: Partial<PublicationRecord>) => pubs.findOneAndUpdate({ _id: id }, { $set: set }),
       bump: (id: string, field: 'remixCount' | 'usedCount' | 'reviewCount', by = 1) => pubs.updateOne({ _id: id }, { $inc: { [field]: by } }),
       search: (filter: Filter, sort: SortSpec, skip: number, limit: number) => pubs.find(filter, { sort, skip, limit }),
       count: (filter: Filter) => pubs.count(filter),
     },
     versions: {
-      /** Stored before the publication points at it, so a listed version always exists. */
-      insert: (v: PublicationVersionRecord) => versions.insertOne(v),
-      get: (publicationId: string, version: number) => versions.findOne({ _id: `${publicationId}:${version}` }),
-      /** Versions without their frozen content (the page lists them). */
+      /** Stores the content first: a listed version always has its content. */
+      async insert(v: PublicationVersionRecord, content: Omit<PublicationContentRecord, '_id' | 'publicationId'>): Promise<void> {
+        await contents.insertOne({ _id: v._id, publicationId: v.publicationId, ...content });
+        await versions.insertOne(v);
+      },
+      content: (publicationId: string, version: number) => contents.findOne({ _id: `${publicationId}:${version}` }),
       list: (publicationId: string) => versions.find({ publicationId }, { sort: { version: -1 } }),
     },
     remixes: {
@@ -162,7 +171,10 @@ export function createLibraryRepo(store: Store) {
       insert: (u: UseRecord) => uses.insertOne(u),
       has: (publicationId: string, userId: string) => uses.findOne({ _id: `${publicationId}:${userId}` }).then(Boolean),
     },
-    moderation: { insert: (m: LibraryModerationRecord) => moderation.insertOne(m) },
+    moderation: {
+      insert: (m: LibraryModerationRecord) => moderation.insertOne(m),
+      ofSpace: (spaceId: string, limit = 100) => moderation.find({ spaceId }, { sort: { at: -1 }, limit }),
+    },
     watch: {
       get: (spaceId: string) => watch.findOne({ _id: spaceId }),
       set: (r: WatchListRecord) => watch.updateOne({ _id: r._id }, { $set: { salt: r.salt, hashes: r.hashes, updatedBy: r.updatedBy, updatedAt: r.updatedAt } }, { upsert: true }),

@@ -23,7 +23,7 @@ export async function remix(d: LibraryDeps, userId: string, publicationId: strin
   const p = await readablePublication(d, { userId, role: null }, publicationId);
   if (p.withdrawn) throw conflict('This publication was withdrawn; it can no longer be remixed.');
   if (templateById(p.template)?.kind !== 'rich') throw conflict('Budgets cannot be remixed yet; export them instead.');
-  const v = await d.repo.versions.get(p._id, p.version);
+  const v = await d.repo.versions.content(p._id, p.version);
   if (!v) throw notFound('That publication');
   await d.writeLimiter.consume(userId);
   const names = (await d.ctx.repos.users.byIds(p.authorIds)).map((u) => u.name);

@@ -1,6 +1,8 @@
 /** Reviews, "I used this", and the publishing space's moderation of reviews. */
-import type { Review } from '../../shared/library';
+import type { LibraryModerationEntry, Review } from '../../shared/library';
 import { can } from '../../shared/policy';
+import { accessSpace } from '../commands/access';
+import { presentPublicUser } from '../presenters';
 import { conflict, forbidden, notFound } from '../errors';
 import { newSortableId } from '../ids';
 import { DuplicateKeyError } from '../store/port';
@@ -55,4 +57,21 @@ export async function markUsed(d: LibraryDeps, userId: string, publicationId: st
     if (!(err instanceof DuplicateKeyError)) throw err;
   }
   return { usedCount: (await d.repo.publications.byId(p._id))?.usedCount ?? p.usedCount };
+}
+
+/** The reviews facilitators of `spaceId` removed from its publications, newest first (facilitators only). */
+export async function moderationLog(d: LibraryDeps, userId: string, spaceId: string): Promise<LibraryModerationEntry[]> {
+  await accessSpace(d.ctx, spaceId, userId, 'library.moderate');
+  const list = await d.repo.moderation.ofSpace(spaceId);
+  const users = await usersOf(d.ctx.repos, list.flatMap((m) => [m.actorId, m.authorId]));
+  const pubs = new Map((await Promise.all([...new Set(list.map((m) => m.publicationId))].map((id) => d.repo.publications.byId(id)))).flatMap((p) => (p ? [[p._id, p.title] as const] : [])));
+  return list.map((m) => ({
+    id: m._id,
+    publication: { id: m.publicationId, title: pubs.get(m.publicationId) ?? 'A removed publication' },
+    actor: presentPublicUser(users.get(m.actorId), m.actorId),
+    author: presentPublicUser(users.get(m.authorId), m.authorId),
+    text: m.text,
+    reason: m.reason,
+    at: m.at.toISOString(),
+  }));
 }

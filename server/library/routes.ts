@@ -11,6 +11,7 @@
  *   DELETE /library/:id                              -> 204 (withdrawn)
  *   GET|POST /library/:id/reviews, DELETE /library/:id/reviews/:reviewId, POST /library/:id/used
  *   GET|PUT /spaces/:spaceId/names-to-watch          -> {count, updatedAt} (never the names)
+ *   GET    /spaces/:spaceId/library-moderation       -> {entries} reviews its facilitators removed
  */
 import { Router, type Request } from 'express';
 import { z } from 'zod';
@@ -24,7 +25,7 @@ import { presentPublication, usersOf } from './presenters';
 import { accessDocFor, checkDoc, proposedAuthors, publish } from './publish';
 import { docLineage, publicationDetail, searchLibrary } from './read';
 import { remix, withdraw } from './remix';
-import { addReview, listReviews, markUsed, removeReview } from './reviews';
+import { addReview, listReviews, markUsed, moderationLog, removeReview } from './reviews';
 import { namesToWatchInfo, setNamesToWatch } from './watch';
 
 const exportQuery = z.strictObject({ format: z.enum(['markdown', 'html']) });
@@ -132,6 +133,10 @@ export function libraryRoutes(d: LibraryDeps): Router {
     const { names } = parse(namesToWatchBody, req.body);
     const out = await setNamesToWatch(d, user._id, idParam(req, 'spaceId', 'That space'), names);
     res.json({ ...out, updatedAt: new Date(d.ctx.now()).toISOString() });
+  });
+
+  r.get('/spaces/:spaceId/library-moderation', async (req, res) => {
+    res.json({ entries: await moderationLog(d, requireUser(req)._id, idParam(req, 'spaceId', 'That space')) });
   });
 
   return r;

@@ -100,6 +100,9 @@ describe('reviews', () => {
     expect((await a.facilitator.client.request('DELETE', `/api/library/${pub.id}/reviews/${g.body.review.id}`, { reason: 'Off topic' })).status).toBe(204);
     const log = await srv.store.collection<any>('libraryModeration').find({ publicationId: pub.id });
     expect(log).toEqual([expect.objectContaining({ spaceId: a.spaceId, reviewId: g.body.review.id, actorId: a.facilitator.user.id, authorId: b.guest.user.id, reason: 'Off topic', text: expect.stringContaining('warm-up') })]);
+    const entries = (await a.facilitator.client.get(`/api/spaces/${a.spaceId}/library-moderation`)).body.entries;
+    expect(entries).toEqual([expect.objectContaining({ publication: { id: pub.id, title: 'Reviewed' }, actor: { id: a.facilitator.user.id, name: a.facilitator.user.name }, author: { id: b.guest.user.id, name: b.guest.user.name }, reason: 'Off topic' })]);
+    isError(await a.member.client.get(`/api/spaces/${a.spaceId}/library-moderation`), 403, 'forbidden');
     // An author takes back their own review without a log entry.
     expect((await stranger.client.request('DELETE', `/api/library/${pub.id}/reviews/${s.body.review.id}`, {})).status).toBe(204);
     const list = await b.member.client.get(`/api/library/${pub.id}/reviews`);

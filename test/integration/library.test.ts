@@ -44,8 +44,10 @@ describe('publishing', () => {
     expect(ok.body.publication).toMatchObject({ docId, spaceId: a.spaceId, title: 'Ratios unit', template: 'curriculum-unit', subjects: ['Math'], grades: ['6'], license: 'CC-BY-4.0', visibility: 'signed-in', version: 1, remixedFrom: null, remixCount: 0, withdrawn: false });
     expect(ok.body.publication.authors).toEqual([{ id: a.member.user.id, name: a.member.user.name }]);
     const v = await srv.store.collection<any>('publicationVersions').findOne({ publicationId: ok.body.publication.id });
+    const content = await srv.store.collection<any>('publicationContents').findOne({ _id: v._id });
     expect(v.check).toMatchObject({ findings: 1, kinds: ['email'], confirmedBy: a.member.user.id, reason: 'A staff address, shared on purpose.' });
-    expect(v.markdown).toContain('Proportional reasoning');
+    expect(content.markdown).toContain('Proportional reasoning');
+    expect(content.state.byteLength).toBeGreaterThan(0);
   });
 
   it('freezes the content: edits after publishing do not change the publication', async () => {
