@@ -1,8 +1,10 @@
 /**
  * The library in a real browser, two users in two CONTEXTS and two spaces: Alma checks her unit for
- * student information, publishes it (the check stops her until she confirms with a reason); Ben finds it
+ * student information (with her space's Names to watch), publishes it (the check stops her until she
+ * confirms with a reason); Ben finds it
  * from his account, reviews it, marks "I used this", remixes it into his space and opens the remix with
- * its attribution line. A public publication opens signed out; a signed-in-only one asks to log in.
+ * its attribution line; version 2 shows up in the remix as "a newer version". A public publication opens
+ * signed out; a signed-in-only one asks to log in.
  * axe-core runs on /library and /library/:id. Needs a built client (`npx vite build`).
  */
 import { existsSync } from 'node:fs';
@@ -26,6 +28,7 @@ describe.skipIf(!hasChromium)('the library in the browser', () => {
   let spaceA = '';
   let unitId = '';
   let publicationUrl = '';
+  let remixUrl = '';
 
   beforeAll(async () => {
     if (!existsSync(`${CLIENT_DIST}/index.html`)) throw new Error('dist/client is missing: run `npx vite build` first');
@@ -34,7 +37,7 @@ describe.skipIf(!hasChromium)('the library in the browser', () => {
     spaceA = (await alma.client.post('/api/spaces', { name: 'Grade 6 Math PLC', kind: 'plc' })).body.space.id;
     await ben.client.post('/api/spaces', { name: 'Riverside Lab', kind: 'lab' });
     unitId = (await alma.client.post(`/api/spaces/${spaceA}/docs`, { title: 'Ratios unit', template: 'curriculum-unit' })).body.doc.id;
-    await typeInto(server.wsUrl, alma as Person, unitId, 'Tape diagrams for equivalent ratios.', 'Questions: alma.reyes@district.example.org');
+    await typeInto(server.wsUrl, alma as Person, unitId, 'Tape diagrams for equivalent ratios.', 'Questions: alma.reyes@district.example.org', 'Maya Lopez explained her table.');
     browser = await launchBrowser();
     [a, b, anon] = await Promise.all([newUser(browser, server.url), newUser(browser, server.url), newUser(browser, server.url)]);
     for (const u of [a, b, anon]) u.page.setDefaultTimeout(15_000);
@@ -49,10 +52,19 @@ describe.skipIf(!hasChromium)('the library in the browser', () => {
 
   it('Alma checks for student information, then publishes after confirming with a reason', async () => {
     const p = a.page;
+    await p.goto(`/spaces/${spaceA}`);
+    await p.getByLabel('Roster (replaces the current list)').fill('Maya Lopez\nJordan Ng');
+    await p.getByRole('button', { name: 'Save names' }).click();
+    await p.getByText('Saved. 2 names watched.').waitFor();
+    await checkA11y(p, 'space overview with Names to watch');
+    expect(await p.content()).not.toContain('Jordan Ng');
+
     await p.goto(`/docs/${unitId}`);
     await p.getByRole('button', { name: 'Check for student information' }).click();
-    await p.getByText('1 spot may be student information').waitFor();
-    await p.getByRole('list', { name: 'Possible student information' }).getByText('alma.reyes@district.example.org').waitFor();
+    await p.getByText('2 spots may be student information').waitFor();
+    const found = p.getByRole('list', { name: 'Possible student information' });
+    await found.getByText('alma.reyes@district.example.org').waitFor();
+    await found.getByText('Name from Names to watch').waitFor();
 
     await p.getByRole('button', { name: 'Publish to the library' }).click();
     await p.getByLabel('Summary').fill('A three-week ratios unit with warm-ups and exit tickets.');
@@ -69,6 +81,7 @@ describe.skipIf(!hasChromium)('the library in the browser', () => {
     await p.getByRole('heading', { level: 1, name: 'Ratios unit' }).waitFor();
     await p.getByText('Tape diagrams for equivalent ratios.').waitFor();
     await checkA11y(p, 'publication page (author)');
+    await p.getByRole('button', { name: 'Withdraw' }).waitFor();
   });
 
   it('Ben finds it from his account, reviews it, uses it and remixes it into his space', async () => {
@@ -100,6 +113,20 @@ describe.skipIf(!hasChromium)('the library in the browser', () => {
     await editor.getByText('Remixed from Ratios unit by Alma Reyes, CC BY 4.0').waitFor();
     await editor.getByText('Tape diagrams for equivalent ratios.').waitFor();
     await p.getByText('Remixed from', { exact: false }).getByRole('link', { name: 'Ratios unit' }).waitFor();
+    remixUrl = new URL(p.url()).pathname;
+  });
+
+  it('when Alma publishes version 2, Ben\'s remix says a newer version is available, with what changed', async () => {
+    await typeInto(server.wsUrl, alma as Person, unitId, 'Exit ticket: compare two ratios.');
+    const v2 = await alma.client.post(`/api/docs/${unitId}/publish`, { summary: 'Now with exit tickets.', subjects: ['Math'], grades: ['6'], license: 'CC-BY-4.0', confirmStudentInfo: 'Same address as before.' });
+    expect(v2.body.publication.version).toBe(2);
+    const p = b.page;
+    await p.goto(remixUrl);
+    await p.getByRole('heading', { name: 'A newer version of the original is available' }).waitFor();
+    await p.getByRole('list', { name: 'What changed' }).getByText('Added: Exit ticket: compare two ratios.').waitFor();
+    await p.goto(publicationUrl);
+    await p.getByText('Version 2', { exact: true }).waitFor();
+    await checkA11y(p, 'publication page with two versions');
   });
 
   it('a public publication opens signed out; a signed-in-only one asks to log in', async () => {
