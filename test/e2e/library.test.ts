@@ -1,11 +1,10 @@
 /**
- * The library in a real browser, two users in two CONTEXTS and two spaces: Alma checks her unit for
- * student information (with her space's Names to watch), publishes it (the check stops her until she
- * confirms with a reason); Ben finds it
- * from his account, reviews it, marks "I used this", remixes it into his space and opens the remix with
- * its attribution line; version 2 shows up in the remix as "a newer version". A public publication opens
- * signed out; a signed-in-only one asks to log in.
- * axe-core runs on /library and /library/:id. Needs a built client (`npx vite build`).
+ * The library in a real browser, two users in two CONTEXTS and two spaces: Alma keeps her space's Names
+ * to watch, checks her unit for student information and publishes it (the check stops her until she
+ * confirms with a reason); Ben finds it from his account, reviews it, marks "I used this", remixes it
+ * into his space and opens the remix with its attribution line; version 2 shows up in the remix as "a
+ * newer version". A public publication opens signed out; a signed-in-only one asks to log in. axe-core
+ * runs on /library and /library/:id. Needs a built client (`npx vite build`).
  */
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
