@@ -5,7 +5,8 @@
 import type { PublishBody, StudentInfoFinding } from '../../shared/library';
 import type { TemplateId } from '../../shared/docs';
 import { accessSpace } from '../commands/access';
-import { conflict, invalidPayload, notFound, tooLarge } from '../errors';
+import { AppError, conflict, invalidPayload, notFound, tooLarge } from '../errors';
+import { DuplicateKeyError } from '../store/port';
 import { newId } from '../ids';
 import { LIBRARY_LIMITS } from '../../shared/library';
 import type { LibraryDeps } from './deps';
@@ -19,13 +20,15 @@ import { publicationWords } from './words';
 export async function accessDocFor(d: LibraryDeps, docId: string, userId: string | null, action: 'library.publish' | 'library.checkStudentInfo' | 'docs.read') {
   const doc = await d.docs.byId(docId);
   if (!doc) throw notFound('That document');
-  const access = await accessSpace(d.ctx, doc.spaceId, userId, action).catch((err) => {
-    throw err?.code === 'not_found' ? notFound('That document') : err;
+  const access = await accessSpace(d.ctx, doc.spaceId, userId, action).catch((err: unknown) => {
+    throw err instanceof AppError && err.code === 'not_found' ? notFound('That document') : err;
   });
   return { ...access, doc };
 }
 
-async function freeze(d: LibraryDeps, doc: LibraryDocInfo) {
+type Frozen = { state: Uint8Array; markdown: string; html: string };
+
+async function freeze(d: LibraryDeps, doc: LibraryDocInfo): Promise<Frozen> {
   const state = await d.docs.state(doc.id);
   const { markdown, html } = renderState(state, doc.template, doc.title);
   if (markdown.length > LIBRARY_LIMITS.contentMax) throw tooLarge('This document is too large to publish.');
@@ -61,6 +64,17 @@ export async function publish(d: LibraryDeps, userId: string, docId: string, bod
   if (findings.length > 0 && !body.confirmStudentInfo) {
     throw conflict('This may contain student information. Fix each spot, or confirm with a reason.', { findings });
   }
+  try {
+    return await store(d, doc, userId, body, authorIds, frozen, findings);
+  } catch (err) {
+    // Two publishes of one document at the same moment claim the same version: the later one is refused.
+    if (err instanceof DuplicateKeyError) throw conflict('This document was published by someone else at the same moment. Please try again.');
+    throw err;
+  }
+}
+
+/** Stores the next version and the publication pointing at it (the version's id is unique per number). */
+async function store(d: LibraryDeps, doc: LibraryDocInfo, userId: string, body: PublishBody, authorIds: string[], frozen: Frozen, findings: StudentInfoFinding[]): Promise<PublicationRecord> {
   const at = new Date(d.ctx.now());
   const prev = await d.repo.publications.byDoc(doc.id);
   const id = prev?._id ?? newId();

@@ -60,6 +60,18 @@ describe('publishing', () => {
     expect(page.body.markdown).not.toContain('Added later.');
   });
 
+  it('two publishes of one document at once: each is a version or a clear conflict, never a broken record', async () => {
+    const docId = await newDoc(a.member, a.spaceId, 'Raced');
+    const results = await Promise.all([1, 2, 3].map(() => a.member.client.post(`/api/docs/${docId}/publish`, base)));
+    for (const r of results) expect([201, 409], JSON.stringify(r.body)).toContain(r.status);
+    const made = results.filter((r) => r.status === 201).length;
+    expect(made).toBeGreaterThan(0);
+    const page = (await a.member.client.get(`/api/library/${results.find((r) => r.status === 201)!.body.publication.id}`)).body;
+    expect(page.publication.version).toBe(made);
+    expect(page.versions.map((v: { version: number }) => v.version)).toEqual(Array.from({ length: made }, (_, i) => made - i));
+    expect(await srv.store.collection('publications').count({ docId })).toBe(1);
+  });
+
   it('bad input is refused and nothing is stored', async () => {
     const docId = await newDoc(a.member, a.spaceId, 'Bad input');
     const before = await srv.store.collection('publications').count({});
