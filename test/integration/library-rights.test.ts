@@ -151,3 +151,39 @@ describe('Names to watch', () => {
     isError(await a.facilitator.client.request('PUT', `/api/spaces/${a.spaceId}/names-to-watch`, { names: Array(501).fill('A Name') }), 400, 'invalid_payload');
   });
 });
+
+describe('bad input', () => {
+  it('operator objects, prototype keys, wrong types and out-of-range queries are 400 and store nothing', async () => {
+    const { docId, pub } = await publishDoc('Bad input target');
+    const fingerprint = async () =>
+      JSON.stringify(await Promise.all(['publications', 'publicationVersions', 'libraryReviews', 'libraryRemixes', 'namesToWatch', 'libraryUses'].map((c) => srv.store.collection(c).find({}, { sort: { _id: 1 } }))));
+    const before = await fingerprint();
+    const c = b.member.client;
+    const bad: [string, string, unknown][] = [
+      ['POST', `/api/library/${pub.id}/reviews`, { text: { $gt: '' } }],
+      ['POST', `/api/library/${pub.id}/reviews`, { text: 'ok', extra: true }],
+      ['POST', `/api/library/${pub.id}/reviews`, '{"text":"ok","__proto__":{"admin":true}}'],
+      ['POST', `/api/library/${pub.id}/remix`, { spaceId: { $ne: null } }],
+      ['POST', `/api/library/${pub.id}/used`, { now: 1 }],
+      ['POST', `/api/docs/${docId}/publish`, { ...base, subjects: 'Science' }],
+      ['POST', `/api/docs/${docId}/publish`, { ...base, visibility: 'everyone' }],
+      ['POST', `/api/docs/${docId}/publish`, { ...base, confirmStudentInfo: '' }],
+      ['PUT', `/api/spaces/${b.spaceId}/names-to-watch`, { names: [{}] }],
+      ['PUT', `/api/spaces/${b.spaceId}/names-to-watch`, { names: ['x'.repeat(101)] }],
+      ['GET', `/api/library?q=${'x'.repeat(101)}`, undefined],
+      ['GET', '/api/library?pageSize=0', undefined],
+      ['GET', '/api/library?page=abc', undefined],
+      ['GET', '/api/library?subject[$ne]=x', undefined],
+      ['GET', '/api/library?template=novel', undefined],
+      ['GET', `/api/library/${pub.id}/export?format=pdf`, undefined],
+    ];
+    for (const [method, url, body] of bad) {
+      const publisher = url.includes('/publish') ? a.member.client : method === 'PUT' ? b.facilitator.client : c;
+      const res = await publisher.request(method, url, body);
+      expect(res.status, `${method} ${url}: ${JSON.stringify(res.body)}`).toBe(400);
+      expect(res.body.error.code).toBe('invalid_payload');
+    }
+    expect(await fingerprint()).toBe(before);
+    expect((await c.get('/api/library')).status).toBe(200);
+  });
+});
