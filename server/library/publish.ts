@@ -120,7 +120,13 @@ async function store(d: LibraryDeps, doc: LibraryDocInfo, userId: string, body: 
     reviewCount: 0,
     ...fields,
   };
-  await d.repo.publications.insert(rec);
+  try {
+    await d.repo.publications.insert(rec);
+  } catch (err) {
+    // Another first publish of this document won the unique docId: its version stands, this one goes.
+    await d.repo.versions.remove(id, version);
+    throw err;
+  }
   return rec;
 }
 

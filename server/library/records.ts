@@ -152,6 +152,11 @@ export function createLibraryRepo(store: Store) {
         await contents.insertOne({ _id: v._id, publicationId: v.publicationId, ...content });
         await versions.insertOne(v);
       },
+      /** Removes a version that never became part of a publication (metadata first, like docs versions). */
+      async remove(publicationId: string, version: number): Promise<void> {
+        await versions.deleteOne({ _id: `${publicationId}:${version}` });
+        await contents.deleteOne({ _id: `${publicationId}:${version}` });
+      },
       content: (publicationId: string, version: number) => contents.findOne({ _id: `${publicationId}:${version}` }),
       list: (publicationId: string) => versions.find({ publicationId }, { sort: { version: -1 } }),
     },

@@ -70,6 +70,10 @@ describe('publishing', () => {
     expect(page.publication.version).toBe(made);
     expect(page.versions.map((v: { version: number }) => v.version)).toEqual(Array.from({ length: made }, (_, i) => made - i));
     expect(await srv.store.collection('publications').count({ docId })).toBe(1);
+    // No version of a losing first publish is left behind.
+    const pubIds = (await srv.store.collection('publications').find({})).map((p) => p._id);
+    expect(await srv.store.collection<any>('publicationVersions').count({ publicationId: { $nin: pubIds } })).toBe(0);
+    expect(await srv.store.collection<any>('publicationContents').count({ publicationId: { $nin: pubIds } })).toBe(0);
   });
 
   it('bad input is refused and nothing is stored', async () => {
