@@ -48,6 +48,8 @@ export interface StudentInfoFinding {
   snippet: string;
   position: number;
   length: number;
+  /** Which part of what is published it was found in (publish checks the summary too). */
+  where?: 'summary' | 'content';
 }
 
 export interface Publication {

@@ -2,13 +2,12 @@
  * Publishing a document to the library: freeze its content, run the student-information check on
  * exactly that content, then store a new version of the document's one publication.
  */
-import type { PublishBody, StudentInfoFinding } from '../../shared/library';
+import { LIBRARY_LIMITS, type PublishBody, type StudentInfoFinding } from '../../shared/library';
 import type { TemplateId } from '../../shared/docs';
 import { accessSpace } from '../commands/access';
 import { AppError, conflict, invalidPayload, notFound, tooLarge } from '../errors';
 import { DuplicateKeyError } from '../store/port';
 import { newId } from '../ids';
-import { LIBRARY_LIMITS } from '../../shared/library';
 import type { LibraryDeps } from './deps';
 import { summariseChanges } from './diff';
 import { renderState, type LibraryDocInfo } from './docs-port';

@@ -1,5 +1,5 @@
 /** Reading the library: search with filters, a publication's page, a remix's lineage. */
-import type { DocLineage, LibraryQuery, PublicationDetail } from '../../shared/library';
+import { LIBRARY_LIMITS, type DocLineage, type LibraryQuery, type PublicationDetail } from '../../shared/library';
 import { authRequired, notFound } from '../errors';
 import { can, canInLibrary, canWithdrawPublication, type Actor } from '../../shared/policy';
 import type { Filter, SortSpec } from '../store/port';
@@ -9,7 +9,6 @@ import { presentPublication, presentVersion, usersOf } from './presenters';
 import { accessDocFor } from './publish';
 import type { PublicationRecord } from './records';
 import { queryWords } from './words';
-import { LIBRARY_LIMITS } from '../../shared/library';
 
 /** Searches publications still in the library; every filter is an equality the port's engines share. */
 export async function searchLibrary(d: LibraryDeps, q: LibraryQuery) {

@@ -2,8 +2,7 @@
 import { LICENSE_LABELS } from '../../shared/library';
 import type { TemplateId } from '../../shared/docs';
 import { canWithdrawPublication, type Actor } from '../../shared/policy';
-import type { RichNode } from '../../shared/templates';
-import { templateById } from '../../shared/templates';
+import { templateById, type RichNode } from '../../shared/templates';
 import { conflict, forbidden, notFound } from '../errors';
 import type { LibraryDeps } from './deps';
 import { richBody } from './docs-port';

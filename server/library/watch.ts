@@ -25,7 +25,7 @@ export async function namesToWatchInfo(d: LibraryDeps, userId: string, spaceId: 
 }
 
 /** Runs the check over each part of what would be published, with the space's roster. */
-export async function checkForSpace(d: LibraryDeps, spaceId: string, parts: { where: 'summary' | 'content'; text: string }[]): Promise<(StudentInfoFinding & { where: string })[]> {
+export async function checkForSpace(d: LibraryDeps, spaceId: string, parts: { where: 'summary' | 'content'; text: string }[]): Promise<StudentInfoFinding[]> {
   const w = await d.repo.watch.get(spaceId);
   const watched = w && w.hashes.length ? rosterMatcher(w.salt, w.hashes) : undefined;
   return parts.flatMap((p) => checkStudentInfo(p.text, watched).map((f) => ({ ...f, where: p.where })));

@@ -5,8 +5,8 @@ import { api, request } from '../lib/api';
 
 const enc = encodeURIComponent;
 
-/** A finding with the part of the publication it was found in. */
-export type Finding = StudentInfoFinding & { where?: 'summary' | 'content' };
+/** One spot the student-information check flagged. */
+export type Finding = StudentInfoFinding;
 
 export interface SearchResult {
   publications: Publication[];
