@@ -5,6 +5,7 @@ import { chatFeature } from './chat/feature';
 import { commentsFeature } from './comments/feature';
 import { docsFeature } from './docs/feature';
 import type { Feature } from './feature';
+import { libraryFeature } from './library/feature';
 import { sessionsFeature } from './sessions/feature';
 
-export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature];
+export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature, libraryFeature];

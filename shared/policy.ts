@@ -50,6 +50,11 @@ export const ACTIONS = [
   'comments.resolve',
   'suggestions.decide',
   'comments.moderate',
+  'library.publish',
+  'library.checkStudentInfo',
+  'library.withdraw',
+  'library.moderate',
+  'library.namesToWatch',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -93,6 +98,13 @@ const RULES: Readonly<Record<Action, readonly Who[]>> = {
   'comments.resolve': [F, M],
   'suggestions.decide': [F, M],
   'comments.moderate': [F],
+  // Library actions read the PUBLISHING space: members publish from it, its facilitators withdraw any of
+  // its publications (credited authors too: canWithdrawPublication), moderate reviews and keep the roster.
+  'library.publish': [F, M],
+  'library.checkStudentInfo': [F, M],
+  'library.withdraw': [F],
+  'library.moderate': [F],
+  'library.namesToWatch': [F],
 };
 
 /** Actions guests may take only while the space's switch for them is on. */
@@ -153,4 +165,22 @@ export function canControlSession(actor: Actor, space: SpaceRules, assigned: { f
   const role = actor.role;
   // Guests never run a session, even if an older record names one (the roles API refuses that now).
   return (['facilitator', 'timekeeper'] as const).some((key) => assigned[key] === actor.userId && mayHoldSessionRole(role, key));
+}
+
+/** Library actions that belong to no space: reading the commons and talking about what is in it. */
+export type LibraryAction = 'library.read' | 'library.review' | 'library.use';
+
+/**
+ * The library outside any space: every signed-in teacher (guests included) reads, reviews and marks
+ * "I used this"; anonymous callers may only read publications marked public on the web.
+ */
+export function canInLibrary(actor: Actor, action: LibraryAction, publication: { visibility: 'signed-in' | 'public' }): boolean {
+  if (actor.userId !== null) return true;
+  return action === 'library.read' && publication.visibility === 'public';
+}
+
+/** Withdrawing a publication: its credited authors, and facilitators of the space it was published from. */
+export function canWithdrawPublication(actor: Actor, space: SpaceRules, authorIds: readonly string[]): boolean {
+  if (actor.userId !== null && authorIds.includes(actor.userId)) return true;
+  return can(actor, 'library.withdraw', space);
 }

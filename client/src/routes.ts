@@ -22,6 +22,9 @@ export const routes: RouteDef[] = [
   { path: '/spaces/:spaceId/chat/:channelId', view: () => import('./views/SpaceChat.svelte'), title: 'Discussion', layout: 'space' },
   { path: '/spaces/:spaceId/sessions', view: () => import('./views/SpaceSessions.svelte'), title: 'Sessions', layout: 'space' },
   { path: '/docs/:docId', view: () => import('./views/DocPage.svelte'), title: 'Document' },
+  { path: '/library', view: () => import('./views/Library.svelte'), title: 'Library' },
+  // Readable signed out: the page itself asks to log in when the publication is not public on the web.
+  { path: '/library/:publicationId', view: () => import('./views/Publication.svelte'), title: 'Library', auth: false },
   { path: '/sessions/:sessionId', view: () => import('./views/SessionPage.svelte'), title: 'Session' },
 ];
 

@@ -18,6 +18,8 @@ export interface DocInfo {
   archived: boolean;
   /** Rich text or a budget (the template's kind). */
   kind: 'rich' | 'budget';
+  /** The template id the document was made from (stored as written then). */
+  template: string;
   createdBy: string;
 }
 
@@ -44,6 +46,10 @@ export interface DocsPort {
   appendToNotes(docId: string, section: 'Decisions' | 'Action items', text: string): Promise<void>;
   /** Ticks or unticks the notes' checklist line of an action item (found by its text); a live edit. */
   markNotesItem(docId: string, text: string, done: boolean): Promise<void>;
+  /** A document's full Yjs state now (live room or store); no access check: the caller has authorized. */
+  state(docId: string): Promise<Uint8Array>;
+  /** Who shaped the document as far as docs records it: its creator, then the authors of named versions. */
+  contributors(docId: string): Promise<string[]>;
   /** The comments feature supplies a document's open threads for exports that ask for them. */
   provideExportNotes(provider: ExportNotesProvider): void;
 }
@@ -65,12 +71,18 @@ export function createDocsPort(deps: DocsDeps): DocsPort {
   };
 
   return {
+    state: (docId) => deps.collab.snapshot(docId),
+    async contributors(docId) {
+      const d = await docs.byId(docId);
+      const named = (await deps.versions.ofDoc(docId)).flatMap((v) => (v.createdBy ? [v.createdBy] : []));
+      return [...new Set([...(d ? [d.createdBy] : []), ...named.reverse()])];
+    },
     provideExportNotes(provider) {
       deps.exportNotes = provider;
     },
     async info(docId) {
       const d = await docs.byId(docId);
-      return d ? { id: d._id, spaceId: d.spaceId, title: d.title, archived: d.archived, kind: templateById(d.template)?.kind ?? 'rich', createdBy: d.createdBy } : null;
+      return d ? { id: d._id, spaceId: d.spaceId, title: d.title, archived: d.archived, kind: templateById(d.template)?.kind ?? 'rich', template: d.template, createdBy: d.createdBy } : null;
     },
     async searchTitles(spaceId, text, limit) {
       const rows = await docs.titled(spaceId, new RegExp(escapeRegex(text.trim()), 'i'), limit);

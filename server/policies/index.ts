@@ -41,6 +41,10 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'comments.resolve': 'Only facilitators and members can resolve or reopen threads.',
   'suggestions.decide': 'Only facilitators and members can accept or reject suggestions.',
   'comments.moderate': 'Only facilitators can remove other people\'s comments.',
+  'library.publish': 'Only facilitators and members can publish from this space.',
+  'library.withdraw': 'Only the credited authors and the space\'s facilitators can withdraw this publication.',
+  'library.moderate': 'Only the publishing space\'s facilitators can moderate reviews.',
+  'library.namesToWatch': 'Only facilitators can keep the names to watch.',
 };
 
 /** Throws the same errors as `authorize(actor, 'sessions.control', ...)` unless `canControlSession` allows. */

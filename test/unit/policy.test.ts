@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../server/errors';
 import { ACTIONS, authorize, can, canControlSession, type Action, type Actor } from '../../server/policies';
+import { canInLibrary, canWithdrawPublication } from '../../shared/policy';
 import type { Visibility } from '../../shared/types';
 
 type Outcome = 'allow' | 401 | 403 | 404;
@@ -46,6 +47,11 @@ const EXPECTED: Record<string, [Outcome, Outcome, Outcome, Outcome, Outcome, Out
   'comments.resolve': [Y, Y, N, N, H, A],
   'suggestions.decide': [Y, Y, N, N, H, A],
   'comments.moderate': [Y, N, N, N, H, A],
+  'library.publish': [Y, Y, N, N, H, A],
+  'library.checkStudentInfo': [Y, Y, N, N, H, A],
+  'library.withdraw': [Y, N, N, N, H, A],
+  'library.moderate': [Y, N, N, N, H, A],
+  'library.namesToWatch': [Y, N, N, N, H, A],
 };
 
 interface Caller {
@@ -142,5 +148,25 @@ describe('who controls a live session', () => {
     expect(canControlSession({ userId: 'g', role: 'guest' }, rules, roles('g'))).toBe(false);
     expect(canControlSession({ userId: 'g', role: 'guest' }, rules, { facilitator: 'g', timekeeper: null })).toBe(false);
     expect(canControlSession({ userId: 'x', role: null }, rules, roles('x'))).toBe(false);
+  });
+});
+
+describe('the library outside spaces', () => {
+  const anon: Actor = { userId: null, role: null };
+  const someone: Actor = { userId: 's', role: null };
+  it('signed-in teachers read, review and use any publication; anonymous callers only read public ones', () => {
+    for (const action of ['library.read', 'library.review', 'library.use'] as const) {
+      expect(canInLibrary(someone, action, { visibility: 'signed-in' })).toBe(true);
+      expect(canInLibrary(anon, action, { visibility: 'signed-in' })).toBe(false);
+      expect(canInLibrary(anon, action, { visibility: 'public' })).toBe(action === 'library.read');
+    }
+  });
+  it('withdrawing: credited authors and the publishing space\'s facilitators, nobody else', () => {
+    const rules = { visibility: 'private' as const };
+    expect(canWithdrawPublication({ userId: 'a', role: null }, rules, ['a'])).toBe(true);
+    expect(canWithdrawPublication({ userId: 'f', role: 'facilitator' }, rules, ['a'])).toBe(true);
+    expect(canWithdrawPublication({ userId: 'm', role: 'member' }, rules, ['a'])).toBe(false);
+    expect(canWithdrawPublication({ userId: 'g', role: 'guest' }, rules, ['a'])).toBe(false);
+    expect(canWithdrawPublication(anon, rules, ['a'])).toBe(false);
   });
 });
