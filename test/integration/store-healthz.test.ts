@@ -75,7 +75,8 @@ describe('/healthz performs a real write', () => {
     const refused = await health(child.url);
     expect(refused.status).toBe(503);
     expect(refused.body.error!.code).toBe('unavailable');
-    expect(child.output()).toMatch(/health check failed/);
+    // The log line is written asynchronously by the child: wait for it rather than race it.
+    await expect.poll(() => child!.output(), { timeout: 5_000 }).toMatch(/health check failed/);
 
     execFileSync('chattr', ['-i', ...targets]);
     expect((await health(child.url)).status).toBe(200);
