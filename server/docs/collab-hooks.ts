@@ -5,7 +5,7 @@
  * Also the message-rate limiter of the document socket, and the bus events that reach open connections
  * (logout, removal, role change).
  */
-import { BurstyRateLimiter, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { LimiterFactory } from '../limits';
 import { CLOSE_AUTH_REQUIRED, CLOSE_FORBIDDEN } from '../../shared/collab';
 import { createCollab, UpgradeRefusal, type Collab, type CollabHooks, type CollabLimiter, type CollabOptions } from '../collab';
 import type { Ctx } from '../context';
@@ -29,24 +29,14 @@ export interface DocsCollabOptions extends CollabOptions {
   afterStored?(docId: string): void;
 }
 
-/** The limiter port over rate-limiter-flexible: the sustained rate, with a burst allowance on top. */
-export function collabLimiter(rate: CollabRateLimit = DEFAULT_COLLAB_RATE): CollabLimiter {
+/**
+ * The document socket's limiter, made by the app's one limiter factory (server/limits.ts, its store chosen
+ * at boot): the sustained rate, with a burst allowance on top.
+ */
+export function collabLimiter(make: LimiterFactory, rate: CollabRateLimit = DEFAULT_COLLAB_RATE): CollabLimiter {
   const burstSeconds = Math.max(1, Math.ceil(rate.burst / rate.perSecond));
-  const limiter = new BurstyRateLimiter(
-    new RateLimiterMemory({ points: rate.perSecond, duration: 1 }),
-    new RateLimiterMemory({ points: rate.burst, duration: burstSeconds }),
-  );
-  return {
-    async consume(key, points = 1) {
-      try {
-        await limiter.consume(key, points);
-        return true;
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return false;
-        throw err;
-      }
-    },
-  };
+  const limiter = make({ name: 'collab-messages', points: rate.perSecond, duration: 1, burst: { points: rate.burst, duration: burstSeconds } });
+  return { consume: (key, points = 1) => limiter.consume(key, points) };
 }
 
 /** The hooks the collab core asks (see server/collab/types.ts). */
@@ -93,7 +83,7 @@ export function createDocsCollab(ctx: Ctx, docs: DocsRepo, options: DocsCollabOp
     logger: ctx.logger,
     now: ctx.now,
     hooks: docsCollabHooks(ctx, docs, afterStored),
-    limiter: collabLimiter(rateLimit),
+    limiter: collabLimiter(ctx.limiter, rateLimit),
     maxMessageBytes: ctx.config.yjsMaxMessageBytes,
     options: collabOptions,
   });

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { docIdOf } from '../../server/collab/upgrade';
 import { collabLimiter } from '../../server/docs/collab-hooks';
+import { limiterFactory } from '../../server/limits';
 
 describe('docIdOf', () => {
   it('takes the doc id after /yjs/ and ignores the query except saved=1', () => {
@@ -30,7 +31,7 @@ describe('document socket limiter (rate-limiter-flexible)', () => {
 
   it('allows the sustained rate plus the burst allowance, then refuses until time passes', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
-    const limiter = collabLimiter({ perSecond: 10, burst: 5 });
+    const limiter = collabLimiter(limiterFactory(), { perSecond: 10, burst: 5 });
     const take = async (n: number) => {
       let ok = 0;
       for (let i = 0; i < n; i++) if (await limiter.consume('conn-1')) ok++;
