@@ -37,7 +37,7 @@ if (mongoSkip) {
   process.env.MONGODB_TEST_URI = mongoUri;
 }
 
-/** Integration tests that also run with the store switched to MongoDB: accounts, documents, discussion, live sessions. */
+/** Integration tests that also run with the store switched to MongoDB: accounts, documents, discussion, live sessions, comments, library search. */
 const MONGO_INTEGRATION = [
   'accounts',
   'account-settings',
@@ -48,6 +48,8 @@ const MONGO_INTEGRATION = [
   'chat-isolation',
   'sessions-http',
   'sessions-live',
+  'comments',
+  'library',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({

@@ -126,6 +126,10 @@ describe.skipIf(!hasChromium)('comments in the browser', () => {
     await expect.poll(() => bodyText(a.page)).toContain('in week three.');
     // Accepted threads leave the margin.
     await expect.poll(() => panel(b.page).getByRole('article', { name: /Comment by Ben Okafor/ }).count()).toBe(0);
+    // The replacement was Alma's own edit: her Undo takes it back, for both.
+    await body(a.page).focus();
+    await a.page.keyboard.press('Control+z');
+    await expect.poll(() => bodyText(b.page)).toContain('tape diagrams in week two.');
   });
 
   it('resolve, show resolved, reopen; axe is clean with the panel open', async () => {
