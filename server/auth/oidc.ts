@@ -6,7 +6,10 @@
  * starts even when the provider is down.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import * as oidc from 'openid-client';
+import type * as OidcLib from 'openid-client';
+
+/** openid-client is loaded on first use: a server without OIDC_ISSUER does not pay its memory. */
+const loadOidc = () => import('openid-client');
 import type { Ctx } from '../context';
 import { AppError } from '../errors';
 import type { IndexSpec } from '../store/port';
@@ -53,13 +56,13 @@ const digest = (id: string) => createHash('sha256').update(id).digest('base64url
 export function createOidcClient(ctx: Ctx) {
   const settings = ctx.config.oidc!;
   const pending = ctx.store.collection<PendingRecord>('oidcPending');
-  let discovered: Promise<oidc.Configuration> | null = null;
+  let discovered: Promise<OidcLib.Configuration> | null = null;
 
-  function configuration(): Promise<oidc.Configuration> {
+  function configuration(): Promise<OidcLib.Configuration> {
     // Plain-http issuers are accepted only in tests (a provider on 127.0.0.1 without TLS).
     const insecure = ctx.config.env === 'test' && settings.issuer.startsWith('http://');
-    discovered ??= oidc
-      .discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
+    discovered ??= loadOidc()
+      .then((oidc) => oidc.discovery(new URL(settings.issuer), settings.clientId, settings.clientSecret, undefined, insecure ? { execute: [oidc.allowInsecureRequests] } : undefined))
       .catch((err) => {
         discovered = null;
         ctx.logger.error({ err, issuer: settings.issuer }, 'OpenID provider discovery failed');
@@ -71,7 +74,7 @@ export function createOidcClient(ctx: Ctx) {
   return {
     /** Begins a sign-in: returns the provider URL to send the browser to and the cookie value to set. */
     async start(redirectUri: string, next: string): Promise<{ url: string; cookie: string }> {
-      const config = await configuration();
+      const [config, oidc] = await Promise.all([configuration(), loadOidc()]);
       const id = randomBytes(32).toString('base64url');
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
@@ -98,7 +101,7 @@ export function createOidcClient(ctx: Ctx) {
       if (record) await pending.deleteOne({ _id: record._id });
       if (!record || record.expiresAt.getTime() <= ctx.now()) throw new OidcError('expired', 'That sign-in took too long or began in another browser. Please try again.');
       if (callbackUrl.searchParams.get('error')) throw new OidcError('cancelled', 'The sign-in was cancelled or refused by your organization.');
-      const config = await configuration();
+      const [config, oidc] = await Promise.all([configuration(), loadOidc()]);
       let tokens;
       try {
         tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {

@@ -4,7 +4,7 @@
  * with growing delays before it is given up (and logged). Without SMTP_URL email is off and `send` drops
  * the mail (logged at debug), so the app works as before.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../logger';
 
 export interface Mail {
@@ -47,7 +47,9 @@ export function createMailer(opts: MailerOptions): Mailer {
   const log = opts.logger.child({ cat: 'mail' });
   const delays = opts.retryDelaysMs ?? [2_000, 10_000, 60_000, 300_000];
   const maxQueued = opts.maxQueued ?? 5_000;
-  const transport: Transporter | null = opts.smtpUrl ? nodemailer.createTransport(opts.smtpUrl) : null;
+  // nodemailer is loaded only when email is on: a server without SMTP_URL does not pay its memory.
+  const smtpUrl = opts.smtpUrl;
+  const transport: Promise<Transporter> | null = smtpUrl ? import('nodemailer').then((m) => m.default.createTransport(smtpUrl)) : null;
   const queue: Job[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let working = false;
@@ -64,7 +66,8 @@ export function createMailer(opts: MailerOptions): Mailer {
     if (working || !transport) return;
     working = true;
     try {
-      for (let job = queue.shift(); job && !closed; job = queue.shift()) await attempt(transport, job);
+      const t = await transport;
+      for (let job = queue.shift(); job && !closed; job = queue.shift()) await attempt(t, job);
     } finally {
       working = false;
       settle();
@@ -117,7 +120,7 @@ export function createMailer(opts: MailerOptions): Mailer {
       timers.clear();
       if (queue.length) log.warn({ dropped: queue.length }, 'mail still queued at shutdown');
       queue.length = 0;
-      transport?.close();
+      void transport?.then((t) => t.close());
       settle();
       waiters = [];
     },
