@@ -178,7 +178,7 @@ async function scenario(members: number, opts: { senders: number; rate: number; 
     await store.collection('memberships').insertMany(users.slice(1).map((u) => ({ _id: newId(), spaceId: space._id, userId: u._id, role: 'member', joinedAt: now })));
     const channelId = (await createChatRepo(store).channels.ofSpace(space._id))[0]!._id;
     const cookies: string[] = [];
-    for (const u of users) cookies.push(`collab_sid=${(await ctx.sessions.create(u._id)).token}`);
+    for (const u of users) cookies.push(`collab_sid=${(await ctx.logins.create(u._id)).token}`);
 
     const cfg: LoadConfig = { url, spaceId: space._id, channelId, cookies, senders: Math.min(opts.senders, members), rate: opts.rate, warmup: opts.warmup, duration: opts.duration };
     const child = fork(fileURLToPath(import.meta.url), ['--role', 'load'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

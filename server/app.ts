@@ -5,7 +5,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { createSessionManager } from './auth/sessions';
+import { createLoginManager } from './auth/logins';
 import { createMailer } from './mail/mailer';
 import { createBus } from './bus';
 import type { Config } from './config';
@@ -62,11 +62,11 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const repos = createRepos(store);
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
   const now = deps.now ?? Date.now;
-  const sessions = createSessionManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
+  const logins = createLoginManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
   // Rate-limit counters live in the store chosen here, at boot (memory for now), for every limiter.
   const limiter = limiterFactory({ store: deps.limitStore ?? { kind: 'memory' }, now });
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, mailer, now, limiter };
+  const ctx: Ctx = { config, store, repos, logger, bus, logins, mailer, now, limiter };
   const limits = defaultRateLimits(deps.rateLimits, deps.limitStore);
 
   const app = express();
@@ -129,8 +129,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   api.use(requireJsonBody);
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(async (req, _res, next) => {
-    req.session = await sessions.fromCookieHeader(req.headers.cookie);
-    if (req.session && STATE_CHANGING.has(req.method)) await limits.writesPerUser.consume(req.session.user._id);
+    req.login = await logins.fromCookieHeader(req.headers.cookie);
+    if (req.login && STATE_CHANGING.has(req.method)) await limits.writesPerUser.consume(req.login.user._id);
     next();
   });
   api.use(authRoutes(ctx, limits));
@@ -160,7 +160,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const runtimes: FeatureRuntime[] = [];
   for (const f of instances) if (f.attach) runtimes.push(await f.attach(server));
   // A session that expires while its sockets are open is revoked like a logout: they close.
-  const sweep = setInterval(() => sessions.sweep(), deps.sessionSweepMs ?? 30_000);
+  const sweep = setInterval(() => logins.sweep(), deps.sessionSweepMs ?? 30_000);
   sweep.unref();
 
   return {

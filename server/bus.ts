@@ -8,7 +8,7 @@ import type { Role } from '../shared/types';
 export interface BusEvents {
   /** A space was just created by `userId`; features set up what every space starts with (chat: `general`). */
   'space:created': { spaceId: string; userId: string; at: Date };
-  'session:revoked': { sessionId: string; userId: string };
+  'login:revoked': { loginId: string; userId: string };
   /** A user changed their display name; live sockets take it for what they send from now on. */
   'user:renamed': { userId: string; name: string };
   'membership:removed': { spaceId: string; userId: string };

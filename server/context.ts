@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 import type { Repos } from './repos';
 import type { Store } from './store/port';
 import type { Bus } from './bus';
-import type { SessionManager } from './auth/sessions';
+import type { LoginManager } from './auth/logins';
 import type { LimiterFactory } from './limits';
 import type { Mailer } from './mail/mailer';
 
@@ -14,7 +14,7 @@ export interface Ctx {
   repos: Repos;
   logger: Logger;
   bus: Bus;
-  sessions: SessionManager;
+  logins: LoginManager;
   /** Outgoing mail (queued in the background; a no-op when SMTP_URL is unset). */
   mailer: Mailer;
   now: () => number;

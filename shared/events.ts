@@ -124,5 +124,5 @@ export type ServerArgs<E extends keyof ServerToClientEvents> = Parameters<Server
 export interface SocketData {
   userId: string;
   name: string;
-  sessionId: string;
+  loginId: string;
 }

@@ -63,7 +63,7 @@ export async function setDisabled(ctx: Ctx, req: Request, admin: UserRecord, use
   if (userId === admin._id && disabled) throw conflict('You cannot disable your own account.');
   const user = await target(ctx, userId);
   const updated = (await ctx.repos.users.update(user._id, { disabledAt: disabled ? new Date(ctx.now()) : null }))!;
-  if (disabled) for (const s of await ctx.repos.sessions.ofUser(user._id)) await ctx.sessions.revoke(s._id, user._id);
+  if (disabled) for (const s of await ctx.repos.logins.ofUser(user._id)) await ctx.logins.revoke(s._id, user._id);
   await audit(ctx, { req, action: disabled ? 'admin.account_disabled' : 'admin.account_enabled', target: { type: 'user', id: user._id, label: user.email } });
   return updated;
 }

@@ -76,7 +76,7 @@ export const auditLog = (ctx: Pick<Ctx, 'store'>) => ctx.store.collection<AuditR
 
 /** Appends one entry to the trail. */
 export async function audit(ctx: Ctx, entry: AuditInput): Promise<void> {
-  const user = entry.req?.session?.user;
+  const user = entry.req?.login?.user;
   const actor = entry.actor !== undefined ? entry.actor : user ? { id: user._id, name: user.name } : null;
   const record: AuditRecord = {
     // Time-ordered, so entries written in the same millisecond (or under a faked clock) keep their order.

@@ -41,7 +41,7 @@ export async function deleteAccount(ctx: Ctx, req: Request, user: UserRecord, bo
     await ctx.repos.memberships.remove(m.spaceId, user._id);
     ctx.bus.emit('membership:removed', { spaceId: m.spaceId, userId: user._id });
   }
-  for (const s of await ctx.repos.sessions.ofUser(user._id)) await ctx.sessions.revoke(s._id, user._id);
+  for (const s of await ctx.repos.logins.ofUser(user._id)) await ctx.logins.revoke(s._id, user._id);
   await ctx.store.collection('identities').deleteMany({ userId: user._id });
   await ctx.store.collection('passwordResets').deleteMany({ userId: user._id });
   await ctx.store.collection('users').deleteOne({ _id: user._id });

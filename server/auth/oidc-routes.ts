@@ -51,8 +51,8 @@ export function oidcRoutes(ctx: Ctx): Router {
       const { profile, next } = await client.finish(cookie, url);
       const { user, created, linked } = await accountForProfile(ctx, profile);
       await audit(ctx, { action: 'auth.login', actor: { id: user._id, name: user.name }, ip: req.ip, details: { method: 'oidc', created, linked } });
-      if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
-      const session = await ctx.sessions.create(user._id);
+      if (req.login) await ctx.logins.revoke(req.login.id, req.login.user._id);
+      const session = await ctx.logins.create(user._id);
       setSession(res, req, ctx, session.token);
       res.append('Set-Cookie', clear);
       res.redirect(303, next);

@@ -63,7 +63,7 @@ export function passwordResetRoutes(ctx: Ctx): Router {
   r.delete('/me', async (req, res) => {
     const me = requireUser(req);
     await deleteAccount(ctx, req, me, parse(deleteAccountBody, req.body));
-    res.setHeader('Set-Cookie', ctx.sessions.clearCookie(req.secure));
+    res.setHeader('Set-Cookie', ctx.logins.clearCookie(req.secure));
     res.status(204).end();
   });
 

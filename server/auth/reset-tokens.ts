@@ -54,7 +54,7 @@ export async function completeReset(ctx: Ctx, token: string, password: string): 
   if (!user) throw invalidLink();
   // Every other outstanding link of the user dies too: the password it would reset is gone.
   await resets(ctx).updateMany({ userId: user._id, usedAt: null }, { $set: { usedAt: now } });
-  for (const s of await ctx.repos.sessions.ofUser(user._id)) await ctx.sessions.revoke(s._id, user._id);
-  const session = await ctx.sessions.create(user._id);
+  for (const s of await ctx.repos.logins.ofUser(user._id)) await ctx.logins.revoke(s._id, user._id);
+  const session = await ctx.logins.create(user._id);
   return { user, session };
 }

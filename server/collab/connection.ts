@@ -7,7 +7,7 @@ import { CLOSE_TRY_AGAIN_LATER } from '../../shared/collab';
 
 export interface ConnIdentity {
   userId: string;
-  sessionId: string;
+  loginId: string;
   spaceId: string;
   docId: string;
   /** False for guests: their document updates are dropped. */
@@ -19,7 +19,7 @@ export interface ConnIdentity {
 /** A connection; its `id` is unique across processes (it travels through the fan-out as an origin). */
 export class Conn implements ConnIdentity {
   readonly userId: string;
-  readonly sessionId: string;
+  readonly loginId: string;
   readonly spaceId: string;
   readonly docId: string;
   canEdit: boolean;
@@ -39,7 +39,7 @@ export class Conn implements ConnIdentity {
     private readonly maxBuffered: number,
   ) {
     this.userId = who.userId;
-    this.sessionId = who.sessionId;
+    this.loginId = who.loginId;
     this.spaceId = who.spaceId;
     this.docId = who.docId;
     this.canEdit = who.canEdit;

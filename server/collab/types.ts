@@ -14,7 +14,7 @@ import type { CollabService } from './service';
 export interface CollabUser {
   userId: string;
   /** The login the connection rides on (a logout closes exactly its connections). */
-  sessionId: string;
+  loginId: string;
 }
 
 /** What `onAccess` grants a user on one document. */

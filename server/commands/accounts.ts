@@ -24,7 +24,7 @@ export async function signup(ctx: Ctx, body: SignupBody) {
     if (err instanceof DuplicateKeyError) throw emailTaken();
     throw err;
   }
-  const session = await ctx.sessions.create(user._id);
+  const session = await ctx.logins.create(user._id);
   return { user, session };
 }
 
@@ -40,7 +40,7 @@ export async function login(ctx: Ctx, body: LoginBody) {
   if (!(await verifyPassword(body.password, user.passwordHash))) throw badCredentials();
   // Told only after the right password, so a guesser does not learn the account is disabled.
   if (user.disabledAt) throw accountDisabled();
-  const session = await ctx.sessions.create(user._id);
+  const session = await ctx.logins.create(user._id);
   return { user, session };
 }
 
@@ -51,7 +51,7 @@ const badCredentials = () => new AppError('authentication_required', 'That email
 
 /** Revokes a session server-side; its open sockets are closed by the realtime layers. */
 export async function logout(ctx: Ctx, sessionId: string, userId: string) {
-  await ctx.sessions.revoke(sessionId, userId);
+  await ctx.logins.revoke(sessionId, userId);
 }
 
 /**
@@ -82,8 +82,8 @@ export async function changePassword(ctx: Ctx, user: UserRecord, sessionId: stri
   if (!(await verifyPassword(body.currentPassword, user.passwordHash))) throw wrongCurrentPassword();
   const updated = await ctx.repos.users.update(user._id, { passwordHash: await hashPassword(body.newPassword) });
   if (!updated) throw authRequired();
-  const others = (await ctx.repos.sessions.ofUser(user._id)).filter((s) => s._id !== sessionId);
-  const session = await ctx.sessions.rotate(sessionId, user._id);
-  for (const s of others) await ctx.sessions.revoke(s._id, user._id);
+  const others = (await ctx.repos.logins.ofUser(user._id)).filter((s) => s._id !== sessionId);
+  const session = await ctx.logins.rotate(sessionId, user._id);
+  for (const s of others) await ctx.logins.revoke(s._id, user._id);
   return session;
 }

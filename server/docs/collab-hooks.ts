@@ -46,10 +46,10 @@ export function docsCollabHooks(ctx: Ctx, docs: DocsRepo, afterStored?: (docId: 
       if (!originAllowed(req, ctx.config.allowedOrigins)) {
         throw new UpgradeRefusal('forbidden', 'This connection came from a site that is not allowed to open documents.');
       }
-      const session = await ctx.sessions.fromCookieHeader(req.headers.cookie);
+      const session = await ctx.logins.fromCookieHeader(req.headers.cookie);
       if (!session) throw new UpgradeRefusal('authentication_required', 'Please log in first.');
-      ctx.sessions.watch(session);
-      return { userId: session.user._id, sessionId: session.id };
+      ctx.logins.watch(session);
+      return { userId: session.user._id, loginId: session.id };
     },
     async onAccess(user, docId) {
       const notFound = new UpgradeRefusal('not_found', 'That document was not found, or you do not have access to it.');
@@ -89,8 +89,8 @@ export function createDocsCollab(ctx: Ctx, docs: DocsRepo, options: DocsCollabOp
   });
   const { service } = collab;
   const offBus = [
-    ctx.bus.on('session:revoked', ({ sessionId }) => {
-      service.disconnect((c) => c.sessionId === sessionId, CLOSE_AUTH_REQUIRED, 'authentication_required');
+    ctx.bus.on('login:revoked', ({ loginId }) => {
+      service.disconnect((c) => c.loginId === loginId, CLOSE_AUTH_REQUIRED, 'authentication_required');
     }),
     ctx.bus.on('membership:removed', ({ spaceId, userId }) => {
       service.disconnectUser(spaceId, userId, CLOSE_FORBIDDEN, 'forbidden');

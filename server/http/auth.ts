@@ -12,7 +12,7 @@ import { audit } from '../audit/audit';
 
 /** Sets the session cookie for a freshly created session. */
 export function setSession(res: Response, req: Request, ctx: Ctx, token: string) {
-  res.setHeader('Set-Cookie', ctx.sessions.cookie(token, req.secure));
+  res.setHeader('Set-Cookie', ctx.logins.cookie(token, req.secure));
 }
 
 /**
@@ -28,7 +28,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
     const body = parse(signupBody, req.body);
     const { user, session } = await signup(ctx, body);
     // A signup while signed in replaces the old session rather than leaving it alive.
-    if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
+    if (req.login) await ctx.logins.revoke(req.login.id, req.login.user._id);
     await audit(ctx, { action: 'account.created', actor: { id: user._id, name: user.name }, ip: req.ip, target: { type: 'user', id: user._id, label: user.email } });
     setSession(res, req, ctx, session.token);
     res.status(201).json({ user: presentUser(user) });
@@ -57,15 +57,15 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
     await attempt.succeeded();
     await audit(ctx, { action: 'auth.login', actor: { id: result.user._id, name: result.user.name }, ip: req.ip, details: { method: 'password' } });
     // Session fixation: the pre-login session (if any) dies and a brand-new id is issued.
-    if (req.session) await ctx.sessions.revoke(req.session.id, req.session.user._id);
+    if (req.login) await ctx.logins.revoke(req.login.id, req.login.user._id);
     setSession(res, req, ctx, result.session.token);
     res.json({ user: presentUser(result.user) });
   });
 
   r.post('/auth/logout', async (req, res) => {
-    if (req.session) await logout(ctx, req.session.id, req.session.user._id);
-    if (req.session) await audit(ctx, { req, action: 'auth.logout' });
-    res.setHeader('Set-Cookie', ctx.sessions.clearCookie(req.secure));
+    if (req.login) await logout(ctx, req.login.id, req.login.user._id);
+    if (req.login) await audit(ctx, { req, action: 'auth.logout' });
+    res.setHeader('Set-Cookie', ctx.logins.clearCookie(req.secure));
     res.status(204).end();
   });
 
@@ -89,7 +89,7 @@ export function authRoutes(ctx: Ctx, limits: RateLimits, throttle: LoginThrottle
     const attempt = await throttle.begin(req.ip ?? 'unknown', me.email.toLowerCase());
     let session;
     try {
-      session = await changePassword(ctx, me, req.session!.id, body);
+      session = await changePassword(ctx, me, req.login!.id, body);
     } catch (err) {
       // The body was parsed above, so the only invalid_payload left is the wrong current password.
       if (err instanceof AppError && err.code === 'invalid_payload') await attempt.failed();

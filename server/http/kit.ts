@@ -2,12 +2,13 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import { authRequired, fromZod, invalidPayload, notFound } from '../errors';
-import type { SessionInfo } from '../auth/sessions';
+import type { LoginInfo } from '../auth/logins';
 import type { UserRecord } from '../repos';
 
 declare module 'express-serve-static-core' {
   interface Request {
-    session?: SessionInfo | null;
+    /** The signed-in login of the request (null when anonymous). */
+    login?: LoginInfo | null;
   }
 }
 
@@ -20,13 +21,13 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where = 'b
 
 /** The signed-in user, or 401. */
 export function requireUser(req: Request): UserRecord {
-  if (!req.session) throw authRequired();
-  return req.session.user;
+  if (!req.login) throw authRequired();
+  return req.login.user;
 }
 
 /** The signed-in user's id, or null when anonymous. */
 export function userIdOf(req: Request): string | null {
-  return req.session?.user._id ?? null;
+  return req.login?.user._id ?? null;
 }
 
 /** A route param (Express 5 types them loosely). */

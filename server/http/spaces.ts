@@ -56,7 +56,7 @@ export function spaceRoutes(ctx: Ctx): Router {
   r.get('/spaces/:spaceId', async (req, res) => {
     const { space, membership } = await accessSpace(ctx, idParam(req, 'spaceId', 'That space'), userIdOf(req), 'space.view');
     const memberCount = await ctx.repos.memberships.count(space._id);
-    const pending = !membership && req.session ? await ctx.repos.joinRequests.pendingOf(space._id, req.session.user._id) : null;
+    const pending = !membership && req.login ? await ctx.repos.joinRequests.pendingOf(space._id, req.login.user._id) : null;
     res.json({ space: presentSpace(space, memberCount), role: membership?.role ?? null, pendingRequest: Boolean(pending) });
   });
 
@@ -136,7 +136,7 @@ export function spaceRoutes(ctx: Ctx): Router {
       status: inviteProblem(invite, ctx.now()) ?? 'valid',
       space: { id: space._id, name: space.name, kind: space.kind },
     };
-    const membership = req.session ? await ctx.repos.memberships.get(space._id, req.session.user._id) : null;
+    const membership = req.login ? await ctx.repos.memberships.get(space._id, req.login.user._id) : null;
     res.json({ invite: preview, myRole: membership?.role ?? null });
   });
 

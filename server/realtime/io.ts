@@ -28,12 +28,12 @@ export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
 
   io.use(async (socket, next) => {
     try {
-      const session = await ctx.sessions.fromCookieHeader(socket.request.headers.cookie);
+      const session = await ctx.logins.fromCookieHeader(socket.request.headers.cookie);
       if (!session) return next(new Error('authentication_required'));
       socket.data.userId = session.user._id;
       socket.data.name = session.user.name;
-      socket.data.sessionId = session.id;
-      ctx.sessions.watch(session);
+      socket.data.loginId = session.id;
+      ctx.logins.watch(session);
       next();
     } catch (err) {
       ctx.logger.error({ err }, 'socket handshake failed');
@@ -42,11 +42,11 @@ export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
   });
 
   io.on('connection', (socket) => {
-    void socket.join([loginRoom(socket.data.sessionId), userRoom(socket.data.userId)]);
+    void socket.join([loginRoom(socket.data.loginId), userRoom(socket.data.userId)]);
   });
 
-  ctx.bus.on('session:revoked', ({ sessionId }) => {
-    io.in(loginRoom(sessionId)).disconnectSockets(true);
+  ctx.bus.on('login:revoked', ({ loginId }) => {
+    io.in(loginRoom(loginId)).disconnectSockets(true);
   });
 
   // The handshake copied the name; a rename updates it in place (synchronously, so a message sent right

@@ -7,7 +7,7 @@ import type {
   InviteRecord,
   JoinRequestRecord,
   MembershipRecord,
-  SessionRecord,
+  LoginRecord,
   SpaceRecord,
   UserRecord,
 } from './records';
@@ -17,8 +17,8 @@ export * from './records';
 /** Indexes every adapter creates at boot. */
 export const INDEXES: IndexSpec[] = [
   { collection: 'users', fields: { email: 1 }, unique: true },
-  { collection: 'sessions', fields: { userId: 1 } },
-  { collection: 'sessions', fields: { expiresAt: 1 }, expireAfterSeconds: 0 },
+  { collection: 'logins', fields: { userId: 1 } },
+  { collection: 'logins', fields: { expiresAt: 1 }, expireAfterSeconds: 0 },
   { collection: 'spaces', fields: { visibility: 1 } },
   { collection: 'memberships', fields: { spaceId: 1, userId: 1 }, unique: true },
   { collection: 'memberships', fields: { userId: 1 } },
@@ -29,7 +29,7 @@ export const INDEXES: IndexSpec[] = [
 /** Builds the repositories over one store. */
 export function createRepos(store: Store) {
   const users = store.collection<UserRecord>('users');
-  const sessions = store.collection<SessionRecord>('sessions');
+  const logins = store.collection<LoginRecord>('logins');
   const spaces = store.collection<SpaceRecord>('spaces');
   const memberships = store.collection<MembershipRecord>('memberships');
   const invites = store.collection<InviteRecord>('invites');
@@ -44,12 +44,12 @@ export function createRepos(store: Store) {
       /** Sets fields of one user; returns the user as stored afterwards, or null when it is gone. */
       update: (id: string, set: Partial<Pick<UserRecord, 'name' | 'formerNames' | 'passwordHash' | 'disabledAt'>>) => users.findOneAndUpdate({ _id: id }, { $set: set }),
     },
-    sessions: {
-      insert: (s: SessionRecord) => sessions.insertOne(s),
-      byId: (id: string) => sessions.findOne({ _id: id }),
-      ofUser: (userId: string) => sessions.find({ userId }),
-      delete: (id: string) => sessions.deleteOne({ _id: id }),
-      deleteExpired: (now: Date) => sessions.deleteMany({ expiresAt: { $lt: now } }),
+    logins: {
+      insert: (s: LoginRecord) => logins.insertOne(s),
+      byId: (id: string) => logins.findOne({ _id: id }),
+      ofUser: (userId: string) => logins.find({ userId }),
+      delete: (id: string) => logins.deleteOne({ _id: id }),
+      deleteExpired: (now: Date) => logins.deleteMany({ expiresAt: { $lt: now } }),
     },
     spaces: {
       insert: (s: SpaceRecord) => spaces.insertOne(s),

@@ -13,7 +13,7 @@ export interface UserRecord {
   disabledAt?: Date | null;
 }
 
-export interface SessionRecord {
+export interface LoginRecord {
   _id: string;
   userId: string;
   createdAt: Date;

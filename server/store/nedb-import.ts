@@ -34,13 +34,17 @@ function fromNedb(v: unknown): unknown {
   return v;
 }
 
+/** Collections renamed since the NeDB release: a sign-in's record is a login now (`sessions` meant two things). */
+export const RENAMED_COLLECTIONS: Readonly<Record<string, string>> = { sessions: 'logins' };
+const renamed = (name: string) => RENAMED_COLLECTIONS[name] ?? name;
+
 /** NeDB data files in `dir`: `x.db`, or `x.db~` alone (NeDB crashed while compacting x; it uses the `~` file then). */
 export function nedbFiles(dir: string): { collection: string; file: string }[] {
   const names = new Set(readdirSync(dir));
   const out: { collection: string; file: string }[] = [];
   for (const n of [...names].sort()) {
-    if (n.endsWith('.db')) out.push({ collection: n.slice(0, -3), file: n });
-    else if (n.endsWith('.db~') && !names.has(n.slice(0, -1))) out.push({ collection: n.slice(0, -4), file: n });
+    if (n.endsWith('.db')) out.push({ collection: renamed(n.slice(0, -3)), file: n });
+    else if (n.endsWith('.db~') && !names.has(n.slice(0, -1))) out.push({ collection: renamed(n.slice(0, -4)), file: n });
   }
   return out;
 }

@@ -180,7 +180,7 @@ describe('POST /api/me/password', () => {
     const stale = new ApiClient(srv.url);
     stale.cookie = oldCookie;
     expect((await stale.get('/api/me')).status).toBe(401);
-    expect(await srv.store.collection('sessions').count({ userId: user.id })).toBe(1);
+    expect(await srv.store.collection('logins').count({ userId: user.id })).toBe(1);
 
     // The other login is over, and its socket was closed by the server.
     expect(await otherClosed).toBe('io server disconnect');

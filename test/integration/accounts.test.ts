@@ -128,8 +128,8 @@ describe('what the store keeps', () => {
     expect(JSON.stringify(rec)).not.toContain(password);
     // The session id in the store is an HMAC of the cookie token, not the token.
     const token = client.cookie.split('=')[1]!;
-    expect(await srv.store.collection('sessions').findOne({ _id: token })).toBeNull();
-    expect(await srv.store.collection('sessions').count({ userId: user.id })).toBe(1);
+    expect(await srv.store.collection('logins').findOne({ _id: token })).toBeNull();
+    expect(await srv.store.collection('logins').count({ userId: user.id })).toBe(1);
     // And the raw files on disk (the SQLite database and its write-ahead log) do not contain it either (the
     // integration-mongo project runs this file on MongoDB, whose server owns the bytes).
     if (srv.store.kind === 'embedded') {

@@ -35,7 +35,7 @@ const hooks: CollabHooks = {
     if (req.headers.origin === 'https://evil.example') throw new UpgradeRefusal('forbidden', 'bad origin');
     const user = req.headers['x-user'];
     if (typeof user !== 'string') throw new UpgradeRefusal('authentication_required', 'who are you?');
-    return { userId: user, sessionId: String(req.headers['x-login'] ?? `${user}-login`) };
+    return { userId: user, loginId: String(req.headers['x-login'] ?? `${user}-login`) };
   },
   async onAccess(user, docId): Promise<DocAccess> {
     const doc = DOCS.get(docId);
@@ -160,7 +160,7 @@ describe('the service reaches open connections by who and where', () => {
     await waitFor(() => bob.text.toString().endsWith('!'), 'ann still edits');
     await new Promise((r) => setTimeout(r, 100));
     expect(ann.text.toString()).not.toContain('dropped');
-    collab.service.disconnect((c) => c.sessionId === 'bob-tablet', CLOSE_FORBIDDEN, 'forbidden');
+    collab.service.disconnect((c) => c.loginId === 'bob-tablet', CLOSE_FORBIDDEN, 'forbidden');
     await waitFor(() => bob.closes.includes(CLOSE_FORBIDDEN), 'tablet closed');
     expect(bob2.closes).toEqual([]);
     expect(ann.closes).toEqual([]);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as Y from 'yjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../server/store/embedded';
+import { RENAMED_COLLECTIONS } from '../../server/store/nedb-import';
 import { ApiClient, spawnServer, tempDir, type ChildServer } from '../helpers/server';
 
 const FIXTURE = path.join(import.meta.dirname, '../fixtures/nedb-v1');
@@ -51,7 +52,7 @@ describe('NeDB DATA_DIR migration', () => {
     const store = await openEmbeddedStore(dir, { logger: log.logger as never });
     let total = 0;
     for (const [name, records] of Object.entries(EXPECTED)) {
-      const c = store.collection<{ _id: string }>(name);
+      const c = store.collection<{ _id: string }>(RENAMED_COLLECTIONS[name] ?? name);
       expect(await c.count({}), name).toBe(records.length);
       for (const rec of records) expect(await c.findOne({ _id: rec._id as string }), `${name}/${rec._id}`).toEqual(revive(rec));
       total += records.length;
