@@ -11,6 +11,7 @@ import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openEmbeddedStore } from '../../server/store/embedded';
 import type { Doc } from '../../server/store/port';
+import { MONGODB_TEST_URI } from '../helpers/mongo';
 import { tempDir } from '../helpers/server';
 
 const FIXTURE = path.join(import.meta.dirname, '../fixtures/nedb-v1');
@@ -103,8 +104,9 @@ describe('npm run migrate (embedded -> embedded)', () => {
   }, 120_000);
 });
 
-const MONGODB_URI = process.env.MONGODB_URI;
-if (!MONGODB_URI) console.warn('[store-migrate] embedded -> MongoDB -> embedded round trip skipped: MONGODB_URI is not set.');
+// vitest.config.ts probes MONGODB_URI once and hands a server that answered to the tests as MONGODB_TEST_URI.
+const MONGODB_URI = MONGODB_TEST_URI;
+if (!MONGODB_URI) console.warn(`[store-migrate] embedded -> MongoDB -> embedded round trip skipped: ${process.env.MONGODB_TEST_SKIP ?? 'no MongoDB server answered'}.`);
 
 describe.skipIf(!MONGODB_URI)('npm run migrate (embedded -> MongoDB -> embedded)', () => {
   it('keeps every record through the round trip', async () => {
