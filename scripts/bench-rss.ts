@@ -83,6 +83,6 @@ execFileSync(process.execPath, [path.join(root, 'scripts/build-server.mjs')], { 
 process.stdout.write(`idle ${values.idle} s after start; Node ${process.version}\n`);
 for (let i = 0; i < Number(values.runs); i++) {
   // As `npm start` runs it: a small young generation keeps idle memory down (more, cheaper minor GCs).
-  await measure('node --max-semi-space-size=4 dist/server/index.js', [process.execPath, '--max-semi-space-size=4', 'dist/server/index.js']);
+  await measure('node --max-semi-space-size=2 dist/server/index.js', [process.execPath, '--max-semi-space-size=2', 'dist/server/index.js']);
   if (values.tsx) await measure('tsx server/index.ts', [path.join(root, 'node_modules/.bin/tsx'), 'server/index.ts']);
 }
