@@ -54,7 +54,14 @@ export interface Template {
   /** Top-level blocks of the 'default' fragment (rich templates). */
   body?: RichNode[];
   /** Initial line items and allocation (budget template). */
-  budget?: { lines: BudgetLineSeed[]; allocation: number };
+  budget?: BudgetSeed;
+}
+
+/** A budget's starting content: its lines, allocation and (for a remix) the attribution line it shows. */
+export interface BudgetSeed {
+  lines: BudgetLineSeed[];
+  allocation: number;
+  attribution?: string;
 }
 
 // Tiny builders keep the template data readable.

@@ -4,7 +4,7 @@
  */
 import * as Y from 'yjs';
 import type { CreateDocBody, ExportFormat, UpdateDocBody } from '../../shared/docs';
-import { templateById, type RichNode } from '../../shared/templates';
+import { type BudgetSeed, templateById, type RichNode } from '../../shared/templates';
 import type { CollabService } from '../collab/service';
 import { accessSpace, type SpaceAccess } from '../commands/access';
 import type { Ctx } from '../context';
@@ -48,7 +48,7 @@ const isBudget = (doc: DocRecord) => templateById(doc.template)?.kind === 'budge
  * Creates a document and writes its template content (or `content`, a rich body of the template's kind)
  * through the collab core before anyone connects.
  */
-export async function createDoc(d: DocsDeps, userId: string, spaceId: string, body: CreateDocBody, content?: RichNode[]): Promise<DocRecord> {
+export async function createDoc(d: DocsDeps, userId: string, spaceId: string, body: CreateDocBody, content?: RichNode[], budget?: BudgetSeed): Promise<DocRecord> {
   await accessSpace(d.ctx, spaceId, userId, 'docs.create');
   const tpl = templateById(body.template);
   if (!tpl) throw invalidPayload('Unknown template.');
@@ -56,7 +56,8 @@ export async function createDoc(d: DocsDeps, userId: string, spaceId: string, bo
   const doc: DocRecord = { _id: newId(), spaceId, title: body.title, template: tpl.id, createdBy: userId, createdAt: at, updatedAt: at, archived: false };
   await d.docs.insert(doc);
   try {
-    await d.collab.edit(doc._id, (ydoc) => applyTemplate(ydoc, content && tpl.kind === 'rich' ? { ...tpl, body: content } : tpl));
+    const seeded = content && tpl.kind === 'rich' ? { ...tpl, body: content } : budget && tpl.kind === 'budget' ? { ...tpl, budget } : tpl;
+    await d.collab.edit(doc._id, (ydoc) => applyTemplate(ydoc, seeded));
   } catch (err) {
     d.ctx.logger.error({ err, docId: doc._id }, 'writing template content failed; removing the document');
     await removeDocRecord(d.ctx.store, doc._id);

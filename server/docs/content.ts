@@ -32,10 +32,11 @@ export function toYNodes(nodes: RichNode[]): (Y.XmlElement | Y.XmlText)[] {
 }
 
 /** Fills a budget's Y structures. */
-export function writeBudget(doc: Y.Doc, lines: BudgetLineSeed[], allocation: number): void {
+export function writeBudget(doc: Y.Doc, lines: BudgetLineSeed[], allocation: number, attribution?: string): void {
   const ylines = doc.getArray<Y.Map<unknown>>('lines');
   ylines.insert(0, lines.map(newLineMap));
   doc.getMap('meta').set('allocation', allocation);
+  if (attribution) doc.getMap('meta').set('attribution', attribution);
 }
 
 /** A Y.Map for one line item with every field present. */
@@ -51,7 +52,7 @@ export function newLineMap(line: Partial<BudgetLine>): Y.Map<unknown> {
 /** Writes a template's initial content into an (empty) document. */
 export function applyTemplate(doc: Y.Doc, tpl: Template): void {
   if (tpl.kind === 'budget') {
-    writeBudget(doc, tpl.budget?.lines ?? [], tpl.budget?.allocation ?? 0);
+    writeBudget(doc, tpl.budget?.lines ?? [], tpl.budget?.allocation ?? 0, tpl.budget?.attribution);
     return;
   }
   writeNodes(doc.getXmlFragment(FRAGMENT), tpl.body ?? []);

@@ -77,6 +77,12 @@ function budgetRows(doc: Y.Doc) {
   return { header, rows, summary };
 }
 
+/** A remixed budget's "Remixed from … by …" line (kept in its meta), if any. */
+function attributionOf(doc: Y.Doc): string {
+  const a = doc.getMap('meta').get('attribution');
+  return typeof a === 'string' ? a : '';
+}
+
 /** A budget as Markdown tables. */
 export function budgetToMarkdown(doc: Y.Doc, title: string): string {
   const { header, rows, summary } = budgetRows(doc);
@@ -84,14 +90,17 @@ export function budgetToMarkdown(doc: Y.Doc, title: string): string {
   const line = (r: string[]) => `| ${r.map(cell).join(' | ')} |`;
   const lines = [line(header), line(header.map(() => '---')), ...rows.map(line)];
   const sum = [line(['', 'Amount']), line(['---', '---']), ...summary.map(line)];
-  return `# ${mdEscape(title)}\n\n## Line items\n\n${lines.join('\n')}\n\n## Totals\n\n${sum.join('\n')}\n`;
+  const by = attributionOf(doc);
+  return `# ${mdEscape(title)}\n\n${by ? `_${mdEscape(by)}_\n\n` : ''}## Line items\n\n${lines.join('\n')}\n\n## Totals\n\n${sum.join('\n')}\n`;
 }
 
 /** A budget as an HTML page with two tables. */
 export function budgetToHtml(doc: Y.Doc, title: string): string {
   const { header, rows, summary } = budgetRows(doc);
   const tr = (r: string[], tag = 'td') => `<tr>${r.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>\n`;
+  const by = attributionOf(doc);
   const body =
+    (by ? `<p><em>${escapeHtml(by)}</em></p>\n` : '') +
     `<h2>Line items</h2>\n<table>\n${tr(header, 'th')}${rows.map((r) => tr(r)).join('')}</table>\n` +
     `<h2>Totals</h2>\n<table>\n${summary.map((r) => `<tr><th scope="row">${escapeHtml(r[0]!)}</th><td>${escapeHtml(r[1]!)}</td></tr>\n`).join('')}</table>\n`;
   return htmlPage(title, body);

@@ -4,7 +4,7 @@
  */
 import type * as Y from 'yjs';
 import type { TemplateId } from '../../shared/docs';
-import { templateById, type RichNode } from '../../shared/templates';
+import { templateById, type BudgetSeed, type RichNode } from '../../shared/templates';
 import { AppError } from '../errors';
 import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
 import { appendToSection, setTaskDone } from './content';
@@ -32,7 +32,7 @@ export interface DocsPort {
    * Creates a document in a space on behalf of `userId` (the policy decides), optionally with its own rich
    * body instead of the template's.
    */
-  createDoc(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[] }): Promise<{ id: string }>;
+  createDoc(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[]; budget?: BudgetSeed }): Promise<{ id: string }>;
   /** Removes a document just created by `createDoc` when what it was made for failed. */
   removeDoc(docId: string): Promise<void>;
   /** Retitles a document from `from` to `to` only while its title is still `from` (a hand-chosen title is kept). */
@@ -88,7 +88,7 @@ export function createDocsPort(deps: DocsDeps): DocsPort {
       const rows = await docs.titled(spaceId, new RegExp(escapeRegex(text.trim()), 'i'), limit);
       return rows.map((d) => ({ id: d._id, title: d.title }));
     },
-    createDoc: async (userId, spaceId, { title, template, body }) => ({ id: (await createDoc(deps, userId, spaceId, { title, template }, body))._id }),
+    createDoc: async (userId, spaceId, { title, template, body, budget }) => ({ id: (await createDoc(deps, userId, spaceId, { title, template }, body, budget))._id }),
     async removeDoc(docId) {
       await removeDocRecord(ctx.store, docId);
     },

@@ -5,8 +5,9 @@
  */
 import { yXmlFragmentToProsemirrorJSON } from 'y-prosemirror';
 import type { TemplateId } from '../../shared/docs';
-import { templateById, type RichNode } from '../../shared/templates';
-import { docFromState, FRAGMENT } from '../docs/content';
+import { templateById, type BudgetSeed, type RichNode } from '../../shared/templates';
+import { docFromState, FRAGMENT, readBudget } from '../docs/content';
+import type { BudgetLine } from '../../shared/budget';
 import { budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown } from '../docs/export';
 import type { DocsPort } from '../docs/port';
 
@@ -26,7 +27,7 @@ export interface LibraryDocs {
   /** Who shaped the document as far as docs records it: its creator, then authors of named versions. */
   contributors(docId: string): Promise<string[]>;
   /** Creates a document through the docs feature's own path (its policy check included). */
-  create(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[] }): Promise<{ id: string }>;
+  create(userId: string, spaceId: string, input: { title: string; template: TemplateId; body?: RichNode[]; budget?: BudgetSeed }): Promise<{ id: string }>;
 }
 
 const missing = (what: string) => new Error(`the docs feature is not mounted (${what})`);
@@ -77,6 +78,16 @@ export function richBody(state: Uint8Array): RichNode[] {
   try {
     const json = yXmlFragmentToProsemirrorJSON(ydoc.getXmlFragment(FRAGMENT)) as PmJson;
     return (json.content ?? []).map(toRich);
+  } finally {
+    ydoc.destroy();
+  }
+}
+
+/** A frozen budget's lines and allocation, to seed a remix. */
+export function budgetOf(state: Uint8Array): { lines: BudgetLine[]; allocation: number } {
+  const ydoc = docFromState(state);
+  try {
+    return readBudget(ydoc);
   } finally {
     ydoc.destroy();
   }

@@ -5,7 +5,7 @@ import { canWithdrawPublication, type Actor } from '../../shared/policy';
 import { templateById, type RichNode } from '../../shared/templates';
 import { conflict, forbidden, notFound } from '../errors';
 import type { LibraryDeps } from './deps';
-import { richBody } from './docs-port';
+import { budgetOf, richBody } from './docs-port';
 import { readablePublication } from './read';
 
 /** "Remixed from <title> by <authors>, <license>": the first line of every remix. */
@@ -21,13 +21,17 @@ export function attributionLine(title: string, authors: string[], license: keyof
 export async function remix(d: LibraryDeps, userId: string, publicationId: string, spaceId: string): Promise<{ id: string }> {
   const p = await readablePublication(d, { userId, role: null }, publicationId);
   if (p.withdrawn) throw conflict('This publication was withdrawn; it can no longer be remixed.');
-  if (templateById(p.template)?.kind !== 'rich') throw conflict('Budgets cannot be remixed yet; export them instead.');
   const v = await d.repo.versions.content(p._id, p.version);
   if (!v) throw notFound('That publication');
   await d.writeLimiter.consume(userId);
   const names = (await d.ctx.repos.users.byIds(p.authorIds)).map((u) => u.name);
-  const line: RichNode = { type: 'paragraph', content: [{ type: 'text', text: attributionLine(p.title, names, p.license), marks: [{ type: 'italic' }] }] };
-  const doc = await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, body: [line, ...richBody(v.state)] });
+  const attribution = attributionLine(p.title, names, p.license);
+  // A budget keeps its lines and allocation and shows the attribution above them (it has no text body).
+  const budget = templateById(p.template)?.kind === 'budget';
+  const line: RichNode = { type: 'paragraph', content: [{ type: 'text', text: attribution, marks: [{ type: 'italic' }] }] };
+  const doc = budget
+    ? await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, budget: { ...budgetOf(v.state), attribution } })
+    : await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, body: [line, ...richBody(v.state)] });
   await d.repo.remixes.insert({ _id: doc.id, spaceId, publicationId: p._id, version: p.version, by: userId, at: new Date(d.ctx.now()) });
   await d.repo.publications.bump(p._id, 'remixCount');
   return doc;

@@ -173,6 +173,19 @@ describe('remix, version 2 and withdraw', () => {
     expect((await a.guest.client.get(`/api/library/${pub.id}`)).body.remixes).toEqual([{ id: rp.body.publication.id, title: 'Ratio tables' }]);
   });
 
+  it('a budget template remixes with its lines and allocation, and says where it came from', async () => {
+    const docId = await newDoc(a.member, a.spaceId, 'Math night budget', 'budget');
+    const pub = (await a.member.client.post(`/api/docs/${docId}/publish`, { ...base, subjects: ['Math'] })).body.publication;
+    const original = (await a.member.client.get(`/api/docs/${docId}/export?format=csv`)).body as string;
+    const made = await b.member.client.post(`/api/library/${pub.id}/remix`, { spaceId: b.spaceId });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const csv = (await b.member.client.get(`/api/docs/${made.body.doc.id}/export?format=csv`)).body as string;
+    expect(csv).toBe(original);
+    const md = (await b.member.client.get(`/api/docs/${made.body.doc.id}/export?format=markdown`)).body as string;
+    expect(md).toContain(`_Remixed from Math night budget by ${a.member.user.name}, CC BY 4.0_`);
+    expect((await b.member.client.get(`/api/docs/${made.body.doc.id}/lineage`)).body.remixedFrom).toMatchObject({ publicationId: pub.id, version: 1 });
+  });
+
   it('withdraw: credited authors and the publishing space\'s facilitators only; remixes stay with their teams', async () => {
     const docId = await newDoc(a.facilitator, a.spaceId, 'Budget talk', 'blank');
     await typeInto(srv.wsUrl, a.facilitator, docId, 'Withdraw me.');

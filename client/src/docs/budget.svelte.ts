@@ -18,6 +18,8 @@ const NUMERIC = new Set<BudgetField>(['quantity', 'unitCost']);
 export class BudgetState {
   rows = $state<BudgetRow[]>([]);
   allocation = $state(0);
+  /** "Remixed from … by …, <license>" when the budget came from the library. */
+  attribution = $state('');
   currency = $state<BudgetCurrency>('USD');
   totals = $derived<BudgetTotals>(computeTotals(this.rows.map((r) => r.line), this.allocation));
 
@@ -44,6 +46,8 @@ export class BudgetState {
       .filter((m): m is Y.Map<unknown> => m instanceof Y.Map)
       .map((map) => ({ key: map._item ? `${map._item.id.client}-${map._item.id.clock}` : String(Math.random()), map, line: toBudgetLine(map.toJSON() as Record<string, unknown>) }));
     this.allocation = Math.max(0, toAmount(this.meta.get('allocation')));
+    const a = this.meta.get('attribution');
+    this.attribution = typeof a === 'string' ? a : '';
     this.currency = toCurrency(this.meta.get('currency'));
   }
 
