@@ -14,6 +14,7 @@ export const presentSpace = (s: SpaceRecord, memberCount?: number): Space => ({
   description: s.description,
   visibility: s.visibility,
   guestRights: { ...DEFAULT_GUEST_RIGHTS, ...s.guestRights },
+  currency: s.currency ?? 'USD',
   createdAt: s.createdAt.toISOString(),
   ...(memberCount !== undefined ? { memberCount } : {}),
 });

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { PublicUser, Role } from './types';
+import type { BudgetCurrency } from './budget';
 import { text } from './schemas';
 
 export const TEMPLATE_IDS = ['blank', 'curriculum-unit', 'lesson-plan', 'meeting-notes', 'action-research', 'budget'] as const;
@@ -30,7 +31,7 @@ export interface DocWithAccess {
   doc: Doc;
   role: Role;
   canEdit: boolean;
-  space: { id: string; name: string };
+  space: { id: string; name: string; currency: BudgetCurrency };
 }
 
 export type VersionKind = 'named' | 'auto';

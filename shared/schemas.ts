@@ -3,6 +3,7 @@
  * (form hints). Objects are strict: unknown fields, including `__proto__`, are rejected.
  */
 import { z } from 'zod';
+import { BUDGET_CURRENCIES } from './budget';
 import { ROLES, SPACE_KINDS, VISIBILITIES } from './types';
 
 export const LIMITS = {
@@ -92,12 +93,15 @@ export const guestRightsSchema = z.strictObject(
   { error: 'guestRights must be an object like { "chat": true, "sessions": false }' },
 );
 
+export const currencySchema = z.enum(BUDGET_CURRENCIES, { error: `currency must be one of ${BUDGET_CURRENCIES.join(', ')}` });
+
 export const createSpaceBody = z.strictObject({
   name: text(LIMITS.spaceNameMax, 'Name'),
   kind: z.enum(SPACE_KINDS, { error: `Kind must be one of ${SPACE_KINDS.join(', ')}` }),
   description: optionalText(LIMITS.descriptionMax, 'Description').optional(),
   visibility: z.enum(VISIBILITIES, { error: 'Visibility must be private or listed' }).optional(),
   guestRights: guestRightsSchema.optional(),
+  currency: currencySchema.optional(),
 });
 
 export const updateSpaceBody = z
@@ -106,6 +110,7 @@ export const updateSpaceBody = z
     description: optionalText(LIMITS.descriptionMax, 'Description').optional(),
     visibility: z.enum(VISIBILITIES, { error: 'Visibility must be private or listed' }).optional(),
     guestRights: guestRightsSchema.optional(),
+    currency: currencySchema.optional(),
   })
   .refine((b) => Object.keys(b).length > 0, { error: 'Nothing to change' });
 

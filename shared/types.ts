@@ -1,3 +1,4 @@
+import type { BudgetCurrency } from './budget';
 /** Public shapes returned by the API; the server's presenters produce exactly these. */
 export const SPACE_KINDS = ['plc', 'school-team', 'lab'] as const;
 export type SpaceKind = (typeof SPACE_KINDS)[number];
@@ -37,6 +38,8 @@ export interface Space {
   description: string;
   visibility: Visibility;
   guestRights: GuestRights;
+  /** The currency the space's budgets show money in (default USD). */
+  currency: BudgetCurrency;
   createdAt: string;
   memberCount?: number;
 }

@@ -22,6 +22,7 @@ export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBod
     description: body.description ?? '',
     visibility: body.visibility ?? 'private',
     guestRights: { ...DEFAULT_GUEST_RIGHTS, ...body.guestRights },
+    currency: body.currency ?? 'USD',
     createdBy: userId,
     createdAt: now,
   };

@@ -53,7 +53,7 @@ export function docRoutes(d: DocsDeps): Router {
       role: actor.role,
       // An archived document takes no edits over /yjs: the editor opens read-only until it is restored.
       canEdit: can(actor, 'docs.edit', space) && !doc.archived,
-      space: { id: space._id, name: space.name },
+      space: { id: space._id, name: space.name, currency: space.currency ?? 'USD' },
     });
   });
 

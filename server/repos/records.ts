@@ -1,4 +1,5 @@
 /** Stored record shapes (what the store holds); presenters turn them into the public shapes in shared/types. */
+import type { BudgetCurrency } from '../../shared/budget';
 import type { GuestRights, JoinRequestStatus, Role, SpaceKind, Visibility } from '../../shared/types';
 
 export interface UserRecord {
@@ -29,6 +30,8 @@ export interface SpaceRecord {
   visibility: Visibility;
   /** Absent on spaces created before guest rights existed: everything allowed (DEFAULT_GUEST_RIGHTS). */
   guestRights?: Partial<GuestRights>;
+  /** The currency its budgets show money in (absent: USD). */
+  currency?: BudgetCurrency;
   createdBy: string;
   createdAt: Date;
 }

@@ -27,7 +27,11 @@ export class BudgetState {
   private readonly meta: Y.Map<unknown>;
   private readonly off: () => void;
 
-  constructor(private readonly doc: Y.Doc) {
+  constructor(
+    private readonly doc: Y.Doc,
+    /** The space's currency: what a budget shows unless it chose its own. */
+    private readonly spaceCurrency: BudgetCurrency = 'USD',
+  ) {
     this.lines = doc.getArray<Y.Map<unknown>>('lines');
     this.meta = doc.getMap('meta');
     const read = () => this.read();
@@ -48,7 +52,8 @@ export class BudgetState {
     this.allocation = Math.max(0, toAmount(this.meta.get('allocation')));
     const a = this.meta.get('attribution');
     this.attribution = typeof a === 'string' ? a : '';
-    this.currency = toCurrency(this.meta.get('currency'));
+    const own = this.meta.get('currency');
+    this.currency = own === undefined ? this.spaceCurrency : toCurrency(own);
   }
 
   /** Writes one cell; false (and nothing stored) when a quantity or unit cost is not a number of 0 or more. */
