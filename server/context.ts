@@ -6,6 +6,7 @@ import type { Store } from './store/port';
 import type { Bus } from './bus';
 import type { SessionManager } from './auth/sessions';
 import type { LimiterFactory } from './limits';
+import type { JobGate } from './cluster/lease';
 
 export interface Ctx {
   config: Config;
@@ -17,4 +18,6 @@ export interface Ctx {
   now: () => number;
   /** Makes rate limiters on the store chosen at boot (server/limits.ts). */
   limiter: LimiterFactory;
+  /** Whether this process runs a periodic job's tick (once per cluster with REDIS_URL; always alone). */
+  jobs: JobGate;
 }
