@@ -7,6 +7,7 @@ import type { Bus } from './bus';
 import type { SessionManager } from './auth/sessions';
 import type { LimiterFactory } from './limits';
 import type { JobGate } from './cluster/lease';
+import type { DocRelay } from './collab/relay';
 
 export interface Ctx {
   config: Config;
@@ -20,4 +21,6 @@ export interface Ctx {
   limiter: LimiterFactory;
   /** Whether this process runs a periodic job's tick (once per cluster with REDIS_URL; always alone). */
   jobs: JobGate;
+  /** Runs each document across processes with REDIS_URL (server/cluster/doc-relay.ts); absent alone. */
+  collabRelay?: DocRelay;
 }
