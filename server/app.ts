@@ -8,6 +8,7 @@ import helmet from 'helmet';
 import { createSessionManager } from './auth/sessions';
 import { createBus } from './bus';
 import { relayBus } from './cluster/bus';
+import { createRedisDocRelay } from './cluster/doc-relay';
 import { clusterGate, soloGate } from './cluster/lease';
 import type { Cluster } from './cluster/redis';
 import type { Config } from './config';
@@ -73,7 +74,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const limitStore: LimitStore = deps.limitStore ?? (cluster ? { kind: 'redis', client: cluster.client } : { kind: 'memory' });
   const limiter = limiterFactory({ store: limitStore, now });
   const jobs = cluster ? clusterGate(cluster, (err) => logger.warn({ err }, 'job lease unavailable')) : soloGate;
-  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, limiter, jobs };
+  const collabRelay = cluster ? await createRedisDocRelay(cluster, logger) : undefined;
+  const ctx: Ctx = { config, store, repos, logger, bus, sessions, now, limiter, jobs, ...(collabRelay ? { collabRelay } : {}) };
   const limits = defaultRateLimits(deps.rateLimits, limitStore);
 
   const app = express();
@@ -186,6 +188,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       for (const f of instances) await f.close?.();
       await realtime.close();
       await relay?.stop();
+      await collabRelay?.close();
       await jobs.releaseAll();
       server.closeAllConnections();
     },
