@@ -1,0 +1,112 @@
+/**
+ * Documents on two real server processes sharing one Redis and one MongoDB: stock WebsocketProvider
+ * clients on each co-edit and converge, presence crosses, both get saved acknowledgements, and when the
+ * owning process is SIGKILLed mid-typing every acknowledged edit survives on the other one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
+import { clusterSkipReason, startCluster, type TestCluster } from '../helpers/cluster';
+import { ApiClient } from '../helpers/server';
+import { createUpdateLog } from '../../server/collab/updateLog';
+import { openMongoStore } from '../../server/store/mongo';
+
+const skip = clusterSkipReason();
+if (skip) console.warn(`[cluster-docs] skipped: ${skip}`);
+
+let cluster: TestCluster;
+const clients: TestClient[] = [];
+
+beforeAll(async () => {
+  if (skip) return;
+  cluster = await startCluster(2);
+}, 60_000);
+afterAll(async () => {
+  for (const c of clients.splice(0)) c.destroy();
+  await cluster?.stop();
+});
+
+/** The same login on another process (sessions live in the shared store). */
+const as = (p: Person, url: string): Person => ({ ...p, client: Object.assign(new ApiClient(url), { cookie: p.client.cookie }) });
+
+async function newDoc(url: string) {
+  const space = await createSpaceWithOwner(url);
+  const res = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title: 'Shared plan', template: 'blank' });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  const member = await space.addPerson('member');
+  return { docId: res.body.doc.id as string, owner: space.owner, member };
+}
+
+function open(wsUrl: string, docId: string, p: Person, doc?: Y.Doc): TestClient {
+  const c = connect(wsUrl, docId, p, { saved: true, ...(doc ? { doc } : {}) });
+  clients.push(c);
+  return c;
+}
+
+/** The document's text as the shared store holds it (what a process loading it now would see). */
+async function storedText(docId: string): Promise<string> {
+  const store = await openMongoStore(cluster.mongo.uri);
+  try {
+    return (await createUpdateLog(store, Date.now).load(docId)).doc.getText('t').toString();
+  } finally {
+    await store.close();
+  }
+}
+
+const text = (c: TestClient) => c.doc.getText('t').toString();
+const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);
+
+describe.skipIf(skip)('documents on two processes', () => {
+  it('clients on A and B co-edit one document, converge, see each other’s presence and get saved acks', async () => {
+    const [A, B] = cluster.nodes;
+    const { docId, owner, member } = await newDoc(A!.url);
+    const a = open(A!.wsUrl, docId, owner);
+    const b = open(B!.wsUrl, docId, as(member, B!.url));
+    await Promise.all([synced(a), synced(b)]);
+    // Random interleaved edits from both sides.
+    for (let i = 0; i < 40; i++) {
+      const c = i % 3 === 0 ? b : a;
+      const t = c.doc.getText('t');
+      if (t.length > 5 && Math.random() < 0.3) t.delete(Math.floor(Math.random() * (t.length - 1)), 1);
+      else t.insert(Math.floor(Math.random() * (t.length + 1)), `${i % 10}`);
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitFor(() => text(a) === text(b) && text(a).length > 0, 'convergence', 15_000);
+    await waitFor(() => ackedAll(a) && ackedAll(b), 'saved acks on both processes', 15_000);
+
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada on A' });
+    await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada on A', 'presence across processes', 10_000);
+
+    // What both were told is saved is in the shared store.
+    expect(await storedText(docId)).toBe(text(a));
+  });
+
+  it('SIGKILL of the owning process mid-typing: the clients move to the other process and every acknowledged edit is there', async () => {
+    const extra = await cluster.add(); // the process that will own the document (first to open it)
+    const [, B] = cluster.nodes;
+    const { docId, owner, member } = await newDoc(extra.url);
+    const onOwner = open(extra.wsUrl, docId, as(owner, extra.url));
+    await synced(onOwner);
+    const onB = open(B!.wsUrl, docId, as(member, B!.url));
+    await synced(onB);
+    const t = onOwner.doc.getText('t');
+    for (let i = 0; i < 30; i++) t.insert(t.length, 'a');
+    await waitFor(() => ackedAll(onOwner), 'first edits acknowledged', 15_000);
+    const acked = text(onOwner);
+    for (let i = 0; i < 10; i++) t.insert(t.length, 'b'); // in flight when the process dies
+    await extra.stop('SIGKILL');
+
+    // The client of the dead process reconnects to B with its document (unacknowledged edits included).
+    onOwner.provider.destroy();
+    const moved = open(B!.wsUrl, docId, as(owner, B!.url), onOwner.doc);
+    await synced(moved, 10_000);
+    // B takes the ownership once the dead one's lease expires, stores the whole state and acknowledges.
+    await waitFor(() => ackedAll(moved) && ackedAll(onB), 'acknowledged by the new owner', 20_000);
+    await waitFor(() => text(onB) === text(moved), 'converged on B', 10_000);
+    expect(text(onB).startsWith(acked)).toBe(true);
+    expect(text(onB)).toBe(`${'a'.repeat(30)}${'b'.repeat(10)}`);
+
+    // And it is durable: the shared store holds all of it.
+    expect(await storedText(docId)).toBe(text(onB));
+  });
+});
