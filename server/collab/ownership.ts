@@ -27,6 +27,11 @@ export interface OwnershipDeps {
   onOwnerDurable(sv: Uint8Array): void;
   /** This process was the owner and is no longer: the room must close (its pending writes will be refused). */
   onLost(): void;
+  /**
+   * Redis answers again after failing: what crossed no process meanwhile must be sent again (the room
+   * publishes its whole state; receivers ignore what they have).
+   */
+  onReconnected(): void;
 }
 
 /** A room's side of the ownership. */
@@ -40,6 +45,7 @@ export class RoomOwnership {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
   private stopped = false;
+  private failing = false;
   private unsubscribe: () => void = () => {};
 
   constructor(private readonly d: OwnershipDeps) {
@@ -77,7 +83,13 @@ export class RoomOwnership {
     this.busy = true;
     try {
       for (let attempt = 0; attempt < 2 && !this.stopped; attempt++) {
+        const asked = Date.now();
         const token = await relay.claim(this.d.docId, this.minToken);
+        // A claim that failed, or waited in the client's offline queue, means Redis was away.
+        if (this.failing || Date.now() - asked > relay.claimEveryMs) {
+          this.failing = false;
+          this.d.onReconnected();
+        }
         if (this.owner) {
           // Not ours any more (expired while we were paused, or Redis lost the key): stop storing.
           if (token !== this.token) this.lose();
@@ -87,6 +99,7 @@ export class RoomOwnership {
       }
     } catch (err) {
       // Redis away: an owner keeps storing (the store's fencing guards it), a follower keeps waiting.
+      this.failing = true;
       this.d.logger.warn({ err, docId: this.d.docId }, 'document ownership claim failed');
     } finally {
       this.busy = false;

@@ -109,6 +109,7 @@ export class Room {
       onOwnerDurable: (sv) => this.sendSaved(sv),
       // Pending writes under the lost token will be refused: close like a failed write (clients resend).
       onLost: () => this.onWriteFailed(),
+      onReconnected: () => this.d.fanout.publish(this.docId, Y.encodeStateAsUpdate(this.doc), this.d.serverOrigin),
     });
     this.doc.on('update', this.onDocUpdate);
     this.unsubscribe = d.fanout.subscribe(d.docId, this.onBatch);

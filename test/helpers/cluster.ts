@@ -10,6 +10,8 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
+import { createUpdateLog } from '../../server/collab/updateLog';
+import { openMongoStore } from '../../server/store/mongo';
 import { MONGODB_TEST_URI, withDatabase } from './mongo';
 import { spawnServerProcess, type ServerProcess } from './collab';
 
@@ -160,4 +162,14 @@ export async function startCluster(n = 2, env: Record<string, string> = {}): Pro
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A document's text (`t`) as the cluster's shared store holds it: what a process loading it now would see. */
+export async function storedText(cluster: TestCluster, docId: string): Promise<string> {
+  const store = await openMongoStore(cluster.mongo.uri);
+  try {
+    return (await createUpdateLog(store, Date.now).load(docId)).doc.getText('t').toString();
+  } finally {
+    await store.close();
+  }
 }

@@ -6,10 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
-import { clusterSkipReason, startCluster, type TestCluster } from '../helpers/cluster';
+import { clusterSkipReason, startCluster, storedText, type TestCluster } from '../helpers/cluster';
 import { ApiClient } from '../helpers/server';
-import { createUpdateLog } from '../../server/collab/updateLog';
-import { openMongoStore } from '../../server/store/mongo';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`[cluster-docs] skipped: ${skip}`);
@@ -43,16 +41,6 @@ function open(wsUrl: string, docId: string, p: Person, doc?: Y.Doc): TestClient 
   return c;
 }
 
-/** The document's text as the shared store holds it (what a process loading it now would see). */
-async function storedText(docId: string): Promise<string> {
-  const store = await openMongoStore(cluster.mongo.uri);
-  try {
-    return (await createUpdateLog(store, Date.now).load(docId)).doc.getText('t').toString();
-  } finally {
-    await store.close();
-  }
-}
-
 const text = (c: TestClient) => c.doc.getText('t').toString();
 const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);
 
@@ -78,7 +66,7 @@ describe.skipIf(skip)('documents on two processes', () => {
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada on A', 'presence across processes', 10_000);
 
     // What both were told is saved is in the shared store.
-    expect(await storedText(docId)).toBe(text(a));
+    expect(await storedText(cluster, docId)).toBe(text(a));
   });
 
   it('SIGKILL of the owning process mid-typing: the clients move to the other process and every acknowledged edit is there', async () => {
@@ -107,6 +95,6 @@ describe.skipIf(skip)('documents on two processes', () => {
     expect(text(onB)).toBe(`${'a'.repeat(30)}${'b'.repeat(10)}`);
 
     // And it is durable: the shared store holds all of it.
-    expect(await storedText(docId)).toBe(text(onB));
+    expect(await storedText(cluster, docId)).toBe(text(onB));
   });
 });
