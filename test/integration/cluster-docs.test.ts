@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import { CLOSE_FORBIDDEN } from '../../shared/collab';
 import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
 import { clusterSkipReason, startCluster, storedText, type TestCluster } from '../helpers/cluster';
 import { ApiClient } from '../helpers/server';
@@ -96,5 +97,38 @@ describe.skipIf(skip)('documents on two processes', () => {
 
     // And it is durable: the shared store holds all of it.
     expect(await storedText(cluster, docId)).toBe(text(onB));
+  });
+
+  it('removing a member on A closes their document on B', async () => {
+    const [A, B] = cluster.nodes;
+    const { docId, owner, member } = await newDoc(A!.url);
+    const onB = open(B!.wsUrl, docId, as(member, B!.url));
+    await synced(onB);
+    const res = await owner.client.delete(`/api/spaces/${(await owner.client.get(`/api/docs/${docId}`)).body.doc.spaceId}/members/${member.user.id}`);
+    expect(res.status).toBeLessThan(300);
+    await waitFor(() => onB.closes.some((c) => c.code === CLOSE_FORBIDDEN), 'closed with forbidden on B', 10_000);
+  });
+
+  it('SIGTERM drains a process: it exits 0, frees its documents at once, and its clients carry on elsewhere', async () => {
+    const leaving = await cluster.add();
+    const [, B] = cluster.nodes;
+    const { docId, owner, member } = await newDoc(leaving.url);
+    const onLeaving = open(leaving.wsUrl, docId, as(owner, leaving.url));
+    await synced(onLeaving);
+    const onB = open(B!.wsUrl, docId, as(member, B!.url));
+    await synced(onB);
+    onLeaving.doc.getText('t').insert(0, 'typed before the deploy');
+    await waitFor(() => ackedAll(onLeaving), 'acknowledged before the drain', 10_000);
+    expect(await leaving.stop('SIGTERM')).toBe(0);
+
+    onLeaving.provider.destroy();
+    const moved = open(B!.wsUrl, docId, as(owner, B!.url), onLeaving.doc);
+    await synced(moved);
+    // The lease was released, not left to expire (that would take its 6 s plus a 2 s claim interval).
+    const started = Date.now();
+    moved.doc.getText('t').insert(moved.doc.getText('t').length, ' and after');
+    await waitFor(() => ackedAll(moved), 'acknowledged by B', 10_000);
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(await storedText(cluster, docId)).toBe('typed before the deploy and after');
   });
 });
