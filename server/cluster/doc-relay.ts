@@ -56,7 +56,7 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const local = createLocalFanout();
   // docId -> readers (update, presence and durable listeners) and the last stream id seen.
   const subs = new Map<string, { refs: number; lastId: string; since: number }>();
-  const durable = new Map<string, Set<(sv: Uint8Array) => void>>();
+  const durable = new Map<string, Set<{ sv: (sv: Uint8Array) => void; released?: () => void }>>();
   const held = new Map<string, string>();
   const reader: RedisClient = client.duplicate();
   reader.on('error', () => {}); // reported by the command connection; the loop below retries
@@ -73,7 +73,7 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     if (s && --s.refs <= 0) subs.delete(docId);
   };
 
-  const append = (docId: string, type: 'u' | 'a' | 'd', origin: string, payload: Uint8Array) => {
+  const append = (docId: string, type: 'u' | 'a' | 'd' | 'r', origin: string, payload: Uint8Array) => {
     const key = streamKey(docId);
     const minId = String(Date.now() - RETAIN_MS);
     const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
@@ -98,7 +98,10 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
         if (!own) local.publishAwareness(docId, bytes, f.o ?? 'remote');
         break;
       case 'd':
-        if (!own) for (const l of durable.get(docId) ?? []) l(bytes);
+        if (!own) for (const l of durable.get(docId) ?? []) l.sv(bytes);
+        break;
+      case 'r':
+        if (!own) for (const l of durable.get(docId) ?? []) l.released?.();
         break;
     }
   };
@@ -171,16 +174,19 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     async release(docId) {
       const value = held.get(docId);
       held.delete(docId);
-      if (value) await client.eval(RELEASE, { keys: [ownerKey(docId)], arguments: [value] });
+      if (!value) return;
+      await client.eval(RELEASE, { keys: [ownerKey(docId)], arguments: [value] });
+      append(docId, 'r', 'owner', new Uint8Array());
     },
     publishDurable: (docId, sv) => append(docId, 'd', 'owner', sv),
-    subscribeDurable(docId, listener) {
+    subscribeDurable(docId, listener, released) {
       let set = durable.get(docId);
       if (!set) durable.set(docId, (set = new Set()));
-      set.add(listener);
+      const entry = { sv: listener, ...(released ? { released } : {}) };
+      set.add(entry);
       add(docId);
       return () => {
-        set.delete(listener);
+        set.delete(entry);
         if (set.size === 0) durable.delete(docId);
         remove(docId);
       };

@@ -57,11 +57,15 @@ export class RoomOwnership {
   start(): void {
     const { relay } = this.d;
     if (!relay) return;
-    this.unsubscribe = relay.subscribeDurable(this.d.docId, (sv) => {
-      if (this.owner) return;
-      this.ownerDurable = sv;
-      this.d.onOwnerDurable(sv);
-    });
+    this.unsubscribe = relay.subscribeDurable(
+      this.d.docId,
+      (sv) => {
+        if (this.owner) return;
+        this.ownerDurable = sv;
+        this.d.onOwnerDurable(sv);
+      },
+      () => void this.tick(),
+    );
     void this.tick();
     this.timer = setInterval(() => void this.tick(), relay.claimEveryMs);
     this.timer.unref();

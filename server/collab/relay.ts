@@ -22,6 +22,9 @@ export interface DocRelay {
   release(docId: string): Promise<void>;
   /** The owner tells every process which state is durable now. */
   publishDurable(docId: string, stateVector: Uint8Array): void;
-  /** Receives the owner's durable state vectors for `docId`; returns the unsubscribe function. */
-  subscribeDurable(docId: string, listener: (stateVector: Uint8Array) => void): () => void;
+  /**
+   * Receives the owner's durable state vectors for `docId`, and `released` when an owner gave the
+   * document up (a drain), so another process claims it at once; returns the unsubscribe function.
+   */
+  subscribeDurable(docId: string, listener: (stateVector: Uint8Array) => void, released?: () => void): () => void;
 }
