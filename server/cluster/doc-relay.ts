@@ -133,32 +133,26 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     }
   };
   const running = loop();
+  /** A local subscription that also keeps the document's stream read while it lasts. */
+  const reading = (docId: string, off: () => void) => {
+    add(docId);
+    return () => {
+      off();
+      remove(docId);
+    };
+  };
 
   const fanout: RoomFanout = {
     publish(docId, update, origin) {
       local.publish(docId, update, origin);
       append(docId, 'u', origin, update);
     },
-    subscribe(docId, listener) {
-      add(docId);
-      const off = local.subscribe(docId, listener);
-      return () => {
-        off();
-        remove(docId);
-      };
-    },
+    subscribe: (docId, listener) => reading(docId, local.subscribe(docId, listener)),
     publishAwareness(docId, update, origin) {
       local.publishAwareness(docId, update, origin);
       append(docId, 'a', origin, update);
     },
-    subscribeAwareness(docId, listener) {
-      add(docId);
-      const off = local.subscribeAwareness(docId, listener);
-      return () => {
-        off();
-        remove(docId);
-      };
-    },
+    subscribeAwareness: (docId, listener) => reading(docId, local.subscribeAwareness(docId, listener)),
     flush: () => local.flush(),
   };
 

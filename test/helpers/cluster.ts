@@ -10,10 +10,12 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
+import { afterAll, beforeAll } from 'vitest';
 import { createUpdateLog } from '../../server/collab/updateLog';
 import { openMongoStore } from '../../server/store/mongo';
 import { MONGODB_TEST_URI, withDatabase } from './mongo';
-import { spawnServerProcess, type ServerProcess } from './collab';
+import { covers, spawnServerProcess, type Person, type ServerProcess, type TestClient } from './collab';
+import { ApiClient } from './server';
 
 const FERRETDB_BIN = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'collaboratory', 'ferretdb-1.24.2', 'ferretdb');
 const hasRedisServer = () => spawnSync('redis-server', ['--version']).status === 0;
@@ -173,3 +175,25 @@ export async function storedText(cluster: TestCluster, docId: string): Promise<s
     await store.close();
   }
 }
+
+/**
+ * Starts an `n`-process cluster before a test file's tests (unless `skip`) and stops it after them,
+ * calling `cleanup` first (close the clients); returns a getter for it.
+ */
+export function useCluster(n: number, skip: string | null, cleanup: () => void = () => {}): () => TestCluster {
+  let cluster: TestCluster | undefined;
+  beforeAll(async () => {
+    if (!skip) cluster = await startCluster(n);
+  }, 60_000);
+  afterAll(async () => {
+    cleanup();
+    await cluster?.stop();
+  });
+  return () => cluster!;
+}
+
+/** The same login used through another process (sessions live in the shared store). */
+export const viaProcess = (p: Person, url: string): Person => ({ ...p, client: Object.assign(new ApiClient(url), { cookie: p.client.cookie }) });
+
+/** True when the client's latest saved acknowledgement covers everything in its document. */
+export const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);

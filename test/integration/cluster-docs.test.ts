@@ -3,30 +3,19 @@
  * clients on each co-edit and converge, presence crosses, both get saved acknowledgements, and when the
  * owning process is SIGKILLed mid-typing every acknowledged edit survives on the other one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_FORBIDDEN } from '../../shared/collab';
-import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
-import { clusterSkipReason, startCluster, storedText, type TestCluster } from '../helpers/cluster';
-import { ApiClient } from '../helpers/server';
+import { connect, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
+import { ackedAll, clusterSkipReason, storedText, useCluster, viaProcess as as, type TestCluster } from '../helpers/cluster';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`[cluster-docs] skipped: ${skip}`);
 
-let cluster: TestCluster;
 const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  if (skip) return;
-  cluster = await startCluster(2);
-}, 60_000);
-afterAll(async () => {
+const getCluster = useCluster(2, skip, () => {
   for (const c of clients.splice(0)) c.destroy();
-  await cluster?.stop();
 });
-
-/** The same login on another process (sessions live in the shared store). */
-const as = (p: Person, url: string): Person => ({ ...p, client: Object.assign(new ApiClient(url), { cookie: p.client.cookie }) });
 
 async function newDoc(url: string) {
   const space = await createSpaceWithOwner(url);
@@ -42,11 +31,26 @@ function open(wsUrl: string, docId: string, p: Person, doc?: Y.Doc): TestClient 
   return c;
 }
 
+/**
+ * A third process that opens a new document first (so it owns it), its owner's client there and a
+ * member's client on B (returned as `onB`).
+ */
+async function ownedByANewProcess(cluster: TestCluster) {
+  const extra = await cluster.add();
+  const B = cluster.nodes[1]!;
+  const { docId, owner, member } = await newDoc(extra.url);
+  const onOwner = open(extra.wsUrl, docId, as(owner, extra.url));
+  await synced(onOwner);
+  const onB = open(B.wsUrl, docId, as(member, B.url));
+  await synced(onB);
+  return { extra, B, docId, owner, member, onOwner, onB };
+}
+
 const text = (c: TestClient) => c.doc.getText('t').toString();
-const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);
 
 describe.skipIf(skip)('documents on two processes', () => {
   it('clients on A and B co-edit one document, converge, see each other’s presence and get saved acks', async () => {
+    const cluster = getCluster();
     const [A, B] = cluster.nodes;
     const { docId, owner, member } = await newDoc(A!.url);
     const a = open(A!.wsUrl, docId, owner);
@@ -71,13 +75,8 @@ describe.skipIf(skip)('documents on two processes', () => {
   });
 
   it('SIGKILL of the owning process mid-typing: the clients move to the other process and every acknowledged edit is there', async () => {
-    const extra = await cluster.add(); // the process that will own the document (first to open it)
-    const [, B] = cluster.nodes;
-    const { docId, owner, member } = await newDoc(extra.url);
-    const onOwner = open(extra.wsUrl, docId, as(owner, extra.url));
-    await synced(onOwner);
-    const onB = open(B!.wsUrl, docId, as(member, B!.url));
-    await synced(onB);
+    const cluster = getCluster();
+    const { extra, B, docId, owner, onOwner, onB } = await ownedByANewProcess(cluster);
     const t = onOwner.doc.getText('t');
     for (let i = 0; i < 30; i++) t.insert(t.length, 'a');
     await waitFor(() => ackedAll(onOwner), 'first edits acknowledged', 15_000);
@@ -100,6 +99,7 @@ describe.skipIf(skip)('documents on two processes', () => {
   });
 
   it('removing a member on A closes their document on B', async () => {
+    const cluster = getCluster();
     const [A, B] = cluster.nodes;
     const { docId, owner, member } = await newDoc(A!.url);
     const onB = open(B!.wsUrl, docId, as(member, B!.url));
@@ -110,13 +110,8 @@ describe.skipIf(skip)('documents on two processes', () => {
   });
 
   it('SIGTERM drains a process: it exits 0, frees its documents at once, and its clients carry on elsewhere', async () => {
-    const leaving = await cluster.add();
-    const [, B] = cluster.nodes;
-    const { docId, owner, member } = await newDoc(leaving.url);
-    const onLeaving = open(leaving.wsUrl, docId, as(owner, leaving.url));
-    await synced(onLeaving);
-    const onB = open(B!.wsUrl, docId, as(member, B!.url));
-    await synced(onB);
+    const cluster = getCluster();
+    const { extra: leaving, B, docId, owner, onOwner: onLeaving } = await ownedByANewProcess(cluster);
     onLeaving.doc.getText('t').insert(0, 'typed before the deploy');
     await waitFor(() => ackedAll(onLeaving), 'acknowledged before the drain', 10_000);
     expect(await leaving.stop('SIGTERM')).toBe(0);

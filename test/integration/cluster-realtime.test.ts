@@ -2,26 +2,19 @@
  * Two real server processes on one Redis and one MongoDB: chat, logout, presence, live sessions and rate
  * limits behave as if there were one server. Skips with a printed reason when Redis or MongoDB is missing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { call, cid, closeSockets, connectSocket, data, next, record, sleep, spaceWith } from '../helpers/chat';
-import { clusterSkipReason, startCluster, type TestCluster } from '../helpers/cluster';
+import { clusterSkipReason, useCluster } from '../helpers/cluster';
 import { ApiClient } from '../helpers/server';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`[cluster-realtime] skipped: ${skip}`);
 
-let cluster: TestCluster;
 let A: string;
 let B: string;
-
-beforeAll(async () => {
-  if (skip) return;
-  cluster = await startCluster(2);
-  [A, B] = cluster.nodes.map((n) => n.url) as [string, string];
-}, 60_000);
-afterAll(async () => {
-  closeSockets();
-  await cluster?.stop();
+const getCluster = useCluster(2, skip, closeSockets);
+beforeAll(() => {
+  if (!skip) [A, B] = getCluster().nodes.map((n) => n.url) as [string, string];
 });
 
 /** The same login seen through another process (sessions live in the shared store). */

@@ -3,33 +3,24 @@
  * and co-editing recover by themselves with nothing acknowledged lost. Needs a Redis of our own (one
  * named by REDIS_URL is shared and is not restarted).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, cid, closeSockets, connectSocket, data, next, sleep, spaceWith } from '../helpers/chat';
-import { clusterSkipReason, startCluster, storedText, type TestCluster } from '../helpers/cluster';
-import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
+import { ackedAll, clusterSkipReason, storedText, useCluster, viaProcess as as } from '../helpers/cluster';
+import { connect, createSpaceWithOwner, synced, waitFor, type TestClient } from '../helpers/collab';
 import { ApiClient } from '../helpers/server';
 
 const skip = clusterSkipReason() ?? (process.env.REDIS_URL ? 'REDIS_URL names a shared Redis, which this test would have to restart' : null);
 if (skip) console.warn(`[cluster-redis-restart] skipped: ${skip}`);
 
-let cluster: TestCluster;
 const clients: TestClient[] = [];
-
-beforeAll(async () => {
-  if (skip) return;
-  cluster = await startCluster(2);
-}, 60_000);
-afterAll(async () => {
+const getCluster = useCluster(2, skip, () => {
   for (const c of clients.splice(0)) c.destroy();
   closeSockets();
-  await cluster?.stop();
 });
-
-const as = (p: Person, url: string): Person => ({ ...p, client: Object.assign(new ApiClient(url), { cookie: p.client.cookie }) });
-const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);
 
 describe.skipIf(skip)('Redis restarts', () => {
   it('chat and co-editing recover with nothing acknowledged lost', async () => {
+    const cluster = getCluster();
     const [A, B] = [cluster.nodes[0]!, cluster.nodes[1]!];
     const { spaceId, general, fac, people } = await spaceWith(A.url, [{ name: 'Rita Restart' }]);
     const a = await connectSocket(A.url, fac.client.cookie);
