@@ -46,6 +46,8 @@ export class RoomOwnership {
   private busy = false;
   private stopped = false;
   private failing = false;
+  /** Callers waiting until what they see is durable (server edits on a process that is not the owner). */
+  private waiters: { target: Uint8Array; resolve: () => void; reject: (err: Error) => void; timer: NodeJS.Timeout }[] = [];
   private unsubscribe: () => void = () => {};
 
   constructor(private readonly d: OwnershipDeps) {
@@ -63,6 +65,7 @@ export class RoomOwnership {
         if (this.owner) return;
         this.ownerDurable = sv;
         this.d.onOwnerDurable(sv);
+        this.settle((w) => covers(sv, w.target));
       },
       () => void this.tick(),
     );
@@ -74,6 +77,33 @@ export class RoomOwnership {
   /** What is durable as far as this room knows (its own writer's, or the owner's). */
   durableStateVector(): Uint8Array {
     return this.owner ? this.d.writer.durableStateVector : this.ownerDurable;
+  }
+
+  /**
+   * Resolves once the state `target` (a state vector) is durable: at once from our writer when we own the
+   * document, else when the owner says so (or we take over); rejects after `timeoutMs`.
+   */
+  durable(target: Uint8Array, timeoutMs = 15_000): Promise<void> {
+    if (this.owner) return this.d.writer.flush();
+    if (covers(this.ownerDurable, target)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.timer !== timer);
+        reject(new Error(`document ${this.d.docId}: no owner stored the edit in time`));
+      }, timeoutMs);
+      timer.unref();
+      this.waiters.push({ target, resolve, reject, timer });
+    });
+  }
+
+  private settle(done: (w: (typeof this.waiters)[number]) => boolean, err?: Error): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (!done(w)) return true;
+      clearTimeout(w.timer);
+      if (err) w.reject(err);
+      else w.resolve();
+      return false;
+    });
   }
 
   /** The owner's writer made `sv` durable: every process hears it. */
@@ -129,6 +159,10 @@ export class RoomOwnership {
     this.d.logger.info({ docId, token }, 'document ownership taken');
     // Whatever this process integrated as a follower (its own clients' edits, the stream) is stored now.
     writer.push(Y.encodeStateAsUpdate(doc), this.d.serverOrigin);
+    writer.flush().then(
+      () => this.settle(() => true),
+      (err: Error) => this.settle(() => true, err),
+    );
     return true;
   }
 
@@ -143,7 +177,15 @@ export class RoomOwnership {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    this.settle(() => true, new Error(`document ${this.d.docId} left memory before an owner stored the edit`));
     this.unsubscribe();
     if (this.owner && this.d.relay) await this.d.relay.release(this.d.docId).catch(() => undefined);
   }
+}
+
+/** True when state vector `sv` includes every clock of `target`. */
+function covers(sv: Uint8Array, target: Uint8Array): boolean {
+  const have = Y.decodeStateVector(sv);
+  for (const [client, clock] of Y.decodeStateVector(target)) if ((have.get(client) ?? 0) < clock) return false;
+  return true;
 }

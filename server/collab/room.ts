@@ -273,6 +273,11 @@ export class Room {
     this.d.onFailed(this);
   }
 
+  /** Resolves once everything this room holds now is durable (whichever process stores it). */
+  flushed(): Promise<void> {
+    return this.ownership.durable(Y.encodeStateVector(this.doc));
+  }
+
   /** Applies a server-side edit in one transaction (persisted and broadcast like any update). */
   edit(fn: (doc: Y.Doc) => void): void {
     this.doc.transact(() => fn(this.doc), 'server');

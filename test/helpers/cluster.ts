@@ -11,6 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
 import { afterAll, beforeAll } from 'vitest';
+import * as Y from 'yjs';
 import { createUpdateLog } from '../../server/collab/updateLog';
 import { openMongoStore } from '../../server/store/mongo';
 import { MONGODB_TEST_URI, withDatabase } from './mongo';
@@ -166,14 +167,19 @@ export async function startCluster(n = 2, env: Record<string, string> = {}): Pro
   };
 }
 
-/** A document's text (`t`) as the cluster's shared store holds it: what a process loading it now would see. */
-export async function storedText(cluster: TestCluster, docId: string): Promise<string> {
+/** A document as the cluster's shared store holds it: what a process loading it now would see. */
+export async function storedDoc(cluster: TestCluster, docId: string): Promise<Y.Doc> {
   const store = await openMongoStore(cluster.mongo.uri);
   try {
-    return (await createUpdateLog(store, Date.now).load(docId)).doc.getText('t').toString();
+    return (await createUpdateLog(store, Date.now).load(docId)).doc;
   } finally {
     await store.close();
   }
+}
+
+/** A document's text (`t`) as the shared store holds it. */
+export async function storedText(cluster: TestCluster, docId: string): Promise<string> {
+  return (await storedDoc(cluster, docId)).getText('t').toString();
 }
 
 /**

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_FORBIDDEN } from '../../shared/collab';
-import { connect, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
-import { ackedAll, clusterSkipReason, storedText, useCluster, viaProcess as as, type TestCluster } from '../helpers/cluster';
+import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
+import { ackedAll, clusterSkipReason, storedDoc, storedText, useCluster, viaProcess as as, type TestCluster } from '../helpers/cluster';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`[cluster-docs] skipped: ${skip}`);
@@ -125,5 +125,37 @@ describe.skipIf(skip)('documents on two processes', () => {
     await waitFor(() => ackedAll(moved), 'acknowledged by B', 10_000);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(await storedText(cluster, docId)).toBe('typed before the deploy and after');
+  });
+
+  it('a restore made on a process that does not own the document answers only once it is stored, even with the owner paused', async () => {
+    const cluster = getCluster();
+    const [A, B] = cluster.nodes;
+    const { docId, owner } = await newDoc(A!.url);
+    const a = open(A!.wsUrl, docId, owner); // A opens it first: A owns it
+    await synced(a);
+    a.doc.getText('t').insert(0, 'draft one');
+    await waitFor(() => ackedAll(a), 'draft acknowledged', 10_000);
+    const saved = await owner.client.post(`/api/docs/${docId}/versions`, { name: 'Draft' });
+    expect(saved.status, JSON.stringify(saved.body)).toBe(201);
+    const onB = open(B!.wsUrl, docId, as(owner, B!.url));
+    await synced(onB);
+
+    // The owner stops answering (a long GC pause, a frozen VM): B must not answer before the restore is
+    // stored, so it waits for A's lease to expire, takes over and stores it itself.
+    A!.proc.kill('SIGSTOP');
+    const before = Y.encodeStateVector(onB.doc);
+    try {
+      const restored = await as(owner, B!.url).client.post(`/api/docs/${docId}/versions/${saved.body.version.id}/restore`);
+      expect(restored.status, JSON.stringify(restored.body)).toBe(200);
+      const stored = Y.encodeStateVector(await storedDoc(cluster, docId));
+      await waitFor(() => !covers(before, onB.doc), 'the restore reaches the client on B');
+      expect(covers(stored, onB.doc)).toBe(true);
+    } finally {
+      A!.proc.kill('SIGCONT');
+    }
+    // A wakes up as a stale owner: its writes are refused, and the store still holds what B stored.
+    onB.doc.getText('t').insert(0, 'after the pause: ');
+    await waitFor(() => ackedAll(onB), 'acknowledged by the new owner', 15_000);
+    expect(await storedText(cluster, docId)).toBe(onB.doc.getText('t').toString());
   });
 });
