@@ -73,13 +73,19 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     if (s && --s.refs <= 0) subs.delete(docId);
   };
 
+  // The stream's expiry is pushed back at most once a minute per document, not at every entry.
+  const expirySetAt = new Map<string, number>();
   const append = (docId: string, type: 'u' | 'a' | 'd' | 'r', origin: string, payload: Uint8Array) => {
     const key = streamKey(docId);
-    const minId = String(Date.now() - RETAIN_MS);
+    const now = Date.now();
+    const minId = String(now - RETAIN_MS);
     const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+    const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
+    if (refresh) expirySetAt.set(docId, now);
+    if (expirySetAt.size > 10_000) expirySetAt.clear();
     client
       .sendCommand(['XADD', key, 'MINID', '~', minId, '*', 'n', instance, 't', type, 'o', origin, 'p', b64])
-      .then(() => client.pExpire(key, RETAIN_MS))
+      .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
       .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'));
   };
 
