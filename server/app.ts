@@ -8,6 +8,10 @@ import helmet from 'helmet';
 import { createLoginManager } from './auth/logins';
 import { createMailer } from './mail/mailer';
 import { createBus } from './bus';
+import { relayBus } from './cluster/bus';
+import { createRedisDocRelay } from './cluster/doc-relay';
+import { clusterGate, soloGate } from './cluster/lease';
+import type { Cluster } from './cluster/redis';
 import type { Config } from './config';
 import type { Ctx } from './context';
 import { notFound } from './errors';
@@ -42,6 +46,8 @@ export interface AppDeps {
   sessionSweepMs?: number;
   /** Defaults to every feature in server/features.ts. */
   features?: Feature[];
+  /** The Redis connections when REDIS_URL is set (server/cluster): sockets, bus, limits and jobs span every process. */
+  cluster?: Cluster;
 }
 
 export interface App {
@@ -60,14 +66,20 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const features = deps.features ?? FEATURES;
   await store.ensureIndexes([...INDEXES, ...features.flatMap((f) => f.indexes ?? [])]);
   const repos = createRepos(store);
-  const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
+  const { cluster } = deps;
+  const localBus = createBus((err) => logger.error({ err }, 'bus listener failed'));
+  const relay = cluster ? await relayBus(localBus, cluster, logger) : null;
+  const bus = relay?.bus ?? localBus;
   const now = deps.now ?? Date.now;
   const logins = createLoginManager({ repos, secret: config.sessionSecret, ttlMs: config.sessionTtlMs, bus, now });
-  // Rate-limit counters live in the store chosen here, at boot (memory for now), for every limiter.
-  const limiter = limiterFactory({ store: deps.limitStore ?? { kind: 'memory' }, now });
+  // Rate-limit counters live in the store chosen here, at boot (Redis in a cluster), for every limiter.
+  const limitStore: LimitStore = deps.limitStore ?? (cluster ? { kind: 'redis', client: cluster.client } : { kind: 'memory' });
+  const limiter = limiterFactory({ store: limitStore, now });
+  const jobs = cluster ? clusterGate(cluster, (err) => logger.warn({ err }, 'job lease unavailable')) : soloGate;
+  const collabRelay = cluster ? await createRedisDocRelay(cluster, logger) : undefined;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
-  const ctx: Ctx = { config, store, repos, logger, bus, logins, mailer, now, limiter };
-  const limits = defaultRateLimits(deps.rateLimits, deps.limitStore);
+  const ctx: Ctx = { config, store, repos, logger, bus, logins, mailer, now, limiter, jobs, ...(collabRelay ? { collabRelay } : {}) };
+  const limits = defaultRateLimits(deps.rateLimits, limitStore);
 
   const app = express();
   app.disable('x-powered-by');
@@ -110,9 +122,13 @@ export async function createApp(deps: AppDeps): Promise<App> {
   // Healthy means the store takes a write and gives it back, not merely that it answers.
   const storeHealthy = storeHealthCheck(store);
   app.get('/healthz', async (_req, res) => {
+    // A process that lost Redis cannot reach the other processes' users: the balancer should skip it.
+    if (cluster && !cluster.healthy()) {
+      return void res.status(503).json({ error: { code: 'unavailable', message: 'Redis is not reachable.' } });
+    }
     try {
       await storeHealthy();
-      res.json({ status: 'ok', store: store.kind });
+      res.json({ status: 'ok', store: store.kind, ...(cluster ? { redis: 'ok' } : {}) });
     } catch (err) {
       logger.error({ err }, 'health check failed');
       res.status(503).json({ error: { code: 'unavailable', message: 'The store does not accept writes.' } });
@@ -138,7 +154,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
 
   // The HTTP server exists before the features so the realtime port can be handed to them at creation.
   const server = createServer(app);
-  const realtime = createRealtime(server, ctx);
+  const realtime = createRealtime(server, ctx, cluster);
   // Every upgrade gets an answer: 404 off the claimed paths, 503 when a claimed one stalls (upgrades.ts).
   guardUpgrades(server, { claimed: ['/socket.io/', YJS_PATH] });
   // Each feature receives the ports of the features created before it (docs first: sessions and chat use it).
@@ -176,6 +192,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
       for (const r of runtimes) await r.close?.();
       for (const f of instances) await f.close?.();
       await realtime.close();
+      await relay?.stop();
+      await collabRelay?.close();
+      await jobs.releaseAll();
       server.closeAllConnections();
       await mailer.close();
     },

@@ -7,6 +7,8 @@ import type { Bus } from './bus';
 import type { LoginManager } from './auth/logins';
 import type { LimiterFactory } from './limits';
 import type { Mailer } from './mail/mailer';
+import type { JobGate } from './cluster/lease';
+import type { DocRelay } from './collab/relay';
 
 export interface Ctx {
   config: Config;
@@ -20,4 +22,8 @@ export interface Ctx {
   now: () => number;
   /** Makes rate limiters on the store chosen at boot (server/limits.ts). */
   limiter: LimiterFactory;
+  /** Whether this process runs a periodic job's tick (once per cluster with REDIS_URL; always alone). */
+  jobs: JobGate;
+  /** Runs each document across processes with REDIS_URL (server/cluster/doc-relay.ts); absent alone. */
+  collabRelay?: DocRelay;
 }

@@ -1,5 +1,10 @@
-/** Boot: parse config, open the store, build the app, listen; on SIGTERM/SIGINT stop accepting, flush, close, exit 0. */
+/**
+ * Boot: parse config, open the store (and Redis when REDIS_URL is set), build the app, listen; on
+ * SIGTERM/SIGINT drain: stop accepting, close the connections (clients reconnect to another process),
+ * flush, release this process's leases, close the store and Redis, exit 0.
+ */
 import { createApp } from './app';
+import { openCluster } from './cluster/redis';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { openStore } from './store/open';
@@ -17,7 +22,8 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   const store = await openStore(config, logger);
-  const app = await createApp({ config, store, logger });
+  const cluster = config.redisUrl ? await openCluster(config.redisUrl, logger) : undefined;
+  const app = await createApp({ config, store, logger, ...(cluster ? { cluster } : {}) });
 
   await new Promise<void>((resolve, reject) => {
     app.server.once('error', reject);
@@ -25,7 +31,7 @@ async function main() {
   });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
-  logger.info({ port, store: store.kind, dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, `Collaboratory listening on http://localhost:${port}`);
+  logger.info({ port, store: store.kind, redis: Boolean(cluster), dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, `Collaboratory listening on http://localhost:${port}`);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -40,6 +46,7 @@ async function main() {
     try {
       await app.close();
       await store.close();
+      await cluster?.close();
       logger.info('bye');
       process.exit(0);
     } catch (err) {

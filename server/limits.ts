@@ -1,13 +1,14 @@
 /**
  * The one rate limiter of the app, over rate-limiter-flexible: HTTP routes, Socket.IO events and the
  * document socket all count through it. Where the counts live is chosen once at boot (`LimitStore`):
- * in this process's memory today; a Redis store, shared by every process, plugs in here next.
+ * in this process's memory, or in Redis (REDIS_URL) where every process of a cluster counts together.
  */
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RedisClient } from './cluster/redis';
 import { rateLimited } from './errors';
 
-/** Where the counters live. Only memory for now; `{ kind: 'redis', client }` is the next store. */
-export type LimitStore = { kind: 'memory' };
+/** Where the counters live: this process's memory, or Redis shared by every process (node-redis v5 client). */
+export type LimitStore = { kind: 'memory' } | { kind: 'redis'; client: RedisClient };
 
 export interface LimitOptions {
   /** Names the limiter's counters in a shared store (its key prefix); unique per limiter. */
@@ -73,6 +74,20 @@ function windowed(name: string, points: number, duration: number, env: Required<
   switch (env.store.kind) {
     case 'memory':
       rl = new RateLimiterMemory({ keyPrefix: name, points, duration });
+      break;
+    case 'redis':
+      // `useRedisPackage`: the node-redis (v4+) command style. While Redis is away (`rejectIfRedisNotReady`
+      // instead of queueing behind a dead connection) this process counts alone in memory, the library's
+      // insurance limiter: an outage neither locks everyone out nor lifts the limits.
+      rl = new RateLimiterRedis({
+        storeClient: env.store.client,
+        useRedisPackage: true,
+        rejectIfRedisNotReady: true,
+        keyPrefix: `collab:rl:${name}`,
+        points,
+        duration,
+        insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration }),
+      });
   }
   const lead = clockLead(env.now);
   const keyOf = (key: string) => {

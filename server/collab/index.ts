@@ -37,6 +37,7 @@ import { DEFAULT_RETRY } from './writer';
 export { COLLAB_INDEXES } from './updateLog';
 export { UpgradeRefusal } from './upgrade';
 export type { RoomFanout } from './fanout';
+export type { DocRelay } from './relay';
 export type { CollabService, ConnFilter } from './service';
 export type * from './types';
 
@@ -65,7 +66,8 @@ export function createCollab(deps: CollabDeps): Collab {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: deps.maxMessageBytes, clientTracking: false });
   const registry = createRoomRegistry({
     log,
-    fanout: opts.fanout ?? createLocalFanout(),
+    fanout: opts.fanout ?? opts.relay?.fanout ?? createLocalFanout(),
+    ...(opts.relay ? { relay: opts.relay } : {}),
     logger,
     stored: createStoredNotifier(deps.hooks.onStoreDocument?.bind(deps.hooks), opts.storedIntervalMs, now, logger),
     originPrefix,

@@ -5,6 +5,7 @@
  */
 import type { Logger } from '../logger';
 import type { RoomFanout } from './fanout';
+import type { DocRelay } from './relay';
 import { Room } from './room';
 import type { StoredNotifier } from './stored';
 import type { UpdateLog } from './updateLog';
@@ -21,6 +22,7 @@ export interface RegistryDeps {
   compactOnUnloadMin: number;
   unloadDelayMs: number;
   retry: RetryPolicy;
+  relay?: DocRelay;
 }
 
 /** Creates the registry; `stop()` prevents new unload timers (shutdown unloads everything itself). */
@@ -64,6 +66,7 @@ export function createRoomRegistry(d: RegistryDeps) {
             serverOrigin,
             compactEvery: d.compactEvery,
             retry: d.retry,
+            ...(d.relay ? { relay: d.relay } : {}),
             onDurable: (id) => stored.stored(id),
             onFailed: (r) => {
               cancelUnload(r);

@@ -12,7 +12,9 @@ import type { Logger } from '../logger';
 import type { Conn } from './connection';
 import type { FanoutBatch, RoomFanout } from './fanout';
 import { savedMessage, syncStep1Message, updateMessage } from './messages';
+import { RoomOwnership } from './ownership';
 import { RoomPresence } from './presence';
+import type { DocRelay } from './relay';
 import type { LoadedLog, UpdateLog } from './updateLog';
 import { RoomWriter, type RetryPolicy } from './writer';
 
@@ -43,6 +45,8 @@ export interface RoomDeps {
   onDurable(docId: string): void;
   /** Called once the writer failed for good, after the room closed its connections: unload it now. */
   onFailed(room: Room): void;
+  /** Several processes run this document (relay.ts): one of them stores it. */
+  relay?: DocRelay;
 }
 
 /** One live document. */
@@ -52,6 +56,8 @@ export class Room {
   readonly presence: RoomPresence;
   readonly conns = new Map<string, Conn>();
   readonly writer: RoomWriter;
+  /** Whether this process stores the document (always, without a relay). */
+  readonly ownership: RoomOwnership;
   /** Callers holding the room (upgrades in progress, service calls): the room stays loaded meanwhile. */
   holds = 0;
   unloadTimer: NodeJS.Timeout | null = null;
@@ -91,8 +97,29 @@ export class Room {
       snapshotBytes: d.loaded.snapshotBytes,
       compactEvery: d.compactEvery,
     });
+    this.ownership = new RoomOwnership({
+      docId: d.docId,
+      relay: d.relay,
+      log: d.log,
+      logger: d.logger,
+      writer: this.writer,
+      doc: this.doc,
+      quietOrigin: REMOTE,
+      serverOrigin: d.serverOrigin,
+      onOwnerDurable: (sv) => this.sendSaved(sv),
+      // Pending writes under the lost token will be refused: close like a failed write (clients resend).
+      onLost: () => this.onWriteFailed(),
+      onReconnected: () => this.d.fanout.publish(this.docId, Y.encodeStateAsUpdate(this.doc), this.d.serverOrigin),
+    });
     this.doc.on('update', this.onDocUpdate);
     this.unsubscribe = d.fanout.subscribe(d.docId, this.onBatch);
+    this.ownership.start();
+  }
+
+  /** Sends `sv` as durable to every connection that asked for saved acknowledgements. */
+  private sendSaved(sv: Uint8Array): void {
+    let msg: Uint8Array | null = null;
+    for (const c of this.conns.values()) if (c.wantsSaved) c.send((msg ??= savedMessage(sv)));
   }
 
   /** Adds a connection and opens the sync: server's step 1, current awareness, durable state if asked. */
@@ -100,7 +127,7 @@ export class Room {
     this.conns.set(conn.id, conn);
     conn.send(syncStep1Message(this.doc));
     if (this.presence.size > 0) conn.send(this.presence.all());
-    if (conn.wantsSaved) conn.send(savedMessage(this.writer.durableStateVector));
+    if (conn.wantsSaved) conn.send(savedMessage(this.ownership.durableStateVector()));
   }
 
   /** Removes a connection and the awareness states it announced. */
@@ -180,17 +207,22 @@ export class Room {
       throw new InvalidMessage('update could not be applied', { cause: err });
     }
     // Nothing new (already known content): the client still deserves to learn it is saved.
-    if (conn.wantsSaved && this.changes === writesBefore && !this.writer.ackWhenDurable(conn.id)) {
-      conn.send(savedMessage(this.writer.durableStateVector));
+    // Not the owner: the owner's next durable state vector reaches every connection anyway.
+    if (conn.wantsSaved && this.changes === writesBefore && (!this.ownership.owner || !this.writer.ackWhenDurable(conn.id))) {
+      conn.send(savedMessage(this.ownership.durableStateVector()));
     }
   }
 
   /** Every integrated change (client, server edit) is queued for the store and published once. */
   private onDocUpdate = (update: Uint8Array, origin: unknown): void => {
     this.changes++;
-    if (origin === REMOTE) return;
+    // The owner stores what other processes' clients wrote too; nobody publishes it again.
+    if (origin === REMOTE) {
+      if (this.d.relay && this.ownership.owner) this.writer.push(update, 'remote');
+      return;
+    }
     const originId = origin && typeof origin === 'object' && 'id' in origin ? String((origin as Conn).id) : this.d.serverOrigin;
-    this.writer.push(update, originId);
+    if (this.ownership.owner) this.writer.push(update, originId);
     this.d.fanout.publish(this.docId, update, originId);
   };
 
@@ -213,6 +245,13 @@ export class Room {
   };
 
   private onDurable(sv: Uint8Array, origins: ReadonlySet<string>): void {
+    this.ownership.published(sv);
+    // In a cluster this process may hold edits integrated before it became the owner: tell everyone.
+    if (this.d.relay) {
+      this.sendSaved(sv);
+      this.d.onDurable(this.docId);
+      return;
+    }
     let msg: Uint8Array | null = null;
     for (const c of this.conns.values()) {
       if (!c.wantsSaved || !origins.has(c.id)) continue;
@@ -234,6 +273,11 @@ export class Room {
     this.d.onFailed(this);
   }
 
+  /** Resolves once everything this room holds now is durable (whichever process stores it). */
+  flushed(): Promise<void> {
+    return this.ownership.durable(Y.encodeStateVector(this.doc));
+  }
+
   /** Applies a server-side edit in one transaction (persisted and broadcast like any update). */
   edit(fn: (doc: Y.Doc) => void): void {
     this.doc.transact(() => fn(this.doc), 'server');
@@ -244,8 +288,9 @@ export class Room {
     this.d.fanout.flush();
     try {
       // A failed writer stores nothing more; what it lost was never acknowledged.
-      if (!this.writer.failed) await this.writer.compactIfDirty(compactMin);
+      if (!this.writer.failed && this.ownership.owner) await this.writer.compactIfDirty(compactMin);
     } finally {
+      await this.ownership.stop();
       this.unsubscribe();
       this.presence.destroy();
       this.doc.off('update', this.onDocUpdate);

@@ -52,7 +52,7 @@ export function createCollabService(registry: RoomRegistry, log: UpdateLog, hook
       const room = await registry.acquire(docId, info.archived);
       try {
         room.edit(fn);
-        await room.writer.flush();
+        await room.flushed();
       } finally {
         registry.release(room);
       }
@@ -84,7 +84,7 @@ export function createCollabService(registry: RoomRegistry, log: UpdateLog, hook
       if (archived) for (const c of [...room.conns.values()]) c.close(CLOSE_ARCHIVED, 'archived');
     },
     async flushAll() {
-      await Promise.all([...rooms.values()].map((r) => r.writer.flush()));
+      await Promise.all([...rooms.values()].map((r) => r.flushed()));
     },
   };
   return service;

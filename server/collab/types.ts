@@ -8,6 +8,7 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Logger } from '../logger';
 import type { Store } from '../store/port';
 import type { RoomFanout } from './fanout';
+import type { DocRelay } from './relay';
 import type { CollabService } from './service';
 
 /** Who opened a connection (from `onAuthenticate`). */
@@ -63,8 +64,10 @@ export interface CollabOptions {
   heartbeatMs?: number;
   /** Store-write attempts before a room gives up and closes its connections with 1013 (default 8, 50 ms doubling to 5 s). */
   writeRetry?: { attempts: number; minMs: number; maxMs: number };
-  /** Replaces the in-process fan-out (e.g. a Redis relay). */
+  /** Replaces the in-process fan-out (tests). */
   fanout?: RoomFanout;
+  /** Runs documents across processes (server/cluster/doc-relay.ts): its fan-out, one storing owner per document. */
+  relay?: DocRelay;
 }
 
 /** Everything `createCollab` needs. */

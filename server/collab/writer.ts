@@ -12,7 +12,7 @@
 import * as Y from 'yjs';
 import type { Logger } from '../logger';
 import { DuplicateKeyError } from '../store/port';
-import type { UpdateLog } from './updateLog';
+import { SEQ_SPAN, StaleOwnerError, type LoadedLog, type UpdateLog } from './updateLog';
 
 export interface WriterDeps {
   docId: string;
@@ -86,6 +86,8 @@ export class RoomWriter {
   durableStateVector: Uint8Array;
   /** Store writes performed (for tests and the benchmark). */
   writes = 0;
+  /** The fencing token every write carries when the document is run by a cluster (relay.ts). */
+  private token: number | undefined;
 
   constructor(private readonly d: WriterDeps) {
     this.lastSeq = d.lastSeq;
@@ -93,6 +95,18 @@ export class RoomWriter {
     this.bytesSince = d.bytesSinceSnapshot ?? 0;
     this.snapshotBytes = d.snapshotBytes ?? 0;
     this.durableStateVector = d.stateVector();
+  }
+
+  /**
+   * Makes this writer the owner's under `token`, continuing the log as `loaded` (just read after fencing)
+   * found it: its sequence numbers start in the token's own range.
+   */
+  adopt(token: number, loaded: LoadedLog): void {
+    this.token = token;
+    this.lastSeq = Math.max(loaded.lastSeq, token * SEQ_SPAN);
+    this.sinceSnapshot = loaded.updatesSinceSnapshot;
+    this.bytesSince = loaded.bytesSinceSnapshot;
+    this.snapshotBytes = loaded.snapshotBytes;
   }
 
   /** Queues an update for the store; `origin` is the connection id (or 'server'). Dropped once failed. */
@@ -211,9 +225,11 @@ export class RoomWriter {
     let waitMs = minMs;
     for (let failures = 0; ; ) {
       try {
-        await this.d.log.append(this.d.docId, seq, update);
+        await this.d.log.append(this.d.docId, seq, update, this.token);
         return seq;
       } catch (err) {
+        // A newer owner fenced the document: retrying cannot help, and nothing more may be acknowledged.
+        if (err instanceof StaleOwnerError) failures = attempts;
         if (err instanceof DuplicateKeyError) {
           if (mayHaveLanded) return seq;
           // Someone else holds this sequence number (another process writing this document).
@@ -247,7 +263,7 @@ export class RoomWriter {
     const counted = this.sinceSnapshot;
     const countedBytes = this.bytesSince;
     try {
-      await this.d.log.compact(this.d.docId, seq, state);
+      await this.d.log.compact(this.d.docId, seq, state, this.token);
       this.sinceSnapshot -= counted;
       this.bytesSince -= countedBytes;
       this.snapshotBytes = state.length;

@@ -49,13 +49,14 @@ export function createAutoVersioner(d: DocsDeps) {
 export type AutoVersioner = ReturnType<typeof createAutoVersioner>;
 
 /** Starts the sweep timer; returns a stop function. The timer never keeps the process alive. */
-export function startAutoVersions(auto: AutoVersioner, logger: DocsDeps['ctx']['logger'], everyMs = AUTO_VERSION_SWEEP_MS): () => void {
+export function startAutoVersions(auto: AutoVersioner, logger: DocsDeps['ctx']['logger'], everyMs = AUTO_VERSION_SWEEP_MS, jobs?: DocsDeps['ctx']['jobs']): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    auto
-      .sweep()
+    // Once per cluster: the process holding the job's lease sweeps (two sweeps could version twice).
+    (jobs ? jobs.mine('auto-versions', everyMs) : Promise.resolve(true))
+      .then((mine) => (mine ? auto.sweep() : 0))
       .catch((err) => logger.error({ err }, 'automatic version sweep failed'))
       .finally(() => (running = false));
   }, everyMs);

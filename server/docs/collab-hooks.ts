@@ -85,7 +85,7 @@ export function createDocsCollab(ctx: Ctx, docs: DocsRepo, options: DocsCollabOp
     hooks: docsCollabHooks(ctx, docs, afterStored),
     limiter: collabLimiter(ctx.limiter, rateLimit),
     maxMessageBytes: ctx.config.yjsMaxMessageBytes,
-    options: collabOptions,
+    options: { ...(ctx.collabRelay ? { relay: ctx.collabRelay } : {}), ...collabOptions },
   });
   const { service } = collab;
   const offBus = [

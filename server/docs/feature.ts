@@ -26,7 +26,7 @@ export const docsFeature: Feature = {
       provides: { docs: createDocsPort(deps) },
       attach(server) {
         collab.attach(server);
-        const stopAuto = startAutoVersions(auto, ctx.logger);
+        const stopAuto = startAutoVersions(auto, ctx.logger, undefined, ctx.jobs);
         return {
           async close() {
             stopAuto();

@@ -4,6 +4,7 @@
  * (spaces.ts). `createRealtime` builds them on the shared HTTP server; features add their events with `use`.
  */
 import type { Server as HttpServer } from 'node:http';
+import type { Cluster } from '../cluster/redis';
 import type { Ctx } from '../context';
 import { connOf, SpaceRooms } from './connection';
 import { createIo } from './io';
@@ -22,9 +23,15 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-/** Builds the realtime layer on `httpServer`; it never listens by itself. */
-export function createRealtime(httpServer: HttpServer, ctx: Ctx): Realtime {
-  const io = createIo(httpServer, ctx);
+/** A process that died a moment ago still counts until the adapter's heartbeat gives up on it. */
+const FETCH_TIMEOUT_MS = 2_000;
+
+/**
+ * Builds the realtime layer on `httpServer`; it never listens by itself. With `cluster`, broadcasts,
+ * `peopleIn` and presence cover the sockets of every process.
+ */
+export function createRealtime(httpServer: HttpServer, ctx: Ctx, cluster?: Cluster): Realtime {
+  const io = createIo(httpServer, ctx, cluster);
   const log = ctx.logger.child({ cat: 'socket' });
   const spaceRooms = new SpaceRooms();
   const handlers = new Map<string, EventHandler>();
@@ -37,13 +44,24 @@ export function createRealtime(httpServer: HttpServer, ctx: Ctx): Realtime {
     },
     toRoom: (room, event, ...args) => void io.to(room).emit(event, ...args),
     async peopleIn(room) {
-      const sockets = await io.in(room).fetchSockets();
+      // A process that stopped answering (killed a moment ago) must not fail the caller: this process's
+      // own sockets are then the best answer there is.
+      const sockets = await io
+        .timeout(FETCH_TIMEOUT_MS)
+        .in(room)
+        .fetchSockets()
+        .catch(() => io.local.in(room).fetchSockets());
       return sockets.map((s) => ({ userId: s.data.userId, name: s.data.name }));
     },
   };
 
-  const spaces = createSpacesLayer(ctx, port, (userId, spaceId) => {
-    io.in(userRoom(userId)).socketsLeave([spaceRoom(spaceId), ...spaceRooms.of(spaceId)]);
+  // Membership removals arrive on every process (the cluster bus); each acts on its own sockets.
+  const spaces = createSpacesLayer(ctx, port, {
+    leaveRooms(userId, spaceId) {
+      io.local.in(userRoom(userId)).socketsLeave([spaceRoom(spaceId), ...spaceRooms.of(spaceId)]);
+    },
+    toUserHere: (userId, event, ...args) => void io.local.to(userRoom(userId)).emit(event, ...args),
+    clusterWide: Boolean(cluster),
   });
 
   const use = (events: EventHandler[]) => {

@@ -1,10 +1,18 @@
 /**
  * Socket.IO on the shared HTTP server: Origin and login cookie checked at the handshake, and sockets
  * grouped in rooms per login and per user so a logout, an expiry or a rename reaches them.
+ *
+ * With a cluster (REDIS_URL) the Redis streams adapter carries broadcasts, `fetchSockets` and room
+ * operations to every process. It reads a Redis stream from its last offset, so after a Redis restart it
+ * resumes where it stopped instead of losing what was sent meanwhile (the pub/sub adapter drops it).
+ * The bus listeners below act on this process's sockets only (`io.local`): the cluster bus delivers
+ * their events to every process, and each one closes or renames its own.
  */
 import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events';
+import type { Cluster } from '../cluster/redis';
 import type { Ctx } from '../context';
 import { originAllowed } from '../http/origin';
 import { loginRoom, userRoom } from './rooms';
@@ -13,8 +21,9 @@ export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Creates the Socket.IO server; it never listens by itself. */
-export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
+export function createIo(httpServer: HttpServer, ctx: Ctx, cluster?: Cluster): IoServer {
   const io: IoServer = new Server(httpServer, {
+    ...(cluster ? { adapter: createAdapter(cluster.client, { streamName: 'collab:socket.io' }) } : {}),
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
@@ -46,7 +55,7 @@ export function createIo(httpServer: HttpServer, ctx: Ctx): IoServer {
   });
 
   ctx.bus.on('login:revoked', ({ loginId }) => {
-    io.in(loginRoom(loginId)).disconnectSockets(true);
+    io.local.in(loginRoom(loginId)).disconnectSockets(true);
   });
 
   // The handshake copied the name; a rename updates it in place (synchronously, so a message sent right

@@ -4,6 +4,7 @@
  * sockets. Every feature broadcasting to a space relies on this check.
  */
 import { spaceRefPayload } from '../../shared/chat';
+import type { OnlineUser, ServerArgs, ServerToClientEvents } from '../../shared/events';
 import { accessSpace } from '../commands/access';
 import type { Ctx } from '../context';
 import { on, type Conn, type EventHandler } from './kit';
@@ -18,18 +19,37 @@ export interface SpacesLayer {
   close(): void;
 }
 
-/**
- * Builds the layer. `leaveRooms` makes every socket of a user leave rooms (the space's own and the
- * feature rooms recorded for it).
- */
-export function createSpacesLayer(ctx: Ctx, port: RealtimePort, leaveRooms: (userId: string, spaceId: string) => void): SpacesLayer {
-  const presence = createPresence((spaceId, online) => port.toSpace(spaceId, 'presence', { spaceId, online }));
+/** What the layer does to this process's own sockets (the bus brings each event to every process). */
+export interface LocalSockets {
+  /** Makes every socket of a user here leave rooms (the space's own and the feature rooms recorded for it). */
+  leaveRooms(userId: string, spaceId: string): void;
+  /** To the sockets of a user connected to this process. */
+  toUserHere<E extends keyof ServerToClientEvents>(userId: string, event: E, ...args: ServerArgs<E>): void;
+  /** True with several processes: who is online is then asked of every process's sockets. */
+  clusterWide: boolean;
+}
+
+/** Builds the layer. */
+export function createSpacesLayer(ctx: Ctx, port: RealtimePort, here: LocalSockets): SpacesLayer {
+  // One process: the tracker knows everyone. Several: it knows this process's sockets only, so the list
+  // comes from the sockets in the space's room on every process (through the adapter), one entry per user.
+  const clusterOnline = async (spaceId: string): Promise<OnlineUser[]> => {
+    const byUser = new Map<string, OnlineUser>();
+    for (const p of await port.peopleIn(spaceRoom(spaceId))) byUser.set(p.userId, { userId: p.userId, name: p.name });
+    return [...byUser.values()];
+  };
+  const presence = createPresence((spaceId, online) => {
+    if (!here.clusterWide) return port.toSpace(spaceId, 'presence', { spaceId, online });
+    clusterOnline(spaceId)
+      .then((all) => port.toSpace(spaceId, 'presence', { spaceId, online: all }))
+      .catch((err: unknown) => ctx.logger.error({ err, spaceId }, 'presence broadcast failed'));
+  });
   const limit = ctx.limiter({ name: 'socket-spaces', points: 60, duration: 10, message: 'Too many actions at once.' });
 
   const offRemoved = ctx.bus.on('membership:removed', ({ spaceId, userId }) => {
-    leaveRooms(userId, spaceId);
+    here.leaveRooms(userId, spaceId);
     if (presence.removeUser(spaceId, userId).length > 0) presence.changed(spaceId);
-    port.toUsers(userId, 'space:removed', { spaceId });
+    here.toUserHere(userId, 'space:removed', { spaceId });
   });
   // A renamed user shows under the new name in "Online now" (their stored messages keep the old one).
   const offRenamed = ctx.bus.on('user:renamed', ({ userId, name }) => {
@@ -45,9 +65,9 @@ export function createSpacesLayer(ctx: Ctx, port: RealtimePort, leaveRooms: (use
       authorize: ({ spaceId }, conn) => accessSpace(ctx, spaceId, conn.userId, 'channels.read'),
       async run({ spaceId }, conn) {
         await conn.join(spaceRoom(spaceId));
-        const online = presence.join(spaceId, conn.id, { userId: conn.userId, name: conn.name });
+        const local = presence.join(spaceId, conn.id, { userId: conn.userId, name: conn.name });
         presence.changed(spaceId);
-        return { online };
+        return { online: here.clusterWide ? await clusterOnline(spaceId) : local };
       },
     }),
     on('space:leave', {

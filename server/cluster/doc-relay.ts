@@ -1,0 +1,200 @@
+/**
+ * Documents across processes over Redis, in the manner of y-redis: one Redis stream per document carries
+ * its updates, presence and the owner's durable state vectors; each process reads the streams of the
+ * documents it has open from the last entry it saw (one blocking XREAD on its own connection), so a
+ * reader that was away (a Redis restart, a slow turn) resumes without a gap. A room that subscribes
+ * reads the last `catchUpMs` of its stream: whatever was published while it loaded from the store is
+ * applied again (Yjs updates are idempotent; a gap would not be). Ownership is a lease per document
+ * with a fencing token from INCR (server/collab/ownership.ts uses it). Streams are trimmed by age.
+ */
+import { createLocalFanout, type RoomFanout } from '../collab/fanout';
+import type { DocRelay } from '../collab/relay';
+import type { Logger } from '../logger';
+import type { Cluster, RedisClient } from './redis';
+
+export interface DocRelayOptions {
+  /** How often rooms claim or renew ownership (default 2 s); the lease lasts three times that. */
+  claimEveryMs?: number;
+  /** How far back a subscribing room reads its stream (default 30 s; the stream keeps 5 minutes). */
+  catchUpMs?: number;
+  /** Longest blocking read, i.e. the delay before a newly opened document is read (default 200 ms). */
+  blockMs?: number;
+}
+
+/** Takes a free lease (a new token above ARGV[3]) or renews ours; -1 when another process holds it. */
+const CLAIM = `
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local inst, tok = string.match(cur, '^(.*)|(%d+)$')
+  if inst == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return tonumber(tok) end
+  return -1
+end
+local t = redis.call('INCR', KEYS[2])
+local m = tonumber(ARGV[3])
+if t <= m then t = m + 1; redis.call('SET', KEYS[2], t) end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. t, 'PX', ARGV[2])
+return t`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+const RETAIN_MS = 5 * 60_000;
+// Hash tags keep a document's keys on one Redis Cluster slot.
+const streamKey = (docId: string) => `collab:{${docId}}:stream`;
+const ownerKey = (docId: string) => `collab:{${docId}}:owner`;
+const tokenKey = (docId: string) => `collab:{${docId}}:token`;
+const docOf = (key: string) => key.slice('collab:{'.length, key.lastIndexOf('}:stream'));
+
+type Entry = [id: string, fields: string[]];
+type XReadReply = [key: string, entries: Entry[]][] | null;
+
+/** The Redis relay; `close()` stops its reader. */
+export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts: DocRelayOptions = {}): Promise<DocRelay & { close(): Promise<void> }> {
+  const log = logger.child({ cat: 'cluster' });
+  const claimEveryMs = opts.claimEveryMs ?? 2_000;
+  const catchUpMs = opts.catchUpMs ?? 30_000;
+  const blockMs = opts.blockMs ?? 200;
+  const { client, instance } = cluster;
+  const local = createLocalFanout();
+  // docId -> readers (update, presence and durable listeners) and the last stream id seen.
+  const subs = new Map<string, { refs: number; lastId: string; since: number }>();
+  const durable = new Map<string, Set<{ sv: (sv: Uint8Array) => void; released?: () => void }>>();
+  const held = new Map<string, string>();
+  const reader: RedisClient = client.duplicate();
+  reader.on('error', () => {}); // reported by the command connection; the loop below retries
+  await reader.connect();
+  let closed = false;
+
+  const add = (docId: string) => {
+    const s = subs.get(docId);
+    if (s) s.refs++;
+    else subs.set(docId, { refs: 1, lastId: `${Date.now() - catchUpMs}-0`, since: Date.now() });
+  };
+  const remove = (docId: string) => {
+    const s = subs.get(docId);
+    if (s && --s.refs <= 0) subs.delete(docId);
+  };
+
+  // The stream's expiry is pushed back at most once a minute per document, not at every entry.
+  const expirySetAt = new Map<string, number>();
+  const append = (docId: string, type: 'u' | 'a' | 'd' | 'r', origin: string, payload: Uint8Array) => {
+    const key = streamKey(docId);
+    const now = Date.now();
+    const minId = String(now - RETAIN_MS);
+    const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+    const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
+    if (refresh) expirySetAt.set(docId, now);
+    if (expirySetAt.size > 10_000) expirySetAt.clear();
+    client
+      .sendCommand(['XADD', key, 'MINID', '~', minId, '*', 'n', instance, 't', type, 'o', origin, 'p', b64])
+      .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
+      .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'));
+  };
+
+  const deliver = (docId: string, [id, fields]: Entry, since: number) => {
+    const f: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    const bytes = new Uint8Array(Buffer.from(f.p ?? '', 'base64'));
+    const own = f.n === instance;
+    switch (f.t) {
+      case 'u':
+        // Our own updates reached our rooms directly, except those published before this room existed.
+        if (!own) local.publish(docId, bytes, f.o ?? 'remote');
+        else if (Number(id.split('-')[0]) < since) local.publish(docId, bytes, 'replay');
+        break;
+      case 'a':
+        if (!own) local.publishAwareness(docId, bytes, f.o ?? 'remote');
+        break;
+      case 'd':
+        if (!own) for (const l of durable.get(docId) ?? []) l.sv(bytes);
+        break;
+      case 'r':
+        if (!own) for (const l of durable.get(docId) ?? []) l.released?.();
+        break;
+    }
+  };
+
+  const loop = async () => {
+    while (!closed) {
+      if (subs.size === 0) {
+        await new Promise((r) => setTimeout(r, blockMs));
+        continue;
+      }
+      const docs = [...subs.keys()];
+      try {
+        const args = ['XREAD', 'COUNT', '500', 'BLOCK', String(blockMs), 'STREAMS', ...docs.map(streamKey), ...docs.map((d) => subs.get(d)!.lastId)];
+        const reply = (await reader.sendCommand(args)) as unknown as XReadReply;
+        for (const [key, entries] of reply ?? []) {
+          const docId = docOf(key);
+          const s = subs.get(docId);
+          if (!s) continue;
+          for (const e of entries) {
+            s.lastId = e[0];
+            deliver(docId, e, s.since);
+          }
+        }
+      } catch (err) {
+        if (closed) return;
+        log.warn({ err: (err as Error).message }, 'reading document streams failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
+  const running = loop();
+  /** A local subscription that also keeps the document's stream read while it lasts. */
+  const reading = (docId: string, off: () => void) => {
+    add(docId);
+    return () => {
+      off();
+      remove(docId);
+    };
+  };
+
+  const fanout: RoomFanout = {
+    publish(docId, update, origin) {
+      local.publish(docId, update, origin);
+      append(docId, 'u', origin, update);
+    },
+    subscribe: (docId, listener) => reading(docId, local.subscribe(docId, listener)),
+    publishAwareness(docId, update, origin) {
+      local.publishAwareness(docId, update, origin);
+      append(docId, 'a', origin, update);
+    },
+    subscribeAwareness: (docId, listener) => reading(docId, local.subscribeAwareness(docId, listener)),
+    flush: () => local.flush(),
+  };
+
+  return {
+    fanout,
+    claimEveryMs,
+    async claim(docId, minToken = 0) {
+      const t = Number(await client.eval(CLAIM, { keys: [ownerKey(docId), tokenKey(docId)], arguments: [instance, String(claimEveryMs * 3), String(minToken)] }));
+      if (t < 0) return null;
+      held.set(docId, `${instance}|${t}`);
+      return t;
+    },
+    async release(docId) {
+      const value = held.get(docId);
+      held.delete(docId);
+      if (!value) return;
+      await client.eval(RELEASE, { keys: [ownerKey(docId)], arguments: [value] });
+      append(docId, 'r', 'owner', new Uint8Array());
+    },
+    publishDurable: (docId, sv) => append(docId, 'd', 'owner', sv),
+    subscribeDurable(docId, listener, released) {
+      let set = durable.get(docId);
+      if (!set) durable.set(docId, (set = new Set()));
+      const entry = { sv: listener, ...(released ? { released } : {}) };
+      set.add(entry);
+      add(docId);
+      return () => {
+        set.delete(entry);
+        if (set.size === 0) durable.delete(docId);
+        remove(docId);
+      };
+    },
+    async close() {
+      closed = true;
+      await running.catch(() => undefined);
+      await reader.close().catch(() => undefined);
+    },
+  };
+}

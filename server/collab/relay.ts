@@ -1,0 +1,30 @@
+/**
+ * The seam for running one document on several processes (a Redis implementation lives in
+ * server/cluster/doc-relay.ts). Every process with clients on a document has a room; updates and presence
+ * cross between them through `fanout`; exactly one of them, the owner, stores the document. Ownership is
+ * a lease with a fencing token: the owner's writes carry it and the store refuses (updateLog.ts) those of
+ * an owner whose lease another process took since. The owner publishes the state vector it made durable,
+ * so the other processes can send their own writers' saved acknowledgements.
+ */
+import type { RoomFanout } from './fanout';
+
+export interface DocRelay {
+  /** The cross-process fan-out of updates and presence (replaces the in-process one). */
+  readonly fanout: RoomFanout;
+  /** How often a room claims (or keeps) its document's ownership, in ms. */
+  readonly claimEveryMs: number;
+  /**
+   * Takes the document's ownership when nobody holds it, or keeps it when we do: resolves our fencing
+   * token, or null when another process owns it. A new token is always above `minToken`.
+   */
+  claim(docId: string, minToken?: number): Promise<number | null>;
+  /** Gives the ownership up (unload, drain); no-op when not ours. */
+  release(docId: string): Promise<void>;
+  /** The owner tells every process which state is durable now. */
+  publishDurable(docId: string, stateVector: Uint8Array): void;
+  /**
+   * Receives the owner's durable state vectors for `docId`, and `released` when an owner gave the
+   * document up (a drain), so another process claims it at once; returns the unsubscribe function.
+   */
+  subscribeDurable(docId: string, listener: (stateVector: Uint8Array) => void, released?: () => void): () => void;
+}
