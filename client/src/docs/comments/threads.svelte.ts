@@ -40,6 +40,8 @@ export class CommentThreads {
 
   editor: Editor | null = null;
   private cleanup: (() => void)[] = [];
+  private stopped = false;
+  private retry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly docId: string,
@@ -76,14 +78,20 @@ export class CommentThreads {
     void this.follow();
   }
 
-  /** Joins the document's room, then (re)loads, so nothing said in between is missed. */
+  /**
+   * Joins the document's room, then (re)loads, so nothing said in between is missed. A join that fails
+   * (offline, a slow server) is tried again shortly, and the list reloaded once it succeeds.
+   */
   private async follow(): Promise<void> {
+    let watching = false;
     try {
-      await connection.request('doc:watch', { docId: this.docId });
+      const ack = await connection.request('doc:watch', { docId: this.docId });
+      watching = 'data' in ack;
     } catch {
-      // Offline: the list below still loads when it can; the reconnect handler tries again.
+      // Offline or slow: the list below still loads; the retry (or the reconnect handler) joins later.
     }
     await this.load();
+    if (!watching && !this.stopped) this.retry = setTimeout(() => void this.follow(), 3_000);
   }
 
   async load(): Promise<void> {
@@ -234,6 +242,8 @@ export class CommentThreads {
   }
 
   destroy(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
     for (const fn of this.cleanup) fn();
     if (connection.connected) void connection.request('doc:unwatch', { docId: this.docId }).catch(() => undefined);
   }
