@@ -86,7 +86,8 @@ export class CommentThreads {
     let watching = false;
     try {
       const ack = await connection.request('doc:watch', { docId: this.docId });
-      watching = 'data' in ack;
+      // A refusal (access gone, logged out) is final: retrying would only be refused again.
+      watching = 'data' in ack || ['not_found', 'forbidden', 'authentication_required'].includes(ack.error.code);
     } catch {
       // Offline or slow: the list below still loads; the retry (or the reconnect handler) joins later.
     }
