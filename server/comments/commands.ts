@@ -3,11 +3,11 @@
  * one thread record, then tells everyone viewing (thread:changed) and notifies who should hear of it.
  */
 import { COMMENTS_PER_THREAD_MAX, QUOTE_MAX, type CommentRights, type CreateThreadBody, type ThreadStatus, type ThreadView } from '../../shared/comments';
-import { accessSpace, type SpaceAccess } from '../commands/access';
+import { accessWithin, type SpaceAccess } from '../commands/access';
 import type { Notice } from '../chat/notify';
 import type { DocInfo } from '../docs/port';
 import type { Ctx } from '../context';
-import { AppError, conflict, forbidden, notFound } from '../errors';
+import { conflict, forbidden, notFound } from '../errors';
 import { newId } from '../ids';
 import { authorize, can, type Action } from '../policies';
 import { checkAnchor } from './anchors';
@@ -41,12 +41,7 @@ type Access = SpaceAccess & { doc: DocFacts };
 async function accessDocument(d: CommentsDeps, docId: string, userId: string | null, action: Action): Promise<Access> {
   const doc = await d.docFacts(docId);
   if (!doc) throw notFound('That document');
-  try {
-    return { ...(await accessSpace(d.ctx, doc.spaceId, userId, action)), doc };
-  } catch (err) {
-    if (err instanceof AppError && err.code === 'not_found') throw notFound('That document');
-    throw err;
-  }
+  return { ...(await accessWithin(d.ctx, doc.spaceId, userId, action, 'That document')), doc };
 }
 
 /** Like accessDocument, for a write: nobody posts on an archived document. */

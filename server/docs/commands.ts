@@ -6,9 +6,9 @@ import * as Y from 'yjs';
 import type { CreateDocBody, ExportFormat, UpdateDocBody } from '../../shared/docs';
 import { type BudgetSeed, templateById, type RichNode } from '../../shared/templates';
 import type { CollabService } from '../collab/service';
-import { accessSpace, type SpaceAccess } from '../commands/access';
+import { accessSpace, accessWithin, type SpaceAccess } from '../commands/access';
 import type { Ctx } from '../context';
-import { AppError, invalidPayload, notFound } from '../errors';
+import { invalidPayload, notFound } from '../errors';
 import { newId, newSortableId } from '../ids';
 import type { Action } from '../policies';
 import { applyTemplate, docFromState, replaceContent } from './content';
@@ -34,12 +34,7 @@ export const AUTO_VERSION_KEEP_ALL_MS = 48 * 60 * 60 * 1000;
 export async function accessDoc(d: DocsDeps, docId: string, userId: string | null, action: Action): Promise<SpaceAccess & { doc: DocRecord }> {
   const doc = await d.docs.byId(docId);
   if (!doc) throw notFound('That document');
-  try {
-    return { ...(await accessSpace(d.ctx, doc.spaceId, userId, action)), doc };
-  } catch (err) {
-    if (err instanceof AppError && err.code === 'not_found') throw notFound('That document');
-    throw err;
-  }
+  return { ...(await accessWithin(d.ctx, doc.spaceId, userId, action, 'That document')), doc };
 }
 
 const isBudget = (doc: DocRecord) => templateById(doc.template)?.kind === 'budget';
