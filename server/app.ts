@@ -32,6 +32,7 @@ import { forbidden } from './errors';
 import { FEATURES } from './features';
 import type { Feature, FeatureRuntime, PeerPorts } from './feature';
 import { guardUpgrades } from './upgrades';
+import { createLoginThrottle } from './auth/throttle';
 import { YJS_PATH } from '../shared/collab';
 
 export interface AppDeps {
@@ -149,7 +150,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     if (req.login && STATE_CHANGING.has(req.method)) await limits.writesPerUser.consume(req.login.user._id);
     next();
   });
-  api.use(authRoutes(ctx, limits));
+  api.use(authRoutes(ctx, limits, createLoginThrottle({}, limitStore)));
   api.use(spaceRoutes(ctx));
 
   // The HTTP server exists before the features so the realtime port can be handed to them at creation.

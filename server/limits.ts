@@ -68,19 +68,20 @@ function clockLead(now: () => number): () => number {
   };
 }
 
-/** One window of `points` per `duration` seconds per key, counted in the chosen store. */
-function windowed(name: string, points: number, duration: number, env: Required<LimitEnv>) {
-  let rl: RateLimiterAbstract;
-  switch (env.store.kind) {
+/**
+ * A rate-limiter-flexible limiter of `points` per `duration` seconds in the chosen store, for the few
+ * callers that need the library's own operations (the log-in throttle peeks and adds penalties).
+ */
+export function storeLimiter(store: LimitStore, name: string, points: number, duration: number): RateLimiterAbstract {
+  switch (store.kind) {
     case 'memory':
-      rl = new RateLimiterMemory({ keyPrefix: name, points, duration });
-      break;
+      return new RateLimiterMemory({ keyPrefix: name, points, duration });
     case 'redis':
       // `useRedisPackage`: the node-redis (v4+) command style. While Redis is away (`rejectIfRedisNotReady`
       // instead of queueing behind a dead connection) this process counts alone in memory, the library's
       // insurance limiter: an outage neither locks everyone out nor lifts the limits.
-      rl = new RateLimiterRedis({
-        storeClient: env.store.client,
+      return new RateLimiterRedis({
+        storeClient: store.client,
         useRedisPackage: true,
         rejectIfRedisNotReady: true,
         keyPrefix: `collab:rl:${name}`,
@@ -89,6 +90,11 @@ function windowed(name: string, points: number, duration: number, env: Required<
         insuranceLimiter: new RateLimiterMemory({ keyPrefix: name, points, duration }),
       });
   }
+}
+
+/** One window of `points` per `duration` seconds per key, counted in the chosen store. */
+function windowed(name: string, points: number, duration: number, env: Required<LimitEnv>) {
+  const rl = storeLimiter(env.store, name, points, duration);
   const lead = clockLead(env.now);
   const keyOf = (key: string) => {
     const moved = Math.floor(lead() / (duration * 1000));

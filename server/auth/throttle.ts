@@ -11,8 +11,9 @@
  * Attempts are counted BEFORE the password is checked, so concurrent guesses cannot slip past the limit
  * while the first ones are still hashing.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../errors';
+import { storeLimiter, type LimitStore } from '../limits';
 
 export interface LoginThrottleOptions {
   /** Wrong guesses per address per account per window (default 10). */
@@ -35,13 +36,13 @@ export interface LoginThrottle {
   begin(address: string, account: string): Promise<LoginAttempt>;
 }
 
-/** Builds a throttle kept in this process's memory. */
-export function createLoginThrottle(opts: LoginThrottleOptions = {}): LoginThrottle {
+/** Builds the throttle on the limit store chosen at boot (memory, or Redis so every process counts together). */
+export function createLoginThrottle(opts: LoginThrottleOptions = {}, store: LimitStore = { kind: 'memory' }): LoginThrottle {
   const perAddress = opts.perAddress ?? 10;
   const underAttackAfter = opts.underAttackAfter ?? 30;
   const duration = opts.windowSeconds ?? 15 * 60;
-  const byAddress = new RateLimiterMemory({ points: perAddress, duration });
-  const byAccount = new RateLimiterMemory({ points: underAttackAfter, duration });
+  const byAddress = storeLimiter(store, 'login-guess-address', perAddress, duration);
+  const byAccount = storeLimiter(store, 'login-guess-account', underAttackAfter, duration);
 
   const refuse = (ms: number) => {
     const retryAfterSeconds = Math.max(1, Math.ceil(ms / 1000));

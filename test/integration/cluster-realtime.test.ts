@@ -107,7 +107,7 @@ describe.skipIf(skip)('two processes', () => {
 
   it('rate limits count across processes', async () => {
     const { fac } = await spaceWith(A);
-    // Log-in failures per account: 10 per 15 minutes, counted in Redis, so the 11th on B is refused.
+    // Wrong passwords per address and account: 10 per 15 minutes, counted in Redis, so the 11th on B is refused.
     for (let i = 0; i < 10; i++) {
       const r = await new ApiClient(i % 2 ? A : B).post('/api/auth/login', { email: fac.user.email, password: 'wrong password here' });
       expect(r.status).toBe(401);
