@@ -282,7 +282,7 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
         const retry = p.getByRole('button', { name: 'Retry' });
         if (await retry.count()) await retry.first().click();
         return false;
-      }, { timeout: 15_000, intervals: [1_100] })
+      }, { timeout: 15_000, interval: 1_100 })
       .toBe(true);
     await p.getByRole('button', { name: 'Archive channel' }).click();
     await p.getByText('This channel is archived.').waitFor();
