@@ -19,7 +19,8 @@ const status = (p: Page) => p.locator('[data-status]');
 const docDatabases = (p: Page) => p.evaluate(async () => (await indexedDB.databases()).map((d) => d.name ?? '').filter((n) => n.startsWith('collaboratory-doc-')));
 
 async function typeAtEnd(p: Page, text: string) {
-  await body(p).click();
+  await body(p).locator(':scope > *').last().click(); // the last block itself, not the middle of the body
+  await p.keyboard.press('End');
   await p.keyboard.press('Control+End');
   await p.keyboard.press('Enter');
   await p.keyboard.type(text);
