@@ -165,6 +165,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     Object.assign(peers, instance.provides);
     return instance;
   });
+  // Half-made multi-step writes from a crash are finished or undone before anything is served.
+  for (const f of instances) await f.repair?.();
   for (const f of instances) if (f.routes) api.use(f.routes());
   api.use((_req, _res, next) => next(notFound('That API endpoint')));
   app.use('/api', api);

@@ -50,6 +50,11 @@ export interface FeatureInstance {
   close?(): Promise<void>;
   /** Ports this feature offers the features created after it. */
   provides?: PeerPorts;
+  /**
+   * Finishes or rolls back multi-step writes a crash cut short (see server/crash.ts). Runs once at start,
+   * before the app serves anything; must be idempotent (a crash during repair is repaired at the next start).
+   */
+  repair?(): Promise<void>;
 }
 
 export interface Feature {
