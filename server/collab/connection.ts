@@ -4,6 +4,7 @@
  */
 import type { WebSocket } from 'ws';
 import { CLOSE_TRY_AGAIN_LATER } from '../../shared/collab';
+import type { UpdateValidator } from './types';
 
 export interface ConnIdentity {
   userId: string;
@@ -14,6 +15,8 @@ export interface ConnIdentity {
   canEdit: boolean;
   /** Opened with `?saved=1`: receives message type 100. */
   wantsSaved: boolean;
+  /** The document's content rules for this connection's updates. */
+  validate?: UpdateValidator;
 }
 
 /** A connection; its `id` is unique across processes (it travels through the fan-out as an origin). */
@@ -24,6 +27,7 @@ export class Conn implements ConnIdentity {
   readonly docId: string;
   canEdit: boolean;
   readonly wantsSaved: boolean;
+  readonly validate?: UpdateValidator;
   /** Awareness client ids this connection has announced (removed when it leaves). */
   readonly awarenessIds = new Set<number>();
   closed = false;
@@ -44,6 +48,7 @@ export class Conn implements ConnIdentity {
     this.docId = who.docId;
     this.canEdit = who.canEdit;
     this.wantsSaved = who.wantsSaved;
+    this.validate = who.validate;
   }
 
   /**

@@ -193,13 +193,17 @@ export class Room {
     // Read-only connections (guests) and archived documents: dropped, never applied, stored or broadcast.
     // After a failed write the room is closing: nothing more is taken (the client resends it later).
     if (!conn.canEdit || this.archived || this.writer.failed) return;
+    let decoded: ReturnType<typeof Y.decodeUpdate>;
     try {
       // Decode fully first: Yjs integrates structs before reading the delete set, so a bad tail
       // would otherwise leave half an update applied.
-      Y.decodeUpdate(payload);
+      decoded = Y.decodeUpdate(payload);
     } catch (err) {
       throw new InvalidMessage('undecodable update', { cause: err });
     }
+    // The document's own content rules (the mounter's): a refused update is never applied or stored.
+    const refused = conn.validate?.(decoded, this.doc);
+    if (refused) throw new InvalidMessage(refused);
     const writesBefore = this.changes;
     try {
       Y.applyUpdate(this.doc, payload, conn);

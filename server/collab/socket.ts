@@ -59,7 +59,7 @@ export function createMessageLoop(d: LoopDeps) {
     const conn = new Conn(
       d.nextId(),
       ws,
-      { userId: grant.userId, loginId: grant.loginId, spaceId: grant.spaceId, docId: room.docId, canEdit: grant.canEdit, wantsSaved: grant.wantsSaved },
+      { userId: grant.userId, loginId: grant.loginId, spaceId: grant.spaceId, docId: room.docId, canEdit: grant.canEdit, wantsSaved: grant.wantsSaved, validate: grant.validate },
       Math.max(16 * 1024 * 1024, 4 * maxBytes),
     );
     // ws closes an over-limit frame with 1009 before buffering it; the contract says 4413.

@@ -5,6 +5,7 @@
  * happens once edits are stored. The core imports no feature and no web framework.
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type * as Y from 'yjs';
 import type { Logger } from '../logger';
 import type { Store } from '../store/port';
 import type { RoomFanout } from './fanout';
@@ -18,6 +19,16 @@ export interface CollabUser {
   loginId: string;
 }
 
+/** A Yjs update as `Y.decodeUpdate` reads it (the core decodes every client update once). */
+export type DecodedUpdate = ReturnType<typeof Y.decodeUpdate>;
+
+/**
+ * Checks the content of a client's update before it is applied to `doc` (the room's document, for
+ * resolving what the update's items attach to): returns why it is refused, or null. A refused update is
+ * never applied, stored or relayed; the connection closes with 4400.
+ */
+export type UpdateValidator = (update: DecodedUpdate, doc: Y.Doc) => string | null;
+
 /** What `onAccess` grants a user on one document. */
 export interface DocAccess {
   /** The group the document belongs to (a space): lets the mounter close a group's connections. */
@@ -26,6 +37,8 @@ export interface DocAccess {
   canEdit: boolean;
   /** An archived document takes no client edits on any connection. */
   archived: boolean;
+  /** The document's content rules (e.g. a budget's amounts), checked on every client update. */
+  validate?: UpdateValidator;
 }
 
 /** A document as the core needs to know it before a server-side edit. */

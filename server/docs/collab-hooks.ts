@@ -12,6 +12,8 @@ import type { Ctx } from '../context';
 import { originAllowed } from '../http/origin';
 import { can, type Actor } from '../policies';
 import type { DocsRepo } from './records';
+import { validateBudgetUpdate } from './budget-rules';
+import { templateById } from '../../shared/templates';
 
 /** Messages per connection on the document socket. */
 export interface CollabRateLimit {
@@ -62,7 +64,8 @@ export function docsCollabHooks(ctx: Ctx, docs: DocsRepo, afterStored?: (docId: 
       // CONTRACT: a non-member gets 403 at the Yjs endpoint (even for a private space).
       if (!can(actor, 'docs.read', space)) throw new UpgradeRefusal('forbidden', 'You are not a member of this space.');
       // Role only; an archived document is read-only for everyone at the room level.
-      return { spaceId: space._id, canEdit: can(actor, 'docs.edit', space), archived: doc.archived };
+      const budget = templateById(doc.template)?.kind === 'budget';
+      return { spaceId: space._id, canEdit: can(actor, 'docs.edit', space), archived: doc.archived, ...(budget ? { validate: validateBudgetUpdate } : {}) };
     },
     async onLoadDocument(docId) {
       const doc = await docs.byId(docId);
