@@ -4,7 +4,9 @@
  * Usage:
  *   npm run bench -- collab [--writers 10] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
  *                           [--docs 1] [--doc-mb 1] [--cold-runs 5] [--json]
+ *                           [--server collaboratory|ywebsocket|hocuspocus|all]
  *   e.g. npm run bench -- collab --writers 50 --readers 100 --duration 20
+ *        npm run bench -- collab --writers 50 --readers 100 --server all   (side by side, same machine, same load)
  *        npm run bench -- collab --docs 1000 --writers 3 --readers 0     (writers/readers are per document)
  *
  * Method. The real app (createApp with every feature, embedded store in a temp dir, durable writes on)
@@ -17,6 +19,10 @@
  * deliveries, server RSS and event-loop delay. Then the app restarts on the same data dir and each of
  * `cold-runs` documents of `doc-mb` MB is opened cold (room not in memory): time from connect to the
  * client holding the whole document. Loopback traffic only; every phase is bounded in time.
+ *
+ * `--server ywebsocket|hocuspocus` runs the same load against the reference y-websocket server or
+ * Hocuspocus 4.7 instead (scripts/bench-reference.ts; memory only, no saved acks, no cold phase);
+ * `--server all` runs the three one after the other, each in its own process, and prints them side by side.
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -31,6 +37,7 @@ import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
 import { messageSaved, messageSync } from '../shared/collab';
+import { hocuspocusAuth, hocuspocusFrame, startHocuspocus, startYWebsocket, type ServerKind } from './bench-reference';
 
 const HELP = `see the usage header of scripts/bench-collab.ts`;
 
@@ -60,6 +67,7 @@ const cfg = {
   docs: num('docs', 1),
   docMb: num('doc-mb', 1),
   coldRuns: num('cold-runs', 5),
+  server: (f.server ?? 'collaboratory') as ServerKind | 'all',
 };
 
 function pct(sorted: ArrayLike<number>, p: number): number {
@@ -86,14 +94,21 @@ async function loadRole() {
   let readerDeliveries = 0;
   const marker = /@(\d+)\.(\d+)#/g;
 
+  const proto = cfg.server;
   function open(docId: string, saved: boolean): Promise<WebSocket> {
+    const target = proto === 'hocuspocus' ? url : proto === 'ywebsocket' ? `${url}/${docId}` : `${url}/yjs/${docId}${saved ? '?saved=1' : ''}`;
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${url}/yjs/${docId}${saved ? '?saved=1' : ''}`, { headers, perMessageDeflate: false });
+      const ws = new WebSocket(target, { headers, perMessageDeflate: false });
       ws.binaryType = 'nodebuffer';
-      ws.once('open', () => resolve(ws));
+      ws.once('open', () => {
+        if (proto === 'hocuspocus') ws.send(hocuspocusAuth(docId));
+        resolve(ws);
+      });
       ws.once('error', reject);
     });
   }
+  /** Whether a received message may carry updates (the reference servers' frames are scanned whole). */
+  const maybeUpdate = (data: Buffer) => proto !== 'collaboratory' || data[0] === messageSync;
 
   /** Scans an incoming update for markers and records their latency. */
   function onUpdateBytes(buf: Buffer, self: number) {
@@ -130,11 +145,11 @@ async function loadRole() {
       encoding.writeVarUint(e, messageSync);
       encoding.writeVarUint(e, 2);
       encoding.writeVarUint8Array(e, update);
-      ws.send(encoding.toUint8Array(e));
+      ws.send(proto === 'hocuspocus' ? hocuspocusFrame(docId, encoding.toUint8Array(e)) : encoding.toUint8Array(e));
     });
     ws.on('message', (data: Buffer) => {
       const type = data[0];
-      if (type === messageSync) onUpdateBytes(data, i);
+      if (maybeUpdate(data)) onUpdateBytes(data, i);
       else if (type === messageSaved) {
         const dec = decoding.createDecoder(data);
         decoding.readVarUint(dec);
@@ -152,7 +167,7 @@ async function loadRole() {
   async function openReader(docId: string) {
     const ws = await open(docId, false);
     ws.on('message', (data: Buffer) => {
-      if (data[0] === messageSync) onUpdateBytes(data, -1);
+      if (maybeUpdate(data)) onUpdateBytes(data, -1);
     });
     readers.push(ws);
   }
@@ -403,13 +418,22 @@ async function serverRole() {
     process.exit(1);
   }, (cfg.warmup + cfg.duration) * 1000 + 240_000);
   hardStop.unref();
-  let server = await startApp(dataDir);
+  const reference = cfg.server === 'ywebsocket' || cfg.server === 'hocuspocus';
+  let server: { http?: string; ws: string; close(): Promise<void> } = reference
+    ? await (cfg.server === 'hocuspocus' ? startHocuspocus() : startYWebsocket())
+    : await startApp(dataDir);
+  if (reference) cfg.coldRuns = 0; // the reference servers keep nothing: nothing to open cold
   try {
-    const signup = await api(server.http, '', 'POST', '/api/auth/signup', { email: 'bench@school.test', password: 'benchmark-password', name: 'Bench' });
-    const cookie = signup.cookie;
-    const space = await api(server.http, cookie, 'POST', '/api/spaces', { name: 'Bench PLC', kind: 'plc' });
-    const spaceId: string = space.json.space.id;
-    const mkDoc = async (title: string) => (await api(server.http, cookie, 'POST', `/api/spaces/${spaceId}/docs`, { title, template: 'blank' })).json.doc.id as string;
+    let cookie = 'bench=1';
+    let mkDoc = async (title: string) => title.replace(/\W+/g, '-');
+    if (!reference) {
+      const http = server.http!;
+      const signup = await api(http, '', 'POST', '/api/auth/signup', { email: 'bench@school.test', password: 'benchmark-password', name: 'Bench' });
+      cookie = signup.cookie;
+      const space = await api(http, cookie, 'POST', '/api/spaces', { name: 'Bench PLC', kind: 'plc' });
+      const spaceId: string = space.json.space.id;
+      mkDoc = async (title: string) => (await api(http, cookie, 'POST', `/api/spaces/${spaceId}/docs`, { title, template: 'blank' })).json.doc.id as string;
+    }
     const busyDocs: string[] = [];
     for (let i = 0; i < cfg.docs; i += 20) {
       const n = Math.min(20, cfg.docs - i);
@@ -417,7 +441,7 @@ async function serverRole() {
     }
 
     process.stdout.write(
-      `busy: ${cfg.docs} document(s), each ${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured after ${cfg.warmup}s warm-up\n`,
+      `busy (${cfg.server}): ${cfg.docs} document(s), each ${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured after ${cfg.warmup}s warm-up\n`,
     );
     const self = fileURLToPath(import.meta.url);
     const child = spawn(
@@ -546,6 +570,60 @@ if (f.help) {
   process.stdout.write(`${HELP}\n`);
   process.exit(0);
 }
+/**
+ * `--server all`: the same load against the reference y-websocket server, Hocuspocus and Collaboratory,
+ * each in its own process one after the other (`--rounds` times, default 2), then medians side by side.
+ */
+async function allRole() {
+  const rounds = num('rounds', 2);
+  const rest: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--server' || argv[i] === '--rounds') i++;
+    else if (!argv[i]!.startsWith('--server=') && !argv[i]!.startsWith('--rounds=') && argv[i] !== '--json') rest.push(argv[i]!);
+  }
+  const kinds: ServerKind[] = ['ywebsocket', 'hocuspocus', 'collaboratory'];
+  const runs = new Map<ServerKind, any[]>(kinds.map((k) => [k, []]));
+  const bound = (cfg.warmup + cfg.duration + 120) * 1000 + 240_000;
+  for (let r = 0; r < rounds; r++) {
+    for (const k of kinds) {
+      process.stdout.write(`round ${r + 1}/${rounds}: ${k}\n`);
+      runs.get(k)!.push((await runChild([...rest, '--server', k, '--cold-runs', '0', '--json'], bound)).busy);
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+  const m = (k: ServerKind, pick: (b: any) => number) => r1(median(runs.get(k)!.map(pick)));
+  const rows = kinds.map((k) => ({
+    server: k,
+    readerDeliveriesPerSec: m(k, (b) => b.readerDeliveriesPerSec),
+    p50: m(k, (b) => b.latencyMs.p50),
+    p99: m(k, (b) => b.latencyMs.p99),
+    savedAckP99: k === 'collaboratory' ? m(k, (b) => b.savedAckMs.p99) : null,
+    cpuPer1kReader: m(k, (b) => b.serverCpuMsPer1kReaderDeliveries),
+    rssMb: m(k, (b) => b.serverRssMb),
+  }));
+  const best = (pick: (r: (typeof rows)[number]) => number) => Math.min(...rows.filter((x) => x.server !== 'collaboratory').map(pick));
+  const ours = rows.find((x) => x.server === 'collaboratory')!;
+  const ratios = { cpu: r1((ours.cpuPer1kReader / best((x) => x.cpuPer1kReader)) * 100) / 100, p99: r1((ours.p99 / best((x) => x.p99)) * 100) / 100 };
+  if (f.json) process.stdout.write(`${JSON.stringify({ rows, ratios, rounds })}\n`);
+  else {
+    process.stdout.write(
+      [
+        '',
+        `${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured, medians of ${rounds} rounds`,
+        'server          reader deliv/s   p50 ms   p99 ms   saved p99   CPU ms/1k reader deliveries   RSS MB',
+        ...rows.map((x) =>
+          `${x.server.padEnd(15)} ${String(x.readerDeliveriesPerSec).padStart(14)} ${String(x.p50).padStart(8)} ${String(x.p99).padStart(8)} ${String(x.savedAckP99 ?? '-').padStart(11)} ${String(x.cpuPer1kReader).padStart(29)} ${String(x.rssMb).padStart(8)}`,
+        ),
+        `Collaboratory / best reference: CPU per delivery ${ratios.cpu}x, p99 ${ratios.p99}x`,
+        '',
+      ].join('\n'),
+    );
+  }
+  process.exit(0);
+}
+
 if (f.role === 'load') await loadRole();
 else if (f.role === 'cold') await coldRole();
+else if (cfg.server === 'all') await allRole();
 else await serverRole();
