@@ -13,13 +13,25 @@ import { accessChannel, type ChatDeps } from './service';
 export interface HistoryQuery {
   before?: string;
   after?: string;
+  beforeSeq?: number;
+  afterSeq?: number;
   parentId?: string;
   limit?: number;
 }
 
+/** The sequence number of a cursor message of this channel (404 when it is not one). */
+async function seqOf(deps: ChatDeps, channelId: string, messageId: string): Promise<number> {
+  const m = await deps.repo.messages.byId(messageId);
+  if (!m || m.channelId !== channelId || m.seq === undefined) throw notFound('That message');
+  return m.seq;
+}
+
 /**
- * A page of a channel's top-level messages (or of one thread's replies with `parentId`), oldest first.
- * `before` pages back (hasMore: older ones exist); `after` catches up (hasMore: newer ones exist).
+ * A page of a channel's top-level messages (or of one thread's replies), oldest first, in sequence order.
+ * `before` pages back (hasMore: older ones exist); `after` catches up (hasMore: newer ones exist). Cursors
+ * are message ids (or `beforeSeq` / `afterSeq` numbers). The page never reaches past the channel's
+ * highest seq read before it: every number up to that one is already stored (sequence.ts), so a page
+ * can never show N + 1 while N is still on its way, however the engine walks its index.
  */
 export async function history(deps: ChatDeps, userId: string, channelId: string, q: HistoryQuery): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
   await accessChannel(deps, channelId, userId, 'channels.read');
@@ -29,11 +41,15 @@ export async function history(deps: ChatDeps, userId: string, channelId: string,
     const parent = await deps.repo.messages.byId(parentId);
     if (!parent || parent.channelId !== channelId) throw notFound('That thread');
   }
-  if (q.after) {
-    const rows = await deps.repo.messages.after(channelId, parentId, q.after, limit + 1);
+  const top = await deps.repo.messages.maxSeq(channelId);
+  const after = q.after ? await seqOf(deps, channelId, q.after) : q.afterSeq;
+  if (after !== undefined) {
+    const rows = await deps.repo.messages.oldestIn(channelId, parentId, after, top, limit + 1);
     return { messages: rows.slice(0, limit).map(presentMessage), hasMore: rows.length > limit };
   }
-  const rows = await deps.repo.messages.before(channelId, parentId, q.before, limit + 1);
+  const before = q.before ? await seqOf(deps, channelId, q.before) : q.beforeSeq;
+  const upTo = before === undefined ? top : Math.min(top, before - 1);
+  const rows = await deps.repo.messages.newestIn(channelId, parentId, 0, upTo, limit + 1);
   return { messages: rows.slice(0, limit).reverse().map(presentMessage), hasMore: rows.length > limit };
 }
 
@@ -45,7 +61,9 @@ export async function thread(deps: ChatDeps, userId: string, messageId: string, 
   const parent = m.parentId ? await deps.repo.messages.byId(m.parentId) : m;
   if (!parent) throw notFound('That thread');
   const limit = q.limit ?? CHAT_LIMITS.pageMax;
-  const rows = await deps.repo.messages.after(parent.channelId, parent._id, q.after, limit + 1);
+  const top = await deps.repo.messages.maxSeq(parent.channelId);
+  const after = q.after ? await seqOf(deps, parent.channelId, q.after) : 0;
+  const rows = await deps.repo.messages.oldestIn(parent.channelId, parent._id, after, top, limit + 1);
   return { parent: presentMessage(parent), replies: rows.slice(0, limit).map(presentMessage), hasMore: rows.length > limit };
 }
 
