@@ -97,6 +97,8 @@ export const CHAT_INDEXES: IndexSpec[] = [
   // History pages: a channel's top-level messages (or one thread's replies) in sequence order. The unique
   // (channelId, seq) index is made by the feature's repair, once no record lacks a seq (sequence.ts).
   { collection: 'messages', fields: { channelId: 1, parentId: 1, seq: 1 } },
+  // Finds the records of an older release still without a seq at start (repair), without a scan.
+  { collection: 'messages', fields: { seq: 1 } },
   { collection: 'messages', fields: { parentId: 1 } },
   { collection: 'messages', fields: { words: 1 } },
   { collection: 'messages', fields: { mentions: 1 } },

@@ -78,14 +78,16 @@ export function createSequencer(repo: ChatRepo): Sequencer {
  * Numbers the messages an older release stored without a seq, then makes the unique (channelId, seq)
  * index. Each one gets its rank in its channel by id (ids are time-ordered), counting every message of
  * the channel, so two processes repairing at once write the same numbers, and a message a repaired
- * process stores meanwhile (highest + 1, a newer id) already has its rank. Idempotent.
+ * process stores meanwhile (highest + 1, a newer id) already has its rank. Idempotent, and one index
+ * lookup when there is nothing to number (the `seq` index in CHAT_INDEXES answers `seq: null`).
  */
 export async function numberOldMessages(store: Store, page = 500): Promise<number> {
   const messages = store.collection<MessageRecord>('messages');
   const done: string[] = [];
   let numbered = 0;
   for (;;) {
-    const [first] = await messages.find({ seq: { $exists: false }, channelId: { $nin: done } }, { limit: 1 });
+    // `seq: null` matches a missing field on every engine, through the `seq` index.
+    const [first] = await messages.find({ seq: null, channelId: { $nin: done } }, { limit: 1 });
     if (!first) break;
     const channelId = first.channelId;
     done.push(channelId);
@@ -93,10 +95,10 @@ export async function numberOldMessages(store: Store, page = 500): Promise<numbe
     let cursor: string | null = null;
     for (;;) {
       const rows: MessageRecord[] = await messages.find({ channelId, ...(cursor ? { _id: { $gt: cursor } } : {}) }, { sort: { _id: 1 }, limit: page });
-      for (const m of rows) {
-        rank++;
-        if (m.seq === undefined) numbered += await messages.updateOne({ _id: m._id, seq: { $exists: false } }, { $set: { seq: rank } });
-      }
+      // A page's updates go together: the embedded store commits them in one transaction (group commit).
+      const updates = rows.map((m, i) => (m.seq == null ? messages.updateOne({ _id: m._id }, { $set: { seq: rank + i + 1 } }) : 0));
+      rank += rows.length;
+      for (const n of await Promise.all(updates)) numbered += n;
       if (rows.length < page) break;
       cursor = rows[rows.length - 1]!._id;
     }
