@@ -11,7 +11,7 @@ import { DuplicateKeyError } from '../store/port';
 import { resolveMentions } from './mentions';
 import { notify } from './notify';
 import { presentMessage, presentReactions } from './presenters';
-import type { MessageRecord } from './records';
+import { untouchedMessage, type MessageRecord } from './records';
 import { accessChannel, type ChatDeps } from './service';
 
 export interface Author {
@@ -55,12 +55,7 @@ export async function sendMessage(deps: ChatDeps, author: Author, p: SendPayload
       parentId: parent?._id ?? null,
       clientMsgId: p.clientMsgId,
       createdAt: at,
-      editedAt: null,
-      deletedAt: null,
-      deletedBy: null,
-      replyCount: 0,
-      lastReplyAt: null,
-      reactions: {},
+      ...untouchedMessage(),
     });
   } catch (err) {
     // Two sends of one clientMsgId raced past the lookup: the unique index kept one; answer with it.

@@ -47,6 +47,9 @@ export interface MessageRecord {
   reactions: Record<string, string[]>;
 }
 
+/** What a message starts with before anyone edits, deletes, replies to or reacts to it. */
+export const untouchedMessage = () => ({ editedAt: null, deletedAt: null, deletedBy: null, replyCount: 0, lastReplyAt: null, reactions: {} });
+
 export interface ReadMarkerRecord {
   /** `${userId}:${channelId}` */
   _id: string;

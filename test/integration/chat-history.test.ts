@@ -2,31 +2,21 @@
  * History and catch-up by sequence over HTTP (one process): every message carries its `seq`, `afterSeq` /
  * `beforeSeq` page by it, thread replies share the channel's sequence, and cursors are checked.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../shared/chat';
-import { call, cid, closeSockets, connectSocket, data, next, spaceWith, startChatServer, type ChatServer } from '../helpers/chat';
+import { call, cid, connectSocket, data, next, spaceWith, useChatServer } from '../helpers/chat';
 
-let srv: ChatServer;
-let clock = Date.now();
-beforeAll(async () => {
-  // A movable clock lets the test send past the send rate limit without waiting.
-  srv = await startChatServer({ now: () => clock });
-});
-afterAll(async () => {
-  closeSockets();
-  await srv?.close();
-});
-afterEach(() => closeSockets());
+const { server, tick } = useChatServer();
 
 const ids = (ms: ChatMessage[]) => ms.map((m) => m.id);
 
 describe('history by sequence', () => {
   it('numbers messages 1, 2, 3 … per channel (replies too) and pages by afterSeq and beforeSeq', async () => {
-    const { spaceId, general, fac } = await spaceWith(srv.url);
-    const a = await connectSocket(srv.url, fac.client.cookie);
+    const { spaceId, general, fac } = await spaceWith(server().url);
+    const a = await connectSocket(server().url, fac.client.cookie);
     data(await call(a, 'space:join', { spaceId }));
     const send = async (text: string, parentId?: string) => {
-      clock += 1_000;
+      tick(1_000);
       return data(await call(a, 'message:send', { channelId: general, text, clientMsgId: cid(), ...(parentId ? { parentId } : {}) })).message;
     };
     const live = next(a, 'message:new');
@@ -52,10 +42,10 @@ describe('history by sequence', () => {
   });
 
   it('refuses bad and foreign cursors', async () => {
-    const one = await spaceWith(srv.url);
-    const two = await spaceWith(srv.url);
-    const a = await connectSocket(srv.url, two.fac.client.cookie);
-    clock += 1_000;
+    const one = await spaceWith(server().url);
+    const two = await spaceWith(server().url);
+    const a = await connectSocket(server().url, two.fac.client.cookie);
+    tick(1_000);
     const elsewhere = data(await call(a, 'message:send', { channelId: two.general, text: 'in another channel', clientMsgId: cid() })).message;
     const get = (q: string) => one.fac.client.get(`/api/channels/${one.general}/messages?${q}`);
     for (const bad of ['afterSeq=-1', 'afterSeq=1.5', 'afterSeq=abc', 'beforeSeq=1&afterSeq=2', 'after=abcdefgh&afterSeq=1']) {

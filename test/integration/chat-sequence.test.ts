@@ -6,7 +6,7 @@
  * MongoDB runs when MONGODB_URI names a server (FerretDB in .ci/run).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_INDEXES, createChatRepo, type ChatRepo, type MessageRecord } from '../../server/chat/records';
+import { CHAT_INDEXES, createChatRepo, untouchedMessage, type ChatRepo, type MessageRecord } from '../../server/chat/records';
 import { pageBySeq } from '../../server/chat/reading';
 import { createSequencer, numberOldMessages } from '../../server/chat/sequence';
 import { newSortableId } from '../../server/ids';
@@ -28,12 +28,7 @@ const draft = (channelId: string, text: string, parentId: string | null = null):
   parentId,
   clientMsgId: `client-${++n}-${Date.now()}`,
   createdAt: new Date(),
-  editedAt: null,
-  deletedAt: null,
-  deletedBy: null,
-  replyCount: 0,
-  lastReplyAt: null,
-  reactions: {},
+  ...untouchedMessage(),
 });
 
 /** A repository whose next message insert waits for `release()` after it was handed its number. */

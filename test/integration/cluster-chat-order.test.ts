@@ -5,21 +5,13 @@
  * archived on one process is refused at once on the other (its channel cache is invalidated through the
  * bus). Skips with a printed reason when Redis or MongoDB is missing.
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '../../shared/chat';
 import { call, cid, closeSockets, connectSocket, data, record, sleep, spaceWith, type ChatSocket } from '../helpers/chat';
-import { clusterSkipReason, useCluster } from '../helpers/cluster';
+import { useTwoProcesses } from '../helpers/cluster';
 import { ApiClient } from '../helpers/server';
 
-const skip = clusterSkipReason();
-if (skip) console.warn(`[cluster-chat-order] skipped: ${skip}`);
-
-let A: string;
-let B: string;
-const getCluster = useCluster(2, skip, closeSockets);
-beforeAll(() => {
-  if (!skip) [A, B] = getCluster().nodes.map((n) => n.url) as [string, string];
-});
+const { skip, urls } = useTwoProcesses('cluster-chat-order', closeSockets);
 
 const via = (client: ApiClient, url: string) => Object.assign(new ApiClient(url), { cookie: client.cookie });
 
@@ -49,8 +41,25 @@ async function sendMany(socket: ChatSocket, channelId: string, label: string, co
   return out;
 }
 
+/** Every writer sends `count` messages at once while the reader keeps catching up through `api`. */
+async function writeWhileReading(writers: ChatSocket[], channelId: string, label: string, count: number, reader: ReturnType<typeof seqReader>, api: ApiClient) {
+  let writing = true;
+  const polling = (async () => {
+    while (writing) {
+      await reader.catchUp(api);
+      await sleep(5);
+    }
+  })();
+  const sent = await Promise.all(writers.map((w, i) => sendMany(w, channelId, `${label} w${i}`, count)));
+  writing = false;
+  await polling;
+  await reader.catchUp(api);
+  return sent;
+}
+
 describe.skipIf(skip)('chat order across two processes', () => {
   it('writers on both processes, a reader catching up on B then on A: every message once, in order, no gap', async () => {
+    const [A, B] = urls();
     const { spaceId, general, fac, people } = await spaceWith(A, [{ name: 'Wes Writer' }, { name: 'Wren Writer' }, { name: 'Walt Writer' }, { name: 'Rae Reader' }]);
     const [w1, w2, w3, rae] = people as [(typeof people)[0], (typeof people)[0], (typeof people)[0], (typeof people)[0]];
     const writers = [
@@ -66,17 +75,7 @@ describe.skipIf(skip)('chat order across two processes', () => {
     const reader = seqReader(general);
 
     // Phase 1: everyone writes at once; the reader polls catch-up on B meanwhile.
-    let writing = true;
-    const polling = (async () => {
-      while (writing) {
-        await reader.catchUp(via(rae.client, B));
-        await sleep(5);
-      }
-    })();
-    const phase1 = await Promise.all(writers.map((w, i) => sendMany(w, general, `p1 w${i}`, 6)));
-    writing = false;
-    await polling;
-    await reader.catchUp(via(rae.client, B));
+    const phase1 = await writeWhileReading(writers, general, 'p1', 6, reader, via(rae.client, B));
     await sleep(300); // a duplicated broadcast would have arrived by now
     expect(liveOnB.map((p) => p.message.seq).sort((x, y) => x - y)).toEqual(phase1.flat().map((m) => m.seq).sort((x, y) => x - y));
 
@@ -84,17 +83,7 @@ describe.skipIf(skip)('chat order across two processes', () => {
     live.disconnect();
     live = await connectSocket(A, rae.client.cookie);
     data(await call(live, 'space:join', { spaceId }));
-    writing = true;
-    const polling2 = (async () => {
-      while (writing) {
-        await reader.catchUp(via(rae.client, A));
-        await sleep(5);
-      }
-    })();
-    const phase2 = await Promise.all(writers.map((w, i) => sendMany(w, general, `p2 w${i}`, 4)));
-    writing = false;
-    await polling2;
-    await reader.catchUp(via(rae.client, A));
+    const phase2 = await writeWhileReading(writers, general, 'p2', 4, reader, via(rae.client, A));
 
     const acked = [...phase1.flat(), ...phase2.flat()];
     // Exactly once, in order, no gap: the reader's sequence is 1..N and holds every acknowledged message.
@@ -119,6 +108,7 @@ describe.skipIf(skip)('chat order across two processes', () => {
   });
 
   it('a channel archived on A is refused on B at once, and reopened there when unarchived (channel cache across processes)', async () => {
+    const [A, B] = urls();
     const { spaceId, fac, people } = await spaceWith(A, [{ name: 'Cal Cached' }]);
     const created = await fac.client.post(`/api/spaces/${spaceId}/channels`, { name: 'grade-7-math' });
     expect(created.status).toBe(201);
