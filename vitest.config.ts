@@ -46,6 +46,7 @@ const MONGO_INTEGRATION = [
   'chat-messaging',
   'chat-unread',
   'chat-isolation',
+  'chat-history',
   'sessions-http',
   'sessions-live',
   'comments',

@@ -112,7 +112,7 @@ async function build(dataDir: string) {
     const batch = [];
     for (let i = start; i < Math.min(cfg.messages, start + 1000); i++) {
       const text = `Message ${i}: ${words[i % 10]} ${words[(i * 7) % 10]} and ${words[(i * 3) % 10]} for tomorrow`;
-      batch.push({ _id: `${(year + i * 300).toString(36).padStart(9, '0')}${String(i).padStart(8, '0')}`, spaceId, channelId: channels[i % channels.length], authorId: userId, authorName: 'Bench Teacher', text, words: text.toLowerCase().split(/\W+/).filter(Boolean), mentions: [], parentId: null, clientMsgId: `bench-${i}`, createdAt: new Date(year + i * 300), editedAt: null, deletedAt: null, deletedBy: null, replyCount: 0, lastReplyAt: null, reactions: {} });
+      batch.push({ _id: `${(year + i * 300).toString(36).padStart(9, '0')}${String(i).padStart(8, '0')}`, spaceId, channelId: channels[i % channels.length], seq: Math.floor(i / channels.length) + 1, authorId: userId, authorName: 'Bench Teacher', text, words: text.toLowerCase().split(/\W+/).filter(Boolean), mentions: [], parentId: null, clientMsgId: `bench-${i}`, createdAt: new Date(year + i * 300), editedAt: null, deletedAt: null, deletedBy: null, replyCount: 0, lastReplyAt: null, reactions: {} });
     }
     await store.collection('messages').insertMany(batch as never);
   }

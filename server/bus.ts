@@ -13,6 +13,8 @@ export interface BusEvents {
   'user:renamed': { userId: string; name: string };
   'membership:removed': { spaceId: string; userId: string };
   'membership:changed': { spaceId: string; userId: string; role: Role };
+  /** A chat channel was created, renamed or (un)archived: every process drops its cached copy. */
+  'channel:changed': { channelId: string };
   /** Someone asked to join a listed space (facilitators hear of it). */
   'joinRequest:created': { spaceId: string; requestId: string; userId: string; message: string };
 }

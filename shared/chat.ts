@@ -42,6 +42,8 @@ export interface ChatMessage {
   id: string;
   channelId: string;
   spaceId: string;
+  /** Position in the channel (replies included): 1, 2, 3 ... without gaps; history and catch-up page by it. */
+  seq: number;
   author: PublicUser;
   text: string;
   parentId: string | null;
@@ -192,14 +194,25 @@ const limitSchema = z.coerce
   .min(1, { error: 'limit must be at least 1' })
   .max(CHAT_LIMITS.pageMax, { error: `limit must be at most ${CHAT_LIMITS.pageMax}` });
 
+const seqSchema = z.coerce
+  .number({ error: 'a sequence number must be a number' })
+  .int({ error: 'a sequence number must be a whole number' })
+  .min(0, { error: 'a sequence number is at least 0' })
+  .max(Number.MAX_SAFE_INTEGER);
+
 export const historyQuery = z
   .strictObject({
     before: idSchema.optional(),
     after: idSchema.optional(),
+    /** Cursors by sequence number (a message's `seq`), for clients that keep the number rather than the id. */
+    beforeSeq: seqSchema.optional(),
+    afterSeq: seqSchema.optional(),
     parentId: idSchema.optional(),
     limit: limitSchema.optional(),
   })
-  .refine((q) => !(q.before && q.after), { error: 'Use before or after, not both' });
+  .refine((q) => [q.before, q.after, q.beforeSeq, q.afterSeq].filter((c) => c !== undefined).length <= 1, {
+    error: 'Use one cursor: before, after, beforeSeq or afterSeq',
+  });
 
 export const threadQuery = z.strictObject({ after: idSchema.optional(), limit: limitSchema.optional() });
 export const notificationsQuery = z.strictObject({ before: idSchema.optional(), limit: limitSchema.optional() });

@@ -11,6 +11,7 @@ import { notifyJoinRequests } from './join-notify';
 import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
+import { numberOldMessages } from './sequence';
 import { createChatDeps, type ChatOptions } from './service';
 
 /** Builds the feature with the given limits. */
@@ -34,9 +35,15 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
             moderated: (m) => deps.repo.moderation.insert({ _id: newSortableId(m.at.getTime()), ...m, action: 'comment.delete', channelId: '', reason: '' }),
           },
         },
+        // Messages of an older release get their sequence numbers before history is served (sequence.ts).
+        async repair() {
+          const n = await numberOldMessages(ctx.store);
+          if (n > 0) ctx.logger.info({ cat: 'chat', numbered: n }, 'numbered stored messages for ordered history');
+        },
         async close() {
           offJoin();
           off();
+          deps.channelCache.close();
         },
       };
     },

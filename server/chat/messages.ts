@@ -11,7 +11,7 @@ import { DuplicateKeyError } from '../store/port';
 import { resolveMentions } from './mentions';
 import { notify } from './notify';
 import { presentMessage, presentReactions } from './presenters';
-import type { MessageRecord } from './records';
+import { untouchedMessage, type MessageRecord } from './records';
 import { accessChannel, type ChatDeps } from './service';
 
 export interface Author {
@@ -40,27 +40,23 @@ export async function sendMessage(deps: ChatDeps, author: Author, p: SendPayload
   const mentions = await resolveMentions(ctx, channel.spaceId, author.id, p.text, p.mentions);
   const nowMs = ctx.now();
   const at = new Date(nowMs);
-  const record: MessageRecord = {
-    _id: newSortableId(nowMs),
-    spaceId: channel.spaceId,
-    channelId: channel._id,
-    authorId: author.id,
-    authorName: author.name,
-    text: p.text,
-    words: searchWords(p.text),
-    mentions,
-    parentId: parent?._id ?? null,
-    clientMsgId: p.clientMsgId,
-    createdAt: at,
-    editedAt: null,
-    deletedAt: null,
-    deletedBy: null,
-    replyCount: 0,
-    lastReplyAt: null,
-    reactions: {},
-  };
+  let record: MessageRecord;
   try {
-    await repo.messages.insert(record);
+    // Numbered as it is stored (sequence.ts): history and catch-up page by `seq`, never by id.
+    record = await deps.sequencer.insert({
+      _id: newSortableId(nowMs),
+      spaceId: channel.spaceId,
+      channelId: channel._id,
+      authorId: author.id,
+      authorName: author.name,
+      text: p.text,
+      words: searchWords(p.text),
+      mentions,
+      parentId: parent?._id ?? null,
+      clientMsgId: p.clientMsgId,
+      createdAt: at,
+      ...untouchedMessage(),
+    });
   } catch (err) {
     // Two sends of one clientMsgId raced past the lookup: the unique index kept one; answer with it.
     if (!(err instanceof DuplicateKeyError)) throw err;

@@ -28,6 +28,7 @@ export function presentMessage(m: MessageRecord): ChatMessage {
     id: m._id,
     channelId: m.channelId,
     spaceId: m.spaceId,
+    seq: m.seq,
     author: { id: m.authorId, name: m.authorName },
     text: deleted ? '' : m.text,
     parentId: m.parentId,

@@ -7,34 +7,60 @@ import { accessSpace } from '../commands/access';
 import { notFound } from '../errors';
 import { presentModeration, presentMessage, presentNotification } from './presenters';
 import { channelUnread } from './channels';
+import type { ChatRepo } from './records';
 import { readNotificationsUpTo } from './read-notifications';
 import { accessChannel, type ChatDeps } from './service';
 
 export interface HistoryQuery {
   before?: string;
   after?: string;
+  beforeSeq?: number;
+  afterSeq?: number;
   parentId?: string;
   limit?: number;
 }
 
+/** The sequence number of a cursor message of this channel (404 when it is not one). */
+async function seqOf(deps: ChatDeps, channelId: string, messageId: string): Promise<number> {
+  const m = await deps.repo.messages.byId(messageId);
+  if (!m || m.channelId !== channelId || m.seq === undefined) throw notFound('That message');
+  return m.seq;
+}
+
 /**
- * A page of a channel's top-level messages (or of one thread's replies with `parentId`), oldest first.
- * `before` pages back (hasMore: older ones exist); `after` catches up (hasMore: newer ones exist).
+ * A page of a channel's top-level messages (or of one thread's replies), oldest first, in sequence order:
+ * after `after` (catching up; hasMore: newer ones exist), else before `before` (paging back; hasMore:
+ * older ones exist), else the newest. The page never reaches past the channel's highest seq read before
+ * it: every number up to that one is already stored (sequence.ts), so a page can never show N + 1 while
+ * N is still on its way, however the engine walks its index.
+ */
+export async function pageBySeq(repo: ChatRepo, channelId: string, parentId: string | null, cursor: { before?: number; after?: number }, limit: number) {
+  const top = await repo.messages.maxSeq(channelId);
+  if (cursor.after !== undefined) {
+    const rows = await repo.messages.oldestIn(channelId, parentId, cursor.after, top, limit + 1);
+    return { rows: rows.slice(0, limit), hasMore: rows.length > limit };
+  }
+  const upTo = cursor.before === undefined ? top : Math.min(top, cursor.before - 1);
+  const rows = await repo.messages.newestIn(channelId, parentId, 0, upTo, limit + 1);
+  return { rows: rows.slice(0, limit).reverse(), hasMore: rows.length > limit };
+}
+
+/**
+ * History for the API: a page as `pageBySeq`, for a member of the channel's space. Cursors are message
+ * ids (`before`, `after`) or sequence numbers (`beforeSeq`, `afterSeq`).
  */
 export async function history(deps: ChatDeps, userId: string, channelId: string, q: HistoryQuery): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
   await accessChannel(deps, channelId, userId, 'channels.read');
-  const limit = q.limit ?? CHAT_LIMITS.pageDefault;
   const parentId = q.parentId ?? null;
   if (parentId) {
     const parent = await deps.repo.messages.byId(parentId);
     if (!parent || parent.channelId !== channelId) throw notFound('That thread');
   }
-  if (q.after) {
-    const rows = await deps.repo.messages.after(channelId, parentId, q.after, limit + 1);
-    return { messages: rows.slice(0, limit).map(presentMessage), hasMore: rows.length > limit };
-  }
-  const rows = await deps.repo.messages.before(channelId, parentId, q.before, limit + 1);
-  return { messages: rows.slice(0, limit).reverse().map(presentMessage), hasMore: rows.length > limit };
+  const after = q.after ? await seqOf(deps, channelId, q.after) : q.afterSeq;
+  const before = q.before ? await seqOf(deps, channelId, q.before) : q.beforeSeq;
+  const cursor = after !== undefined ? { after } : before !== undefined ? { before } : {};
+  const page = await pageBySeq(deps.repo, channelId, parentId, cursor, q.limit ?? CHAT_LIMITS.pageDefault);
+  return { messages: page.rows.map(presentMessage), hasMore: page.hasMore };
 }
 
 /** A thread: its top message and replies oldest first (the id of any reply finds its thread). */
@@ -44,9 +70,9 @@ export async function thread(deps: ChatDeps, userId: string, messageId: string, 
   await accessChannel(deps, m.channelId, userId, 'channels.read');
   const parent = m.parentId ? await deps.repo.messages.byId(m.parentId) : m;
   if (!parent) throw notFound('That thread');
-  const limit = q.limit ?? CHAT_LIMITS.pageMax;
-  const rows = await deps.repo.messages.after(parent.channelId, parent._id, q.after, limit + 1);
-  return { parent: presentMessage(parent), replies: rows.slice(0, limit).map(presentMessage), hasMore: rows.length > limit };
+  const after = q.after ? await seqOf(deps, parent.channelId, q.after) : 0;
+  const page = await pageBySeq(deps.repo, parent.channelId, parent._id, { after }, q.limit ?? CHAT_LIMITS.pageMax);
+  return { parent: presentMessage(parent), replies: page.rows.map(presentMessage), hasMore: page.hasMore };
 }
 
 /** Moves the caller's read marker forward to `messageId` and answers the channel's new counts. */

@@ -23,6 +23,12 @@ export interface MessageRecord {
   _id: string;
   spaceId: string;
   channelId: string;
+  /**
+   * Position in the channel (replies included), 1, 2, 3 ... with no gaps, assigned by sequence.ts when the
+   * message is stored: history and catch-up page by it. Absent only on records of older releases until
+   * the feature's repair numbers them.
+   */
+  seq: number;
   authorId: string;
   /** The author's name when sent, so a page of history needs no user lookups. */
   authorName: string;
@@ -40,6 +46,9 @@ export interface MessageRecord {
   /** Reaction key (see REACTIONS) -> user ids, in reaction order. */
   reactions: Record<string, string[]>;
 }
+
+/** What a message starts with before anyone edits, deletes, replies to or reacts to it. */
+export const untouchedMessage = () => ({ editedAt: null, deletedAt: null, deletedBy: null, replyCount: 0, lastReplyAt: null, reactions: {} });
 
 export interface ReadMarkerRecord {
   /** `${userId}:${channelId}` */
@@ -88,6 +97,11 @@ export interface ModerationRecord {
 export const CHAT_INDEXES: IndexSpec[] = [
   { collection: 'messages', fields: { authorId: 1, clientMsgId: 1 }, unique: true },
   { collection: 'messages', fields: { channelId: 1 } },
+  // History pages: a channel's top-level messages (or one thread's replies) in sequence order. The unique
+  // (channelId, seq) index is made by the feature's repair, once no record lacks a seq (sequence.ts).
+  { collection: 'messages', fields: { channelId: 1, parentId: 1, seq: 1 } },
+  // Finds the records of an older release still without a seq at start (repair), without a scan.
+  { collection: 'messages', fields: { seq: 1 } },
   { collection: 'messages', fields: { parentId: 1 } },
   { collection: 'messages', fields: { words: 1 } },
   { collection: 'messages', fields: { mentions: 1 } },
@@ -130,12 +144,14 @@ export function createChatRepo(store: Store) {
       insert: (m: MessageRecord) => messages.insertOne(m),
       byId: (id: string) => messages.findOne({ _id: id }),
       byClientId: (authorId: string, clientMsgId: string) => messages.findOne({ authorId, clientMsgId }),
-      /** A page of a channel's top-level messages (or one thread's replies), newest first before a cursor. */
-      before: (channelId: string, parentId: string | null, before: string | undefined, limit: number) =>
-        messages.find({ channelId, parentId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
-      /** Oldest first after a cursor (catching up after a reconnect, or reading a thread). */
-      after: (channelId: string, parentId: string | null, after: string | undefined, limit: number) =>
-        messages.find({ channelId, parentId, ...(after ? { _id: { $gt: after } } : {}) }, { sort: { _id: 1 }, limit }),
+      /** The highest sequence number stored in a channel (0 when it has no message). */
+      maxSeq: async (channelId: string) => (await messages.find({ channelId, seq: { $gt: 0 } }, { sort: { seq: -1 }, limit: 1 }))[0]?.seq ?? 0,
+      /** A page of a channel's top-level messages (or one thread's replies) with seq in (after, upTo], newest first. */
+      newestIn: (channelId: string, parentId: string | null, after: number, upTo: number, limit: number) =>
+        messages.find({ channelId, parentId, seq: { $gt: after, $lte: upTo } }, { sort: { seq: -1 }, limit }),
+      /** The same range oldest first (catching up after a reconnect, or reading a thread). */
+      oldestIn: (channelId: string, parentId: string | null, after: number, upTo: number, limit: number) =>
+        messages.find({ channelId, parentId, seq: { $gt: after, $lte: upTo } }, { sort: { seq: 1 }, limit }),
       update: (id: string, set: Partial<MessageRecord>) => messages.findOneAndUpdate({ _id: id }, { $set: set }),
       addReply: (parentId: string, at: Date) => messages.findOneAndUpdate({ _id: parentId }, { $inc: { replyCount: 1 }, $set: { lastReplyAt: at } }),
       addReaction: (id: string, key: string, userId: string) => messages.findOneAndUpdate({ _id: id }, { $addToSet: { [`reactions.${key}`]: userId } }),

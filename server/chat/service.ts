@@ -10,7 +10,9 @@ import { notFound } from '../errors';
 import type { LimitOptions, Limiter } from '../limits';
 import type { Action } from '../policies';
 import type { RealtimePort } from '../realtime/port';
+import { createChannelCache, type ChannelCache } from './channel-cache';
 import type { ChannelRecord, ChatRepo } from './records';
+import { createSequencer, type Sequencer } from './sequence';
 
 type Limit = Omit<LimitOptions, 'name' | 'message'>;
 
@@ -29,7 +31,8 @@ export interface ChatDeps {
   sendLimit: Limiter;
   eventLimit: Limiter;
   typingLimit: Limiter;
-  channelCache: Map<string, ChannelRecord>;
+  channelCache: ChannelCache;
+  sequencer: Sequencer;
 }
 
 /** Builds the dependencies of one app's chat feature. */
@@ -47,20 +50,14 @@ export function createChatDeps(ctx: Ctx, repo: ChatRepo, ports: { realtime: Real
     eventLimit: ctx.limiter({ name: 'chat-events', ...(opts.eventRate ?? { points: 10, duration: 1, burst: { points: 50, duration: 5 } }), message: 'Too many actions at once.' }),
     // One "is typing" relay per user and channel every 2 seconds is plenty for the typing line.
     typingLimit: ctx.limiter({ name: 'chat-typing', points: 1, duration: 2 }),
-    channelCache: new Map(),
+    channelCache: createChannelCache(ctx.bus, ctx.now),
+    sequencer: createSequencer(repo),
   };
 }
 
-/** A channel by id, cached (channels change only through this feature, which refreshes the cache). */
-export async function channelById(deps: ChatDeps, channelId: string): Promise<ChannelRecord | null> {
-  const hit = deps.channelCache.get(channelId);
-  if (hit) return hit;
-  const c = await deps.repo.channels.byId(channelId);
-  if (c) {
-    if (deps.channelCache.size > 10_000) deps.channelCache.clear();
-    deps.channelCache.set(channelId, c);
-  }
-  return c;
+/** A channel by id, cached (channels change only through this feature, which invalidates the cache everywhere). */
+export function channelById(deps: ChatDeps, channelId: string): Promise<ChannelRecord | null> {
+  return deps.channelCache.get(channelId, () => deps.repo.channels.byId(channelId));
 }
 
 export interface ChannelAccess extends SpaceAccess {

@@ -19,6 +19,7 @@ const RELAYED = {
   'user:renamed': z.object({ userId: z.string(), name: z.string() }),
   'membership:removed': z.object({ spaceId: z.string(), userId: z.string() }),
   'membership:changed': z.object({ spaceId: z.string(), userId: z.string(), role: z.enum(ROLES) }),
+  'channel:changed': z.object({ channelId: z.string() }),
 } satisfies { [K in keyof BusEvents]?: z.ZodType<BusEvents[K]> };
 
 const envelope = z.object({ from: z.string(), event: z.string(), payload: z.unknown() });

@@ -177,7 +177,7 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     const start = Date.now() - 1500 * 60_000;
     const docs = Array.from({ length: 1500 }, (_, i) => ({
       _id: newSortableId(),
-      spaceId, channelId, authorId: ben.user.id, authorName: ben.user.name,
+      spaceId, channelId, seq: i + 1, authorId: ben.user.id, authorName: ben.user.name,
       text: `history ${String(i).padStart(4, '0')}`, words: ['history'], mentions: [], parentId: null,
       clientMsgId: `seed-${i}-${Date.now()}`, createdAt: new Date(start + i * 60_000), editedAt: null, deletedAt: null, deletedBy: null,
       replyCount: 0, lastReplyAt: null, reactions: {},

@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { io as ioClient, type Socket } from 'socket.io-client';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Ack } from '../../shared/errors';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import { createApp, type App } from '../../server/app';
@@ -130,6 +131,24 @@ export function record<E extends keyof ServerToClientEvents>(socket: ChatSocket,
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A chat server for a test file on a movable clock (`tick` lets tests send past the send rate limit
+ * without waiting): started before the tests, sockets closed after each, the server after all.
+ */
+export function useChatServer(): { server: () => ChatServer; tick: (ms: number) => void } {
+  let srv: ChatServer | undefined;
+  let clock = Date.now();
+  beforeAll(async () => {
+    srv = await startChatServer({ now: () => clock });
+  });
+  afterEach(() => closeSockets());
+  afterAll(async () => {
+    closeSockets();
+    await srv?.close();
+  });
+  return { server: () => srv!, tick: (ms) => void (clock += ms) };
+}
 
 export interface Person {
   client: ApiClient;

@@ -198,6 +198,17 @@ export function useCluster(n: number, skip: string | null, cleanup: () => void =
   return () => cluster!;
 }
 
+/**
+ * A two-process cluster for a test file: prints why it skips (`skip`), else starts before the tests and
+ * stops after them (calling `cleanup` first); `urls()` gives the two processes' base URLs.
+ */
+export function useTwoProcesses(file: string, cleanup: () => void = () => {}) {
+  const skip = clusterSkipReason();
+  if (skip) console.warn(`[${file}] skipped: ${skip}`);
+  const get = useCluster(2, skip, cleanup);
+  return { skip, urls: () => get().nodes.map((n) => n.url) as [string, string] };
+}
+
 /** The same login used through another process (sessions live in the shared store). */
 export const viaProcess = (p: Person, url: string): Person => ({ ...p, client: Object.assign(new ApiClient(url), { cookie: p.client.cookie }) });
 

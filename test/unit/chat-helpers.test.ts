@@ -37,8 +37,8 @@ describe('slugifyChannelName', () => {
 });
 
 describe('message list merging (client)', () => {
-  const m = (id: string): ChatMessage => ({
-    id, channelId: 'c', spaceId: 's', author: { id: 'u', name: 'U' }, text: id, parentId: null, clientMsgId: `c-${id}`,
+  const m = (id: string, seq = id.charCodeAt(0)): ChatMessage => ({
+    id, seq, channelId: 'c', spaceId: 's', author: { id: 'u', name: 'U' }, text: id, parentId: null, clientMsgId: `c-${id}`,
     createdAt: new Date().toISOString(), editedAt: null, deleted: false, replyCount: 0, lastReplyAt: null, reactions: [], mentions: [],
   });
   it('upsert keeps id order and never duplicates', () => {
@@ -50,6 +50,11 @@ describe('message list merging (client)', () => {
   });
   it('merge dedupes a catch-up page that overlaps what is on screen', () => {
     expect(merge([m('a'), m('b')], [m('b'), m('c')]).map((x) => x.id)).toEqual(['a', 'b', 'c']);
+  });
+  it('orders by the server’s sequence number, not by id (ids from two processes need not sort in order)', () => {
+    expect(upsert([m('z', 1)], m('a', 2)).map((x) => x.id)).toEqual(['z', 'a']);
+    expect(upsert([m('z', 1), m('b', 3)], m('a', 2)).map((x) => x.id)).toEqual(['z', 'a', 'b']);
+    expect(merge([m('z', 1)], [m('y', 3), m('a', 2)]).map((x) => x.id)).toEqual(['z', 'a', 'y']);
   });
 });
 

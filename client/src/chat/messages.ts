@@ -1,7 +1,10 @@
 /** Pure helpers over message lists: ordered insert without duplicates, replace, day grouping, excerpts. */
 import type { ChatMessage } from '../../../shared/chat';
 
-/** Inserts or replaces `m` in a list sorted by id (ids are time-ordered); returns a new array. */
+/** Channel order: the sequence number the server gave each message (ids from two servers need not sort so). */
+const bySeq = (a: ChatMessage, b: ChatMessage) => a.seq - b.seq;
+
+/** Inserts or replaces `m` in a list sorted by seq; returns a new array. */
 export function upsert(list: readonly ChatMessage[], m: ChatMessage): ChatMessage[] {
   const i = list.findIndex((x) => x.id === m.id);
   if (i >= 0) {
@@ -10,8 +13,8 @@ export function upsert(list: readonly ChatMessage[], m: ChatMessage): ChatMessag
     return copy;
   }
   const last = list[list.length - 1];
-  if (!last || last.id < m.id) return [...list, m];
-  const at = list.findIndex((x) => x.id > m.id);
+  if (!last || bySeq(last, m) < 0) return [...list, m];
+  const at = list.findIndex((x) => bySeq(x, m) > 0);
   return [...list.slice(0, at), m, ...list.slice(at)];
 }
 
@@ -19,7 +22,7 @@ export function upsert(list: readonly ChatMessage[], m: ChatMessage): ChatMessag
 export function merge(list: readonly ChatMessage[], page: readonly ChatMessage[]): ChatMessage[] {
   const byId = new Map(list.map((m) => [m.id, m]));
   for (const m of page) byId.set(m.id, m);
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...byId.values()].sort(bySeq);
 }
 
 /** Applies `change` to the message with `id`, if present; returns the same array when absent. */

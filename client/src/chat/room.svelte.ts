@@ -146,18 +146,19 @@ export class ChatRoom {
   async #catchUp(): Promise<void> {
     // The cursor is taken before anything new can arrive: this runs synchronously on 'connect', before the
     // space is re-joined (no broadcasts yet) and before waiting sends are flushed (no acks yet).
-    let cursor = this.messages[this.messages.length - 1]?.id ?? null;
+    // By sequence number: it holds even when the newest message seen was erased meanwhile.
+    let cursor = this.messages[this.messages.length - 1]?.seq ?? null;
     await this.#join();
     await this.loadChannels().catch(() => {});
     const channelId = this.channelId;
     if (channelId) {
       for (let i = 0; i < 20; i++) {
-        const q = cursor ? `after=${cursor}` : '';
+        const q = cursor !== null ? `afterSeq=${cursor}` : '';
         const r = await api.get<{ messages: ChatMessage[]; hasMore: boolean }>(`/api/channels/${encodeURIComponent(channelId)}/messages?limit=100&${q}`);
         if (this.channelId !== channelId) return;
         this.messages = merge(this.messages, r.messages);
         for (const m of r.messages) if (m.author.id === this.me.id) this.outbox.settle(m.clientMsgId);
-        cursor = r.messages[r.messages.length - 1]?.id ?? cursor;
+        cursor = r.messages[r.messages.length - 1]?.seq ?? cursor;
         if (!r.hasMore) break;
       }
     }

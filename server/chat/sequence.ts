@@ -1,0 +1,108 @@
+/**
+ * Per-channel message sequence numbers that never leave a reader behind (see README "Ordered cursors").
+ *
+ * The insert IS the claim: a message is stored with seq = (highest stored seq) + 1, and the unique
+ * (channelId, seq) index refuses a second message at the same number, whoever wrote it; the loser reads
+ * the new highest and tries the next number. So a seq N is only ever stored after N - 1 was visible: the
+ * numbers in a channel have no holes, not even for a moment, and a reader that has seen N has seen (or
+ * can still see) every number below it. There is no separate counter to $inc (FerretDB runs that as a
+ * read then a write) and nothing to time out: a process that dies before its insert claimed nothing.
+ *
+ * Within one process the sends to one channel are queued, so only writers on other processes collide;
+ * the last number this process saw is kept as a hint (a number known to be stored), which saves the
+ * read of the highest in the common case: if hint + 1 is free, nothing above the hint can exist yet.
+ */
+import { DuplicateKeyError, type IndexSpec, type Store } from '../store/port';
+import type { ChatRepo, MessageRecord } from './records';
+
+/** The index that makes a number one message's only; created by `numberOldMessages` (older records lack seq). */
+export const SEQ_INDEX: IndexSpec = { collection: 'messages', fields: { channelId: 1, seq: 1 }, unique: true };
+
+/** Attempts before a send gives up (each one lost to a writer on another process that took the number). */
+const MAX_ATTEMPTS = 100;
+const HINTS_MAX = 10_000;
+
+export interface Sequencer {
+  /**
+   * Stores `m` at the next number of its channel and returns it as stored. A DuplicateKeyError that is
+   * not about the number (the same author's clientMsgId stored meanwhile) is rethrown for the caller.
+   */
+  insert(m: Omit<MessageRecord, 'seq'>): Promise<MessageRecord>;
+}
+
+/** The sequencer of one process over the chat repository (one per app, like its caches). */
+export function createSequencer(repo: ChatRepo): Sequencer {
+  const hints = new Map<string, number>();
+  const queues = new Map<string, Promise<unknown>>();
+
+  const insertNow = async (m: Omit<MessageRecord, 'seq'>): Promise<MessageRecord> => {
+    let seq = (hints.get(m.channelId) ?? (await repo.messages.maxSeq(m.channelId))) + 1;
+    for (let attempt = 1; ; attempt++) {
+      const record = { ...m, seq } as MessageRecord;
+      try {
+        await repo.messages.insert(record);
+        if (hints.size >= HINTS_MAX) hints.clear();
+        hints.set(m.channelId, seq);
+        return record;
+      } catch (err) {
+        if (!(err instanceof DuplicateKeyError) || attempt >= MAX_ATTEMPTS) throw err;
+        // The other unique index: a retry of this clientMsgId won the race; the caller answers with it.
+        if (await repo.messages.byClientId(m.authorId, m.clientMsgId)) throw err;
+        hints.delete(m.channelId);
+        // Another process took the number: start again above whatever is there now, after a short random
+        // pause once collisions repeat, so two busy writers stop stepping on each other.
+        if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
+        seq = (await repo.messages.maxSeq(m.channelId)) + 1;
+      }
+    }
+  };
+
+  return {
+    insert(m) {
+      const prev = queues.get(m.channelId) ?? Promise.resolve();
+      const run = prev.then(
+        () => insertNow(m),
+        () => insertNow(m),
+      );
+      queues.set(m.channelId, run);
+      const done = () => {
+        if (queues.get(m.channelId) === run) queues.delete(m.channelId);
+      };
+      run.then(done, done);
+      return run;
+    },
+  };
+}
+
+/**
+ * Numbers the messages an older release stored without a seq, then makes the unique (channelId, seq)
+ * index. Each one gets its rank in its channel by id (ids are time-ordered), counting every message of
+ * the channel, so two processes repairing at once write the same numbers, and a message a repaired
+ * process stores meanwhile (highest + 1, a newer id) already has its rank. Idempotent, and one index
+ * lookup when there is nothing to number (the `seq` index in CHAT_INDEXES answers `seq: null`).
+ */
+export async function numberOldMessages(store: Store, page = 500): Promise<number> {
+  const messages = store.collection<MessageRecord>('messages');
+  const done: string[] = [];
+  let numbered = 0;
+  for (;;) {
+    // `seq: null` matches a missing field on every engine, through the `seq` index.
+    const [first] = await messages.find({ seq: null, channelId: { $nin: done } }, { limit: 1 });
+    if (!first) break;
+    const channelId = first.channelId;
+    done.push(channelId);
+    let rank = 0;
+    let cursor: string | null = null;
+    for (;;) {
+      const rows: MessageRecord[] = await messages.find({ channelId, ...(cursor ? { _id: { $gt: cursor } } : {}) }, { sort: { _id: 1 }, limit: page });
+      // A page's updates go together: the embedded store commits them in one transaction (group commit).
+      const updates = rows.map((m, i) => (m.seq == null ? messages.updateOne({ _id: m._id }, { $set: { seq: rank + i + 1 } }) : 0));
+      rank += rows.length;
+      for (const n of await Promise.all(updates)) numbered += n;
+      if (rows.length < page) break;
+      cursor = rows[rows.length - 1]!._id;
+    }
+  }
+  await store.ensureIndexes([SEQ_INDEX]);
+  return numbered;
+}
