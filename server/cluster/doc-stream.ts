@@ -22,11 +22,6 @@ export class Outbox {
   /** Bytes queued (a flush comes early past a bound). */
   bytes = 0;
 
-  /** True when nothing is queued. */
-  get empty(): boolean {
-    return this.updates.length === 0 && this.awareness.length === 0 && !this.durable && !this.released;
-  }
-
   /** The XADD field-value pairs of this outbox (binary values as Buffers, no base64). */
   fields(instance: string): (string | Buffer)[] {
     const out: (string | Buffer)[] = ['n', instance];
