@@ -1,6 +1,8 @@
 /**
  * Documents across processes over Redis, in the manner of y-redis: one Redis stream per document carries
- * its updates, presence and the owner's durable state vectors; each process reads the streams of the
+ * its updates, presence and the owner's durable state vectors. A process appends at most one binary entry
+ * per document per event-loop turn (doc-stream.ts: a burst of keystrokes is one merged update, one XADD,
+ * one entry for every reader to parse and apply). Each process reads the streams of the
  * documents it has open from the last entry it saw (one blocking XREAD on its own connection), so a
  * reader that was away (a Redis restart, a slow turn) resumes without a gap. A room that subscribes
  * reads the last `catchUpMs` of its stream: whatever was published while it loaded from the store is
