@@ -3,8 +3,10 @@
  * edits, disconnects and reconnects on both processes converge, and what any client was told is saved
  * survives a SIGKILL of every process; a SIGKILL of the owning process mid-typing loses nothing
  * acknowledged, and the edits it never acknowledged are resent by their client and land exactly once.
+ * Also the relay's price: a burst of keystrokes is a few stream entries, not one Redis write per message.
  * A failing run prints its seed: rerun it with CLUSTER_SEED=<seed>.
  */
+import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { connect, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
@@ -68,7 +70,46 @@ function typeMarker(c: TestClient, marker: string, rnd: () => number): { marker:
   return { marker, client: c.doc.clientID, clock: Y.getState(c.doc.store, c.doc.clientID) };
 }
 
+/** Calls of each Redis command so far (INFO commandstats). */
+async function commandCalls(url: string): Promise<Record<string, number>> {
+  const c = createClient({ url });
+  c.on('error', () => {});
+  await c.connect();
+  try {
+    const info = await c.info('commandstats');
+    return Object.fromEntries([...info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  } finally {
+    await c.close();
+  }
+}
+
 describe.skipIf(skip)('documents on two processes under faults', () => {
+  it('a burst of keystrokes costs a few stream entries, and no Redis round trip per message', async (ctx) => {
+    const cluster = getCluster();
+    // Counting needs a Redis of our own: a shared REDIS_URL also counts other test files' commands.
+    if (!cluster.redis.own) {
+      console.warn('[cluster-docs-faults] command counts not checked: REDIS_URL names a shared Redis');
+      return ctx.skip();
+    }
+    const [A, B] = cluster.nodes as [ServerProcess, ServerProcess];
+    const { docId, owner, member } = await newClusterDoc(A.url);
+    const a = open(A, docId, owner);
+    const b = open(B, docId, member);
+    await Promise.all([synced(a), synced(b)]);
+    const before = await commandCalls(cluster.redis.url);
+    // 100 keystrokes, each its own update and its own WebSocket message, sent in one go.
+    const t = a.doc.getText('t');
+    for (let i = 0; i < 100; i++) t.insert(t.length, 'x');
+    await waitFor(() => text(b) === 'x'.repeat(100) && ackedAll(a) && ackedAll(b), 'the burst on B, acknowledged', 10_000);
+    const after = await commandCalls(cluster.redis.url);
+    const delta = (cmd: string) => (after[cmd] ?? 0) - (before[cmd] ?? 0);
+    // Merged per event-loop turn: far fewer entries than keystrokes (one per keystroke before).
+    expect(delta('xadd')).toBeLessThan(30);
+    // The per-connection rate limit is counted in memory: only ownership and job leases use scripts.
+    expect(delta('eval') + delta('evalsha')).toBeLessThan(20);
+  });
+
+
   it('SIGKILL of the owner mid-typing: acknowledged edits are all there, unacknowledged ones are resent and land once', async () => {
     const cluster = getCluster();
     const B = cluster.nodes[1]!;
