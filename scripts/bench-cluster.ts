@@ -1,18 +1,29 @@
 /**
- * Cluster benchmark: the price of running one document on two processes instead of one.
+ * Cluster benchmark: the price of running one document (and one chat channel) on two processes instead
+ * of one.
  *
  * Usage:
  *   npm run bench -- cluster [--writers 20] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
+ *                            [--rounds 2] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
  *
  * Method. Redis (our own redis-server, or REDIS_URL) and MongoDB (FerretDB from the cached binary, or
- * MONGODB_URI) are started once. Two runs at the same load, each on a fresh database:
- * - single: ONE server process (server/index.ts as a child), no Redis; every client on it.
- * - cluster: TWO server processes with REDIS_URL; clients alternate between them.
- * Clients are stock y-websocket WebsocketProviders in THIS process, all in one document. Each writer sets
- * its own key of a Y.Map `rate` times per second; every other client observes the change: one delivery,
- * latency = set -> observed (one clock, same process). Server CPU is read from /proc/<pid>/stat of every
- * server process over the measured window. Reported: deliveries/s, edit-to-peer p50/p99, server CPU per
- * 1,000 deliveries (summed over the processes). Loopback only; the client side shares the 2 cores.
+ * MONGODB_URI) are started once, then the servers, each a real child process (server/index.ts):
+ * - single: ONE server process without Redis (a database of its own); every client on it.
+ * - two processes: TWO server processes with REDIS_URL (one database); clients alternate between them.
+ * Each round measures single then two processes back to back at the same load, so a busy machine
+ * slows both alike; the ratios are reported per round and their median at the end.
+ * Documents: stock y-websocket WebsocketProviders in THIS process, all in one new document. Each writer
+ * sets its own key of a Y.Map `rate` times per second; every other client observing the change is one
+ * delivery, latency = set -> observed (one clock, same process).
+ * Chat: `chat-sockets` stock socket.io-client connections (websocket transport) joined to one space,
+ * spread over the senders' logins; `chat-senders` members each send 1 message per second (the default
+ * per-user limit); every `message:new` received is one delivery, latency = send -> arrival.
+ * Server CPU is read from /proc/<pid>/stat of every server process of the run over the measured window.
+ * Reported: deliveries/s, p50/p99, server CPU per 1,000 deliveries (summed over the processes).
+ * Loopback only; the client side shares the machine's cores.
+ *
+ * --prof DIR writes a V8 CPU profile of every server process into DIR (node --cpu-prof; the servers are
+ * then stopped with SIGTERM so that the profile is written).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +33,8 @@ import * as Y from 'yjs';
 import { socketClassWith, spawnServerProcess, type ServerProcess } from '../test/helpers/collab';
 import { startMongo, startRedis } from '../test/helpers/cluster';
 import { withDatabase } from '../test/helpers/mongo';
-import { ApiClient, signupUser } from '../test/helpers/server';
+import { call, connectSocket, spaceWith, type ChatSocket } from '../test/helpers/chat';
+import { ApiClient } from '../test/helpers/server';
 
 const f: Record<string, string> = {};
 const argv = process.argv.slice(2);
@@ -36,6 +48,11 @@ const READERS = num('readers', 20);
 const RATE = num('rate', 5);
 const DURATION = num('duration', 10) * 1000;
 const WARMUP = num('warmup', 2) * 1000;
+const ROUNDS = num('rounds', 2);
+const CHAT_SOCKETS = num('chat-sockets', 200);
+const CHAT_SENDERS = num('chat-senders', 10);
+const ONLY = f.only;
+const PROF = f.prof;
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ on Linux)
 
 /** CPU ms used so far by a process (user + system). */
@@ -50,15 +67,45 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 };
 
-async function run(label: string, servers: ServerProcess[]) {
-  const owner = await signupUser(servers[0]!.url, 'Bench');
+interface Row {
+  label: string;
+  processes: number;
+  deliveriesPerSec: number;
+  p50: number;
+  p99: number;
+  cpuMsPer1k: number;
+  cpuPctOfOneCore: number;
+}
+
+/** Measures `DURATION` after `WARMUP` while the load runs: deliveries and server CPU of `servers`. */
+async function measure(label: string, servers: ServerProcess[], counter: { deliveries: number; lat: number[]; measuring: boolean }): Promise<Row> {
+  await new Promise((r) => setTimeout(r, WARMUP));
+  const cpu0 = servers.map((s) => cpuMs(s.proc.pid!));
+  counter.measuring = true;
+  await new Promise((r) => setTimeout(r, DURATION));
+  counter.measuring = false;
+  const cpu = servers.reduce((sum, s, i) => sum + cpuMs(s.proc.pid!) - cpu0[i]!, 0);
+  const { deliveries, lat } = counter;
+  const row: Row = {
+    label,
+    processes: servers.length,
+    deliveriesPerSec: Math.round(deliveries / (DURATION / 1000)),
+    p50: +pct(lat, 50).toFixed(1),
+    p99: +pct(lat, 99).toFixed(1),
+    cpuMsPer1k: +((cpu / deliveries) * 1000).toFixed(1),
+    cpuPctOfOneCore: +((cpu / DURATION) * 100).toFixed(1),
+  };
+  process.stdout.write(`${JSON.stringify(row)}\n`);
+  return row;
+}
+
+/** One document, WRITERS + READERS providers spread over `servers`. */
+async function docsRun(label: string, servers: ServerProcess[], owner: { client: ApiClient }): Promise<Row> {
   const space = await owner.client.post('/api/spaces', { name: 'Bench', kind: 'plc' });
   const doc = await owner.client.post(`/api/spaces/${space.body.space.id}/docs`, { title: 'Bench', template: 'blank' });
   const docId: string = doc.body.doc.id;
   const sent = new Map<string, number>();
-  const lat: number[] = [];
-  let deliveries = 0;
-  let measuring = false;
+  const counter = { deliveries: 0, lat: [] as number[], measuring: false };
   const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
   for (let i = 0; i < WRITERS + READERS; i++) {
     const s = servers[i % servers.length]!;
@@ -70,13 +117,13 @@ async function run(label: string, servers: ServerProcess[]) {
     });
     const me = `w${i}`;
     ydoc.getMap<number>('m').observe((e) => {
-      if (e.transaction.local) return;
+      if (e.transaction.local || !counter.measuring) return;
       for (const key of e.keysChanged) {
         if (key === me) continue;
         const at = sent.get(`${key}:${ydoc.getMap<number>('m').get(key)}`);
-        if (at === undefined || !measuring) continue;
-        deliveries++;
-        lat.push(performance.now() - at);
+        if (at === undefined) continue;
+        counter.deliveries++;
+        counter.lat.push(performance.now() - at);
       }
     });
     clients.push({ doc: ydoc, provider });
@@ -94,41 +141,94 @@ async function run(label: string, servers: ServerProcess[]) {
       c.doc.getMap<number>('m').set(`w${i}`, n);
     }, 1000 / RATE);
   });
-  await new Promise((r) => setTimeout(r, WARMUP));
-  const cpu0 = servers.map((s) => cpuMs(s.proc.pid!));
-  measuring = true;
-  await new Promise((r) => setTimeout(r, DURATION));
-  measuring = false;
-  const cpu = servers.reduce((sum, s, i) => sum + cpuMs(s.proc.pid!) - cpu0[i]!, 0);
-  for (const t of timers) clearInterval(t);
-  for (const c of clients) c.provider.destroy();
-  const perSec = deliveries / (DURATION / 1000);
-  const row = { label, processes: servers.length, deliveriesPerSec: Math.round(perSec), p50: +pct(lat, 50).toFixed(1), p99: +pct(lat, 99).toFixed(1), cpuMsPer1k: +((cpu / deliveries) * 1000).toFixed(1), cpuPctOfOneCore: +((cpu / DURATION) * 100).toFixed(1) };
-  process.stdout.write(`${JSON.stringify(row)}\n`);
-  return row;
+  try {
+    return await measure(`docs, ${label}`, servers, counter);
+  } finally {
+    for (const t of timers) clearInterval(t);
+    for (const c of clients) c.provider.destroy();
+  }
 }
+
+/** A facilitator and a space with the chat senders as members, made once per server set. */
+async function setUp(url: string) {
+  return spaceWith(url, Array.from({ length: ONLY === 'docs' ? 0 : CHAT_SENDERS }, (_, i) => ({ name: `Sender ${i}` })));
+}
+
+/** One channel, CHAT_SOCKETS sockets spread over `servers` and over the senders' logins. */
+async function chatRun(label: string, servers: ServerProcess[], setup: Awaited<ReturnType<typeof setUp>>): Promise<Row> {
+  const counter = { deliveries: 0, lat: [] as number[], measuring: false };
+  const sockets: ChatSocket[] = [];
+  const logins = setup.people;
+  for (let i = 0; i < CHAT_SOCKETS; i++) {
+    const s = await connectSocket(servers[i % servers.length]!.url, logins[i % logins.length]!.client.cookie);
+    const ack = await call(s, 'space:join', { spaceId: setup.spaceId });
+    if ('error' in ack) throw new Error(`space:join: ${JSON.stringify(ack)}`);
+    s.on('message:new', ({ message }) => {
+      if (!counter.measuring || !message.text.startsWith('bench ')) return;
+      counter.deliveries++;
+      counter.lat.push(performance.now() - Number(message.text.slice(6)));
+    });
+    sockets.push(s);
+  }
+  // Sender k sends on socket k: on process k % 2, so half of every message's readers are elsewhere.
+  let seq = 0;
+  const errors: Record<string, number> = {};
+  const run = Date.now().toString(36);
+  const timers = logins.map((_, k) =>
+    setInterval(() => {
+      const msg = { channelId: setup.general, text: `bench ${performance.now()}`, clientMsgId: `bench-${run}-${++seq}` };
+      sockets[k]!.emit('message:send', msg, (ack) => {
+        if ('error' in ack) errors[ack.error.code] = (errors[ack.error.code] ?? 0) + 1;
+      });
+    }, 1000 + k),
+  );
+  try {
+    return await measure(`chat, ${label}`, servers, counter);
+  } finally {
+    if (Object.keys(errors).length) process.stdout.write(`  refused sends: ${JSON.stringify(errors)}\n`);
+    for (const t of timers) clearInterval(t);
+    for (const s of sockets) s.close();
+  }
+}
+
+const median = (xs: number[]) => pct(xs, 50);
 
 async function main() {
   const [redis, mongo] = await Promise.all([startRedis(), startMongo()]);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'collab-bench-cluster-'));
-  const base = { DATA_DIR: dataDir, SESSION_SECRET: 'bench-cluster-secret-0123456789abcdef-0123', LOG_LEVEL: 'info' };
+  const base: Record<string, string> = { DATA_DIR: dataDir, SESSION_SECRET: 'bench-cluster-secret-0123456789abcdef-0123', LOG_LEVEL: 'info' };
+  const nodeArgs = PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROF)}`] : [];
+  // A profile is only written by a process that exits by itself (the server drains on SIGTERM).
+  const kill: NodeJS.Signals = PROF ? 'SIGTERM' : 'SIGKILL';
   const spawned: ServerProcess[] = [];
   const start = async (env: Record<string, string>) => {
-    const p = await spawnServerProcess({ ...base, ...env });
+    const p = await spawnServerProcess({ ...base, ...env }, nodeArgs);
     spawned.push(p);
     return p;
   };
   try {
-    process.stdout.write(`writers ${WRITERS} x ${RATE}/s, readers ${READERS}, ${DURATION / 1000} s measured\n`);
-    const single = await start({ MONGODB_URI: withDatabase(mongo.uri, `bench_single_${Date.now()}`) });
-    const one = await run('single process', [single]);
-    await single.stop('SIGKILL');
+    process.stdout.write(`docs: writers ${WRITERS} x ${RATE}/s, readers ${READERS}; chat: ${CHAT_SOCKETS} sockets, ${CHAT_SENDERS} senders x 1/s; ${DURATION / 1000} s measured, ${ROUNDS} rounds\n`);
+    const one = [await start({ MONGODB_URI: withDatabase(mongo.uri, `bench_single_${Date.now()}`) })];
     const db = withDatabase(mongo.uri, `bench_cluster_${Date.now()}`);
     const two = [await start({ MONGODB_URI: db, REDIS_URL: redis.url }), await start({ MONGODB_URI: db, REDIS_URL: redis.url })];
-    const split = await run('two processes', two);
-    process.stdout.write(`p99 ratio ${(split.p99 / one.p99).toFixed(2)} (target <= 2), CPU per delivery ratio ${(split.cpuMsPer1k / one.cpuMsPer1k).toFixed(2)} (target <= 1.3)\n`);
+    const [solo, pair] = await Promise.all([one, two].map(async (servers) => ({ servers, setup: await setUp(servers[0]!.url) })));
+    const ratios: Record<string, { cpu: number[]; p99: number[] }> = { docs: { cpu: [], p99: [] }, chat: { cpu: [], p99: [] } };
+    const compare = (what: string, a: Row, b: Row) => {
+      ratios[what]!.cpu.push(b.cpuMsPer1k / a.cpuMsPer1k);
+      ratios[what]!.p99.push(b.p99 / a.p99);
+      process.stdout.write(`  ${what}: p99 ratio ${(b.p99 / a.p99).toFixed(2)}, CPU per delivery ratio ${(b.cpuMsPer1k / a.cpuMsPer1k).toFixed(2)}\n`);
+    };
+    for (let r = 1; r <= ROUNDS; r++) {
+      process.stdout.write(`round ${r}\n`);
+      if (ONLY !== 'chat') compare('docs', await docsRun('single process', one, solo!.setup.fac), await docsRun('two processes', two, pair!.setup.fac));
+      if (ONLY !== 'docs') compare('chat', await chatRun('single process', one, solo!.setup), await chatRun('two processes', two, pair!.setup));
+    }
+    for (const [what, r] of Object.entries(ratios)) {
+      if (!r.cpu.length) continue;
+      process.stdout.write(`${what}: median p99 ratio ${median(r.p99).toFixed(2)} (target <= 2), median CPU per delivery ratio ${median(r.cpu).toFixed(2)} (target <= 1.3)\n`);
+    }
   } finally {
-    await Promise.all(spawned.map((p) => p.stop('SIGKILL')));
+    await Promise.all(spawned.map((p) => p.stop(kill)));
     await Promise.all([redis.stop(), mongo.stop()]);
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,15 +1,19 @@
 /**
  * Documents across processes over Redis, in the manner of y-redis: one Redis stream per document carries
- * its updates, presence and the owner's durable state vectors; each process reads the streams of the
+ * its updates, presence and the owner's durable state vectors. A process appends at most one binary entry
+ * per document per event-loop turn (doc-stream.ts: a burst of keystrokes is one merged update, one XADD,
+ * one entry for every reader to parse and apply). Each process reads the streams of the
  * documents it has open from the last entry it saw (one blocking XREAD on its own connection), so a
  * reader that was away (a Redis restart, a slow turn) resumes without a gap. A room that subscribes
  * reads the last `catchUpMs` of its stream: whatever was published while it loaded from the store is
  * applied again (Yjs updates are idempotent; a gap would not be). Ownership is a lease per document
  * with a fencing token from INCR (server/collab/ownership.ts uses it). Streams are trimmed by age.
  */
+import { RESP_TYPES } from 'redis';
 import { createLocalFanout, type RoomFanout } from '../collab/fanout';
 import type { DocRelay } from '../collab/relay';
 import type { Logger } from '../logger';
+import { Outbox, parseEntry, type StreamEntry } from './doc-stream';
 import type { Cluster, RedisClient } from './redis';
 
 export interface DocRelayOptions {
@@ -19,6 +23,11 @@ export interface DocRelayOptions {
   catchUpMs?: number;
   /** Longest blocking read, i.e. the delay before a newly opened document is read (default 200 ms). */
   blockMs?: number;
+  /**
+   * How long a process gathers a document's updates and presence into one stream entry: 0 (default) for
+   * one event-loop turn, else this many ms (fewer XADDs under heavy typing, for that much latency).
+   */
+  flushWindowMs?: number;
 }
 
 /** Takes a free lease (a new token above ARGV[3]) or renews ours; -1 when another process holds it. */
@@ -37,21 +46,25 @@ return t`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 const RETAIN_MS = 5 * 60_000;
+/** An outbox this large is flushed at once rather than at the end of the turn. */
+const MAX_ENTRY_BYTES = 256 * 1024;
 // Hash tags keep a document's keys on one Redis Cluster slot.
 const streamKey = (docId: string) => `collab:{${docId}}:stream`;
 const ownerKey = (docId: string) => `collab:{${docId}}:owner`;
 const tokenKey = (docId: string) => `collab:{${docId}}:token`;
 const docOf = (key: string) => key.slice('collab:{'.length, key.lastIndexOf('}:stream'));
 
-type Entry = [id: string, fields: string[]];
-type XReadReply = [key: string, entries: Entry[]][] | null;
+type XReadReply = [key: Buffer, entries: [id: Buffer, fields: Buffer[]][]][] | null;
+/** Replies with every bulk string as a Buffer: stream payloads are binary. */
+const BINARY = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer } };
 
-/** The Redis relay; `close()` stops its reader. */
+/** The Redis relay; `close()` flushes what is queued and stops its reader. */
 export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts: DocRelayOptions = {}): Promise<DocRelay & { close(): Promise<void> }> {
   const log = logger.child({ cat: 'cluster' });
   const claimEveryMs = opts.claimEveryMs ?? 2_000;
   const catchUpMs = opts.catchUpMs ?? 30_000;
   const blockMs = opts.blockMs ?? 200;
+  const flushWindowMs = opts.flushWindowMs ?? 0;
   const { client, instance } = cluster;
   const local = createLocalFanout();
   // docId -> readers (update, presence and durable listeners) and the last stream id seen.
@@ -73,43 +86,56 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     if (s && --s.refs <= 0) subs.delete(docId);
   };
 
+  // What each document's stream gets at the next flush: one XADD per document per flush, whatever
+  // number of updates, presence changes and durable marks it carries (doc-stream.ts).
+  const outboxes = new Map<string, Outbox>();
+  let flushTimer: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  const sending = new Set<Promise<unknown>>();
   // The stream's expiry is pushed back at most once a minute per document, not at every entry.
   const expirySetAt = new Map<string, number>();
-  const append = (docId: string, type: 'u' | 'a' | 'd' | 'r', origin: string, payload: Uint8Array) => {
-    const key = streamKey(docId);
+
+  const flush = () => {
+    if (flushTimer) {
+      if (flushWindowMs > 0) clearTimeout(flushTimer as NodeJS.Timeout);
+      else clearImmediate(flushTimer as NodeJS.Immediate);
+      flushTimer = null;
+    }
     const now = Date.now();
     const minId = String(now - RETAIN_MS);
-    const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
-    const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
-    if (refresh) expirySetAt.set(docId, now);
     if (expirySetAt.size > 10_000) expirySetAt.clear();
-    client
-      .sendCommand(['XADD', key, 'MINID', '~', minId, '*', 'n', instance, 't', type, 'o', origin, 'p', b64])
-      .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
-      .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'));
+    for (const [docId, box] of outboxes) {
+      const key = streamKey(docId);
+      const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
+      if (refresh) expirySetAt.set(docId, now);
+      const sent = Promise.resolve()
+        .then(() => client.sendCommand(['XADD', key, 'MINID', '~', minId, '*', ...box.fields(instance)]))
+        .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
+        .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'))
+        .finally(() => sending.delete(sent));
+      sending.add(sent);
+    }
+    outboxes.clear();
   };
 
-  const deliver = (docId: string, [id, fields]: Entry, since: number) => {
-    const f: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
-    const bytes = new Uint8Array(Buffer.from(f.p ?? '', 'base64'));
-    const own = f.n === instance;
-    switch (f.t) {
-      case 'u':
-        // Our own updates reached our rooms directly, except those published before this room existed.
-        if (!own) local.publish(docId, bytes, f.o ?? 'remote');
-        else if (Number(id.split('-')[0]) < since) local.publish(docId, bytes, 'replay');
-        break;
-      case 'a':
-        if (!own) local.publishAwareness(docId, bytes, f.o ?? 'remote');
-        break;
-      case 'd':
-        if (!own) for (const l of durable.get(docId) ?? []) l.sv(bytes);
-        break;
-      case 'r':
-        if (!own) for (const l of durable.get(docId) ?? []) l.released?.();
-        break;
-    }
+  /** Queues for `docId`'s next entry; the flush follows within one event-loop turn (or the window). */
+  const queue = (docId: string, fill: (box: Outbox) => void) => {
+    let box = outboxes.get(docId);
+    if (!box) outboxes.set(docId, (box = new Outbox()));
+    fill(box);
+    if (box.bytes >= MAX_ENTRY_BYTES) return flush();
+    flushTimer ??= flushWindowMs > 0 ? setTimeout(flush, flushWindowMs) : setImmediate(flush);
+  };
+
+  const deliver = (docId: string, e: StreamEntry, since: number) => {
+    const own = e.instance === instance;
+    // Our own updates reached our rooms directly, except those published before this room existed.
+    if (e.update && (!own || e.at < since)) local.publish(docId, e.update, own ? 'replay' : `relay:${e.instance}`);
+    if (own) return;
+    for (const a of e.awareness) local.publishAwareness(docId, a, `relay:${e.instance}`);
+    const listeners = durable.get(docId);
+    if (!listeners) return;
+    if (e.durable) for (const l of listeners) l.sv(e.durable);
+    if (e.released) for (const l of listeners) l.released?.();
   };
 
   const loop = async () => {
@@ -121,14 +147,19 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       const docs = [...subs.keys()];
       try {
         const args = ['XREAD', 'COUNT', '500', 'BLOCK', String(blockMs), 'STREAMS', ...docs.map(streamKey), ...docs.map((d) => subs.get(d)!.lastId)];
-        const reply = (await reader.sendCommand(args)) as unknown as XReadReply;
+        const reply = (await reader.sendCommand(args, BINARY)) as unknown as XReadReply;
         for (const [key, entries] of reply ?? []) {
-          const docId = docOf(key);
+          const docId = docOf(key.toString());
           const s = subs.get(docId);
           if (!s) continue;
-          for (const e of entries) {
-            s.lastId = e[0];
-            deliver(docId, e, s.since);
+          for (const [id, fields] of entries) {
+            s.lastId = id.toString('latin1');
+            try {
+              deliver(docId, parseEntry(id, fields), s.since);
+            } catch (err) {
+              // One unreadable entry (not ours: a foreign writer) must not stop the stream.
+              log.warn({ err, docId, id: s.lastId }, 'skipping an unreadable document stream entry');
+            }
           }
         }
       } catch (err) {
@@ -151,15 +182,24 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const fanout: RoomFanout = {
     publish(docId, update, origin) {
       local.publish(docId, update, origin);
-      append(docId, 'u', origin, update);
+      queue(docId, (box) => {
+        box.updates.push(update);
+        box.bytes += update.byteLength;
+      });
     },
     subscribe: (docId, listener) => reading(docId, local.subscribe(docId, listener)),
     publishAwareness(docId, update, origin) {
       local.publishAwareness(docId, update, origin);
-      append(docId, 'a', origin, update);
+      queue(docId, (box) => {
+        box.awareness.push(update);
+        box.bytes += update.byteLength;
+      });
     },
     subscribeAwareness: (docId, listener) => reading(docId, local.subscribeAwareness(docId, listener)),
-    flush: () => local.flush(),
+    flush() {
+      local.flush();
+      flush();
+    },
   };
 
   return {
@@ -176,9 +216,9 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       held.delete(docId);
       if (!value) return;
       await client.eval(RELEASE, { keys: [ownerKey(docId)], arguments: [value] });
-      append(docId, 'r', 'owner', new Uint8Array());
+      queue(docId, (box) => (box.released = true));
     },
-    publishDurable: (docId, sv) => append(docId, 'd', 'owner', sv),
+    publishDurable: (docId, sv) => queue(docId, (box) => (box.durable = sv)),
     subscribeDurable(docId, listener, released) {
       let set = durable.get(docId);
       if (!set) durable.set(docId, (set = new Set()));
@@ -192,6 +232,9 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       };
     },
     async close() {
+      // What is queued (a drain's last durable mark and release) still goes out.
+      flush();
+      await Promise.allSettled([...sending]);
       closed = true;
       await running.catch(() => undefined);
       await reader.close().catch(() => undefined);

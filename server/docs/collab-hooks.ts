@@ -5,7 +5,7 @@
  * Also the message-rate limiter of the document socket, and the bus events that reach open connections
  * (logout, removal, role change).
  */
-import type { LimiterFactory } from '../limits';
+import { limiterFactory, type LimiterFactory } from '../limits';
 import { CLOSE_AUTH_REQUIRED, CLOSE_FORBIDDEN } from '../../shared/collab';
 import { createCollab, UpgradeRefusal, type Collab, type CollabHooks, type CollabLimiter, type CollabOptions } from '../collab';
 import type { Ctx } from '../context';
@@ -86,7 +86,9 @@ export function createDocsCollab(ctx: Ctx, docs: DocsRepo, options: DocsCollabOp
     logger: ctx.logger,
     now: ctx.now,
     hooks: docsCollabHooks(ctx, docs, afterStored),
-    limiter: collabLimiter(ctx.limiter, rateLimit),
+    // Keyed by connection id, and a connection lives on one process: in memory even in a cluster (counting
+    // in Redis would cost a round trip per keystroke and share nothing).
+    limiter: collabLimiter(limiterFactory({ now: ctx.now }), rateLimit),
     maxMessageBytes: ctx.config.yjsMaxMessageBytes,
     options: { ...(ctx.collabRelay ? { relay: ctx.collabRelay } : {}), ...collabOptions },
   });

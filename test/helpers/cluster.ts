@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import { createUpdateLog } from '../../server/collab/updateLog';
 import { openMongoStore } from '../../server/store/mongo';
 import { MONGODB_TEST_URI, withDatabase } from './mongo';
-import { covers, spawnServerProcess, type Person, type ServerProcess, type TestClient } from './collab';
+import { covers, createSpaceWithOwner, spawnServerProcess, type Person, type ServerProcess, type TestClient } from './collab';
 import { ApiClient } from './server';
 
 const FERRETDB_BIN = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'collaboratory', 'ferretdb-1.24.2', 'ferretdb');
@@ -214,3 +214,12 @@ export const viaProcess = (p: Person, url: string): Person => ({ ...p, client: O
 
 /** True when the client's latest saved acknowledgement covers everything in its document. */
 export const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);
+
+/** A new blank document made through `url`, its space's owner and a member. */
+export async function newClusterDoc(url: string): Promise<{ docId: string; owner: Person; member: Person }> {
+  const space = await createSpaceWithOwner(url);
+  const res = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title: 'Shared plan', template: 'blank' });
+  if (res.status !== 201) throw new Error(`doc: ${res.status} ${JSON.stringify(res.body)}`);
+  const member = await space.addPerson('member');
+  return { docId: res.body.doc.id as string, owner: space.owner, member };
+}

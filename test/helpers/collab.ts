@@ -256,9 +256,10 @@ export interface ServerProcess {
 /**
  * Starts server/index.ts as ONE node process (`node --import tsx`), so a signal reaches the server
  * itself: through the tsx wrapper, SIGKILL would kill only the wrapper and leave the server running.
+ * `nodeArgs` go to node itself (the cluster benchmark's --cpu-prof, which NODE_OPTIONS refuses).
  */
-export async function spawnServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+export async function spawnServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/index.ts'], {
     env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { CLOSE_FORBIDDEN } from '../../shared/collab';
-import { connect, covers, createSpaceWithOwner, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
-import { ackedAll, clusterSkipReason, storedDoc, storedText, useCluster, viaProcess as as, type TestCluster } from '../helpers/cluster';
+import { connect, covers, synced, waitFor, type Person, type TestClient } from '../helpers/collab';
+import { ackedAll, clusterSkipReason, newClusterDoc, storedDoc, storedText, useCluster, viaProcess as as, type TestCluster } from '../helpers/cluster';
 
 const skip = clusterSkipReason();
 if (skip) console.warn(`[cluster-docs] skipped: ${skip}`);
@@ -16,14 +16,6 @@ const clients: TestClient[] = [];
 const getCluster = useCluster(2, skip, () => {
   for (const c of clients.splice(0)) c.destroy();
 });
-
-async function newDoc(url: string) {
-  const space = await createSpaceWithOwner(url);
-  const res = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title: 'Shared plan', template: 'blank' });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  const member = await space.addPerson('member');
-  return { docId: res.body.doc.id as string, owner: space.owner, member };
-}
 
 function open(wsUrl: string, docId: string, p: Person, doc?: Y.Doc): TestClient {
   const c = connect(wsUrl, docId, p, { saved: true, ...(doc ? { doc } : {}) });
@@ -38,7 +30,7 @@ function open(wsUrl: string, docId: string, p: Person, doc?: Y.Doc): TestClient 
 async function ownedByANewProcess(cluster: TestCluster) {
   const extra = await cluster.add();
   const B = cluster.nodes[1]!;
-  const { docId, owner, member } = await newDoc(extra.url);
+  const { docId, owner, member } = await newClusterDoc(extra.url);
   const onOwner = open(extra.wsUrl, docId, as(owner, extra.url));
   await synced(onOwner);
   const onB = open(B.wsUrl, docId, as(member, B.url));
@@ -52,7 +44,7 @@ describe.skipIf(skip)('documents on two processes', () => {
   it('clients on A and B co-edit one document, converge, see each other’s presence and get saved acks', async () => {
     const cluster = getCluster();
     const [A, B] = cluster.nodes;
-    const { docId, owner, member } = await newDoc(A!.url);
+    const { docId, owner, member } = await newClusterDoc(A!.url);
     const a = open(A!.wsUrl, docId, owner);
     const b = open(B!.wsUrl, docId, as(member, B!.url));
     await Promise.all([synced(a), synced(b)]);
@@ -101,7 +93,7 @@ describe.skipIf(skip)('documents on two processes', () => {
   it('removing a member on A closes their document on B', async () => {
     const cluster = getCluster();
     const [A, B] = cluster.nodes;
-    const { docId, owner, member } = await newDoc(A!.url);
+    const { docId, owner, member } = await newClusterDoc(A!.url);
     const onB = open(B!.wsUrl, docId, as(member, B!.url));
     await synced(onB);
     const res = await owner.client.delete(`/api/spaces/${(await owner.client.get(`/api/docs/${docId}`)).body.doc.spaceId}/members/${member.user.id}`);
@@ -130,7 +122,7 @@ describe.skipIf(skip)('documents on two processes', () => {
   it('a restore made on a process that does not own the document answers only once it is stored, even with the owner paused', async () => {
     const cluster = getCluster();
     const [A, B] = cluster.nodes;
-    const { docId, owner } = await newDoc(A!.url);
+    const { docId, owner } = await newClusterDoc(A!.url);
     const a = open(A!.wsUrl, docId, owner); // A opens it first: A owns it
     await synced(a);
     a.doc.getText('t').insert(0, 'draft one');
