@@ -79,13 +79,21 @@ export function chunkIndexes(name = 'blobs'): IndexSpec[] {
 
 /** Opens a chunk store over `store` and makes sure its index exists. */
 export async function openChunkStore(store: Store, options: ChunkStoreOptions = {}): Promise<ChunkStore> {
+  await store.ensureIndexes(chunkIndexes(options.name));
+  return chunkStore(store, options);
+}
+
+/**
+ * A chunk store over `store` whose indexes the caller declared (`chunkIndexes`, with a feature's other
+ * indexes): usable at once, without an await, by repositories built synchronously.
+ */
+export function chunkStore(store: Store, options: ChunkStoreOptions = {}): ChunkStore {
   const name = options.name ?? 'blobs';
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new RangeError('chunkBytes must be a positive integer');
   const heads = store.collection<HeadRecord>(name);
   const chunks = store.collection<ChunkRecord>(`${name}Chunks`);
   const gens = store.collection<GenRecord>(`${name}Gens`);
-  await store.ensureIndexes(chunkIndexes(name));
 
   /** Removes one generation: its chunks, then its marker (so a cut-short removal is found again). */
   async function dropGeneration(blob: string, gen: string): Promise<number> {
