@@ -43,6 +43,7 @@ const MONGO_INTEGRATION = [
   'account-settings',
   'docs-routes',
   'docs-versions',
+  'docs-large-state',
   'chat-messaging',
   'chat-unread',
   'chat-isolation',
