@@ -136,11 +136,15 @@ export function createUpdateLog(store: Store, now: () => number) {
     return { doc, lastSeq, updatesSinceSnapshot: rest.length, bytesSinceSnapshot, snapshotBytes: base?.length ?? 0 };
   }
 
-  /** Deletes `records` (by `deleteRecords`) and the chunks they name: markers first, records, then chunks. */
-  async function removeWithBlobs<T extends { _id: string; blob?: string }>(records: T[], deleteRecords: () => Promise<unknown>): Promise<void> {
+  /**
+   * Deletes `records` (by `deleteRecords`) and the chunks they name: markers first, records, then chunks;
+   * `gap` names the crash point between the records and their chunks.
+   */
+  async function removeWithBlobs<T extends { _id: string; blob?: string }>(records: T[], deleteRecords: () => Promise<unknown>, gap: string): Promise<void> {
     const owned = records.flatMap((r) => (r.blob ? [r.blob] : []));
     await blobs.condemn(owned);
     await deleteRecords();
+    if (owned.length) crashPoint(gap);
     await blobs.drop(owned);
   }
 
@@ -215,10 +219,10 @@ export function createUpdateLog(store: Store, now: () => number) {
       // A stale owner removes nothing: its snapshot stays as a harmless extra (a newer owner's sort after it).
       if (token !== undefined) await checkToken(docId, token);
       const covered = { docId, seq: { $lte: seq } };
-      await removeWithBlobs(await updates.find({ ...covered, blob: { $exists: true } }), () => updates.deleteMany(covered));
+      await removeWithBlobs(await updates.find({ ...covered, blob: { $exists: true } }), () => updates.deleteMany(covered), 'collab.compact:after-large-updates');
       crashPoint('collab.compact:after-updates');
       const older = { docId, seq: { $lt: seq } };
-      await removeWithBlobs(await snapshots.find(older), () => snapshots.deleteMany(older));
+      await removeWithBlobs(await snapshots.find(older), () => snapshots.deleteMany(older), 'collab.compact:after-old-snapshots');
     },
   };
 }

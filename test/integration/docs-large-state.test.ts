@@ -76,6 +76,10 @@ describe('a document past 16 MB', () => {
     const head = await srv.store.collection<{ _id: string; chunks: number }>(STATES).findOne({ _id: snaps[0]!.blob });
     expect(head?.chunks).toBeGreaterThan(4);
 
+    // The version names its chunks (no single record holds its state).
+    const meta = await srv.store.collection<{ _id: string; blob?: string }>('docVersions').findOne({ _id: versionId });
+    expect((await srv.store.collection<{ _id: string; chunks: number }>('docVersionBlobs').findOne({ _id: meta?.blob ?? '' }))?.chunks).toBeGreaterThan(4);
+
     const b = open(docId, owner);
     await synced(b, 20_000);
     expect(bodyDigest(b.doc)).toBe(digest);
