@@ -44,6 +44,7 @@ const MONGO_INTEGRATION = [
   'docs-routes',
   'docs-versions',
   'docs-large-state',
+  'docs-states-crash',
   'chat-messaging',
   'chat-unread',
   'chat-isolation',
