@@ -18,7 +18,7 @@ const VERSION_BLOBS = 'docVersionBlobs';
 
 /** The environment that points a spawned server at the same data as `startServer({ dataDir })`. */
 function storeEnv(dataDir: string): Record<string, string> {
-  const mongo = MONGO_STORE_SELECTED && MONGODB_TEST_URI ? { MONGODB_URI: withDatabase(MONGODB_TEST_URI, databaseFor(dataDir)) } : {};
+  const mongo: Record<string, string> = MONGO_STORE_SELECTED && MONGODB_TEST_URI ? { MONGODB_URI: withDatabase(MONGODB_TEST_URI, databaseFor(dataDir)) } : {};
   return { DATA_DIR: dataDir, ...mongo };
 }
 
