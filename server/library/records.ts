@@ -194,13 +194,14 @@ export function createLibraryRepo(store: Store) {
        */
       async insert(v: PublicationVersionRecord, content: FrozenContent): Promise<void> {
         const blob = await blobs.write(v._id, packContent(content));
-        crashPoint('library.publish:after-content');
+        crashPoint('library.publish:after-chunks');
         try {
           await contents.insertOne({ _id: v._id, publicationId: v.publicationId, blob });
         } catch (err) {
           await blobs.drop([blob]).catch(() => undefined);
           throw err;
         }
+        crashPoint('library.publish:after-content');
         await versions.insertOne(v);
         await blobs.settle(blob);
       },

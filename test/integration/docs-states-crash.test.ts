@@ -15,6 +15,7 @@ import { databaseFor, MONGO_STORE_SELECTED, MONGODB_TEST_URI, withDatabase } fro
 import { ApiClient, signupUser, startServer, tempDir, type TestServer } from '../helpers/server';
 
 const VERSION_BLOBS = 'docVersionBlobs';
+const CONTENT_BLOBS = 'publicationBlobs';
 
 /** The environment that points a spawned server at the same data as `startServer({ dataDir })`. */
 function storeEnv(dataDir: string): Record<string, string> {
@@ -27,6 +28,11 @@ async function leftovers(store: Store): Promise<{ orphans: string[]; pending: nu
   const named: Record<string, (id: string) => Promise<boolean>> = {
     [STATES]: async (id) => Boolean((await store.collection(SNAPSHOTS).findOne({ blob: id })) ?? (await store.collection(UPDATES).findOne({ blob: id }))),
     [VERSION_BLOBS]: async (id) => Boolean(await store.collection('docVersions').findOne({ blob: id })),
+    // A publication's content counts once its version is listed.
+    [CONTENT_BLOBS]: async (id) => {
+      const content = await store.collection<{ _id: string }>('publicationContents').findOne({ blob: id });
+      return Boolean(content && (await store.collection('publicationVersions').findOne({ _id: content._id })));
+    },
   };
   const orphans: string[] = [];
   let pending = 0;
@@ -42,8 +48,8 @@ async function leftovers(store: Store): Promise<{ orphans: string[]; pending: nu
 
 interface Case {
   point: string;
-  /** What reaches the crash point: naming a version over HTTP, or SIGTERM (closing compacts every room). */
-  trigger: 'version' | 'shutdown';
+  /** What reaches the crash point: naming a version or publishing over HTTP, or SIGTERM (closing compacts every room). */
+  trigger: 'version' | 'publish' | 'shutdown';
   /** Whether the version being named is listed after the restart (its metadata was written). */
   listed: boolean;
   /** Unnamed chunked values the crash leaves (until the repair's grace period has passed). */
@@ -57,6 +63,8 @@ const CASES: Case[] = [
   { point: 'collab.compact:after-snapshot', trigger: 'shutdown', listed: false, orphans: 0 },
   { point: 'collab.compact:after-updates', trigger: 'shutdown', listed: false, orphans: 0 },
   { point: 'collab.compact:after-old-snapshots', trigger: 'shutdown', listed: false, orphans: 1 },
+  { point: 'library.publish:after-chunks', trigger: 'publish', listed: false, orphans: 1 },
+  { point: 'library.publish:after-content', trigger: 'publish', listed: false, orphans: 1 },
 ];
 
 let srv: TestServer | null = null;
@@ -75,6 +83,8 @@ function open(wsUrl: string, docId: string, client: ApiClient): TestClient {
   clients.push(c);
   return c;
 }
+
+const PUBLISH = { summary: 'Notes from the crash drill.', subjects: ['Math'], grades: ['6'], license: 'CC-BY-4.0' };
 
 const savedAll = (c: TestClient) => waitFor(() => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc), 'a saved acknowledgement of every edit', 15_000);
 const sameLogin = (url: string, from: ApiClient) => Object.assign(new ApiClient(url), { cookie: from.cookie });
@@ -106,6 +116,7 @@ describe('SIGKILL between the steps of chunked state writes', () => {
     await savedAll(c);
     const acked = c.doc.getText('t').toString();
     if (trigger === 'version') await api.post(`/api/docs/${docId}/versions`, { name: 'Cut short' }).catch(() => null);
+    else if (trigger === 'publish') await api.post(`/api/docs/${docId}/publish`, PUBLISH).catch(() => null);
     else proc.kill('SIGTERM');
     await exited;
     expect(proc.signalCode, `the process died at ${point}`).toBe('SIGKILL');
@@ -124,6 +135,8 @@ describe('SIGKILL between the steps of chunked state writes', () => {
       expect(docFromState(Buffer.from(r.body.state, 'base64')).getText('t').toString()).toBe(acked);
     };
     if (listed) await viewVersion();
+    // No publication version without its content, and none at all when the publish died.
+    expect(await srv.store.collection('publicationVersions').count({})).toBe(0);
     expect((await createUpdateLog(srv.store, Date.now).load(docId)).doc.getText('t').toString()).toBe(acked);
     // Within the grace period the repair keeps what it cannot tell from a write still under way.
     expect((await leftovers(srv.store)).orphans).toHaveLength(orphans);
@@ -137,6 +150,7 @@ describe('SIGKILL between the steps of chunked state writes', () => {
     srv = await startServer({ dataDir, now: () => Date.now() + BLOB_REPAIR_GRACE_MS + 60_000 });
     client = sameLogin(srv.url, owner.client);
     expect(await leftovers(srv.store)).toEqual({ orphans: [], pending: 0 });
+    expect(await srv.store.collection('publicationContents').count({})).toBe(0);
     expect((await createUpdateLog(srv.store, Date.now).load(docId)).doc.getText('t').toString()).toBe(acked);
     if (listed) await viewVersion();
   }, 90_000);
