@@ -12,6 +12,7 @@
  * transactions are needed.
  */
 import { randomBytes } from 'node:crypto';
+import { crashPoint } from '../crash';
 import { DuplicateKeyError, type Doc, type IndexSpec, type Store } from './port';
 
 /** Default chunk size: a quarter of MongoDB's record limit, leaving room for the record's other fields. */
@@ -56,6 +57,11 @@ export interface ChunkStore {
   get(id: string): Promise<Uint8Array | null>;
   /** Removes the value under `id` (no-op when absent). */
   delete(id: string): Promise<void>;
+  /**
+   * Removes everything stored under `id`, complete or cut short (every generation), through the indexes:
+   * for an id no writer will use again (state-blobs.ts writes each id once), so its repair needs no scan.
+   */
+  purge(id: string): Promise<void>;
   /**
    * Removes chunks no head refers to, left by a write or delete cut short at least 10 minutes before
    * `now` (younger ones may belong to a write still running); returns how many chunks it removed.
@@ -150,6 +156,7 @@ export function chunkStore(store: Store, options: ChunkStoreOptions = {}): Chunk
         }
         await chunks.insertMany(batch);
       }
+      crashPoint('chunks.put:after-chunks');
       // The commit point: from here on readers get the new value.
       const replaced = await commit(id, { gen, size: bytes.byteLength, chunks: count, updatedAt: new Date() });
       if (replaced) await dropGeneration(id, replaced);
@@ -177,6 +184,13 @@ export function chunkStore(store: Store, options: ChunkStoreOptions = {}): Chunk
         }
       }
       throw new Error(`chunked value ${id}: too many concurrent writers`);
+    },
+
+    async purge(id) {
+      // Head first (nobody reads the chunks after it), markers last (a cut-short purge is found again).
+      await heads.deleteOne({ _id: id });
+      await chunks.deleteMany({ blob: id });
+      await gens.deleteMany({ blob: id });
     },
 
     async repair(now = new Date()) {

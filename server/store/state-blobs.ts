@@ -38,8 +38,8 @@ export interface StateBlobs {
   drop(ids: string[]): Promise<void>;
   /**
    * Finishes what a crash cut short: for every marker older than the grace period, keeps the blob when
-   * `isReferenced(id)` (an owner record names it) and deletes it otherwise; then removes chunks no head
-   * refers to. Idempotent. Returns how many blobs it deleted.
+   * `isReferenced(id)` (an owner record names it) and deletes it otherwise, however far its writing got.
+   * Reads only the markers, never every value. Idempotent. Returns how many blobs it deleted.
    */
   repair(isReferenced: (id: string) => Promise<boolean>, now: Date): Promise<number>;
 }
@@ -94,12 +94,12 @@ export function createStateBlobs(store: Store, name: string): StateBlobs {
       const cutoff = new Date(now.getTime() - BLOB_REPAIR_GRACE_MS);
       for (const m of await pending.find({ createdAt: { $lt: cutoff } })) {
         if (!(await isReferenced(m._id))) {
-          await chunks.delete(m._id);
+          // Whatever the write got to (marker, some chunks, the head), by index: no scan of all values.
+          await chunks.purge(m._id);
           removed++;
         }
         await pending.deleteOne({ _id: m._id });
       }
-      await chunks.repair(now);
       return removed;
     },
   };

@@ -41,6 +41,9 @@ async function leftovers(store: Store): Promise<{ orphans: string[]; pending: nu
     for (const h of heads) if (!(await isNamed(h._id))) orphans.push(`${name} ${h._id}`);
     const current = new Set(heads.map((h) => `${h._id}/${h.gen}`));
     for (const g of await store.collection(`${name}Gens`).find({})) if (!current.has(g._id)) orphans.push(`${name}Gens ${g._id}`);
+    for (const c of await store.collection<{ _id: string; blob: string; gen: string }>(`${name}Chunks`).find({})) {
+      if (!current.has(`${c.blob}/${c.gen}`)) orphans.push(`${name}Chunks ${c._id}`);
+    }
     pending += await store.collection(`${name}Pending`).count({});
   }
   return { orphans, pending };
@@ -57,6 +60,8 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  // Inside the chunk store: chunks and their generation marker written, no head (the first put of the process).
+  { point: 'chunks.put:after-chunks', trigger: 'version', listed: false, orphans: 2 },
   { point: 'version.create:after-state', trigger: 'version', listed: false, orphans: 1 },
   { point: 'version.create:after-metadata', trigger: 'version', listed: true, orphans: 0 },
   { point: 'collab.compact:after-state', trigger: 'shutdown', listed: false, orphans: 1 },
