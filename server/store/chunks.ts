@@ -75,6 +75,11 @@ export interface ChunkStoreOptions {
   chunkBytes?: number;
 }
 
+/** Whether a collection holds a chunk store's chunks (records of up to `chunkBytes`: read them a few at a time). */
+export function isChunkCollection(name: string): boolean {
+  return name.endsWith('Chunks');
+}
+
 /** The indexes a chunk store needs (declare them with the app's other indexes). */
 export function chunkIndexes(name = 'blobs'): IndexSpec[] {
   return [
