@@ -43,6 +43,8 @@ const MONGO_INTEGRATION = [
   'account-settings',
   'docs-routes',
   'docs-versions',
+  'docs-large-state',
+  'docs-states-crash',
   'chat-messaging',
   'chat-unread',
   'chat-isolation',

@@ -7,9 +7,9 @@
  *
  * Method. Build: the real server runs on a temp DATA_DIR only to sign up one teacher and create a space
  * with `channels` channels through the HTTP API; then `docs` documents, each with a growing Yjs
- * state of about `state-kb` KB saved as `versions` versions (metadata + state records) plus its current
+ * state of about `state-kb` KB saved as `versions` versions (metadata + state chunks) plus its current
  * snapshot, and `messages` messages spread over the channels, are written through the storage port
- * (group-committed inserts), exactly as the repositories lay them out. Measure: the real server
+ * (group-committed), through the repositories that lay them out. Measure: the real server
  * (`server/index.ts`) starts as a separate process on that DATA_DIR; its RSS (VmRSS) is read after start,
  * then `opens` documents never opened before are opened cold like the stock client (y-websocket sync
  * step 1 with an empty state vector; time to sync step 2), then one old version of each of them is fetched
@@ -27,6 +27,7 @@ import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
 import { WebSocket } from 'ws';
 import * as Y from 'yjs';
+import type { VersionRecord } from '../server/docs/records';
 import { messageSync } from '../shared/collab';
 
 const argv = process.argv.slice(2);
@@ -44,7 +45,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 10) / 10 : NaN;
 };
-const pad = (n: number) => n.toString().padStart(12, '0');
 
 async function api(base: string, cookie: string, method: string, url: string, body?: unknown) {
   const res = await fetch(base + url, { method, headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -68,7 +68,12 @@ async function build(dataDir: string) {
   await new Promise((resolve) => (setup.proc.once('exit', resolve), setup.proc.kill('SIGTERM')));
   // The year's records straight through the storage port, as the repositories lay them out.
   const { openEmbeddedStore } = await import('../server/store/embedded');
+  const { createUpdateLog } = await import('../server/collab/updateLog');
+  const { createVersionsRepo } = await import('../server/docs/records');
   const store = await openEmbeddedStore(dataDir);
+  // States go through the repositories: they keep them in chunks (server/store/state-blobs.ts).
+  const log = createUpdateLog(store, Date.now);
+  const versionsRepo = createVersionsRepo(store);
 
   const t0 = Date.now();
   const year = Date.now() - 365 * 86_400_000;
@@ -81,8 +86,7 @@ async function build(dataDir: string) {
     const ydoc = new Y.Doc();
     const frag = ydoc.getXmlFragment('default');
     const perVersion = Math.max(1, Math.round((cfg.stateKb * 1024) / cfg.versions / line.length));
-    const versions: object[] = [];
-    const states: object[] = [];
+    const versions: { v: VersionRecord; state: Uint8Array }[] = [];
     for (let v = 0; v < cfg.versions; v++) {
       ydoc.transact(() => {
         for (let k = 0; k < perVersion; k++) {
@@ -94,16 +98,14 @@ async function build(dataDir: string) {
       const state = Y.encodeStateAsUpdate(ydoc);
       const id = `${docId}v${v}`;
       const at = new Date(year + d * 1000 + v * 3_600_000);
-      versions.push({ _id: id, docId, name: v % 5 === 0 ? `Draft ${v}` : '', kind: v % 5 === 0 ? 'named' : 'auto', stateVector: Y.encodeStateVector(ydoc), size: state.byteLength, createdBy: userId, createdAt: at });
-      states.push({ _id: id, docId, state });
+      versions.push({ v: { _id: id, docId, name: v % 5 === 0 ? `Draft ${v}` : '', kind: v % 5 === 0 ? 'named' : 'auto', stateVector: Y.encodeStateVector(ydoc), size: state.byteLength, createdBy: userId, createdAt: at }, state });
     }
     versionOf.set(docId, `${docId}v${Math.floor(cfg.versions / 2)}`);
     const at = new Date(year + d * 1000);
     await Promise.all([
       store.collection<any>('docs').insertOne({ _id: docId, spaceId, title: `Document ${d}`, template: 'lesson-plan', createdBy: userId, createdAt: at, updatedAt: at, archived: false }),
-      store.collection<any>('docSnapshots').insertOne({ _id: `${docId}:${pad(cfg.versions)}`, docId, seq: cfg.versions, state: Y.encodeStateAsUpdate(ydoc), createdAt: at }),
-      store.collection('docVersions').insertMany(versions as never),
-      store.collection('docVersionStates').insertMany(states as never),
+      log.compact(docId, cfg.versions, Y.encodeStateAsUpdate(ydoc)),
+      ...versions.map(({ v, state }) => versionsRepo.insert(v, state)),
     ]);
     ydoc.destroy();
   }

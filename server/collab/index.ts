@@ -34,7 +34,7 @@ import { createUpdateLog } from './updateLog';
 import { createUpgradeHandler } from './upgrade';
 import { DEFAULT_RETRY } from './writer';
 
-export { COLLAB_INDEXES } from './updateLog';
+export { COLLAB_INDEXES, repairUpdateLog } from './updateLog';
 export { UpgradeRefusal } from './upgrade';
 export type { RoomFanout } from './fanout';
 export type { DocRelay } from './relay';

@@ -3,7 +3,7 @@
  * /yjs endpoint, which it builds and attaches (the collab core owns rooms and persistence). Other
  * features reach documents only through the port it provides (server/docs/port.ts).
  */
-import { COLLAB_INDEXES } from '../collab';
+import { COLLAB_INDEXES, repairUpdateLog } from '../collab';
 import type { Feature } from '../feature';
 import { createAutoVersioner, startAutoVersions } from './auto-versions';
 import { createDocsCollab } from './collab-hooks';
@@ -22,6 +22,12 @@ export const docsFeature: Feature = {
     const deps: DocsDeps = { ctx, docs, versions: createVersionsRepo(ctx.store), collab: collab.service };
     const auto = createAutoVersioner(deps);
     return {
+      // Chunks of states whose snapshot or version a crash cut short (see server/store/state-blobs.ts).
+      async repair() {
+        const now = new Date(ctx.now());
+        const orphans = (await repairUpdateLog(ctx.store, now)) + (await deps.versions.repair(now));
+        if (orphans) ctx.logger.info({ orphans }, 'removed document states left by an interrupted write');
+      },
       routes: () => docRoutes(deps),
       provides: { docs: createDocsPort(deps) },
       attach(server) {

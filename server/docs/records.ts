@@ -1,5 +1,7 @@
 /** Stored document metadata and its repository (shared by the docs routes and the collab endpoint). */
+import { crashPoint } from '../crash';
 import type { IndexSpec, Store } from '../store/port';
+import { blobOwner, createStateBlobs, stateBlobIndexes } from '../store/state-blobs';
 
 export interface DocRecord {
   _id: string;
@@ -43,9 +45,15 @@ export interface VersionRecord {
   size: number;
   createdBy: string | null;
   createdAt: Date;
+  /**
+   * The chunks holding the state (`docVersionBlobs`, server/store/state-blobs.ts), so a state past
+   * MongoDB's 16 MB record limit stores. Absent on versions made before chunked states: theirs is a
+   * VersionStateRecord.
+   */
+  blob?: string;
 }
 
-/** A version's state, kept apart so listing versions never loads every snapshot. */
+/** A version's state as versions made before chunked states kept it, apart from the metadata. */
 export interface VersionStateRecord {
   /** The version's id. */
   _id: string;
@@ -54,23 +62,44 @@ export interface VersionStateRecord {
   state: Uint8Array;
 }
 
+/** The chunk store of version states. */
+const VERSION_BLOBS = 'docVersionBlobs';
+
 export const VERSION_INDEXES: IndexSpec[] = [
   { collection: 'docVersions', fields: { docId: 1, createdAt: -1 } },
   { collection: 'docs', fields: { updatedAt: -1 } },
+  ...stateBlobIndexes(VERSION_BLOBS),
 ];
 
 /** The versions repository. */
 export function createVersionsRepo(store: Store) {
   const versions = store.collection<VersionRecord>('docVersions');
   const states = store.collection<VersionStateRecord>('docVersionStates');
+  const blobs = createStateBlobs(store, VERSION_BLOBS);
   return {
-    /** Stores the state first: a version whose metadata exists always has its state. */
+    /**
+     * Stores the state's chunks first, then the metadata naming them (the commit point): a listed version
+     * always has its state, and a crash before the metadata leaves only chunks that `repair` removes.
+     */
     async insert(v: VersionRecord, state: Uint8Array): Promise<void> {
-      await states.insertOne({ _id: v._id, docId: v.docId, state });
-      await versions.insertOne(v);
+      const blob = await blobs.write(v._id, state);
+      crashPoint('version.create:after-state');
+      try {
+        await versions.insertOne({ ...v, blob });
+      } catch (err) {
+        await blobs.drop([blob]).catch(() => undefined);
+        throw err;
+      }
+      crashPoint('version.create:after-metadata');
+      await blobs.settle(blob);
     },
     byId: (docId: string, id: string) => versions.findOne({ _id: id, docId }),
-    stateOf: (docId: string, id: string) => states.findOne({ _id: id, docId }).then((r) => r?.state ?? null),
+    /** A version's full state (from its chunks, or the separate record of an older version), or null. */
+    async stateOf(docId: string, id: string): Promise<Uint8Array | null> {
+      const v = await versions.findOne({ _id: id, docId });
+      if (v?.blob) return blobs.read(v.blob);
+      return (await states.findOne({ _id: id, docId }))?.state ?? null;
+    },
     ofDoc: (docId: string, limit = 200) => versions.find({ docId }, { sort: { createdAt: -1, _id: -1 }, limit }),
     /**
      * Thins the sweep's automatic versions (kind auto, no author) taken before `before` to the latest one of
@@ -87,12 +116,18 @@ export function createVersionsRepo(store: Store) {
           days.add(day);
           continue;
         }
+        const owned = v.blob ? [v.blob] : [];
+        await blobs.condemn(owned);
         await versions.deleteOne({ _id: v._id, docId });
-        await states.deleteOne({ _id: v._id, docId });
+        crashPoint('version.thin:after-metadata');
+        if (v.blob) await blobs.drop(owned);
+        else await states.deleteOne({ _id: v._id, docId });
         removed++;
       }
       return removed;
     },
+    /** At start: removes version chunks a crash left named by no version (older than the grace period). */
+    repair: (now: Date) => blobs.repair(async (blob) => (await versions.findOne({ _id: blobOwner(blob) }))?.blob === blob, now),
     latest: (docId: string, kind?: VersionRecord['kind']) =>
       versions.find(kind ? { docId, kind } : { docId }, { sort: { createdAt: -1, _id: -1 }, limit: 1 }).then((r) => r[0] ?? null),
   };

@@ -21,6 +21,10 @@ export const libraryFeature: Feature = {
       reviewLimiter: createLimiter(5, 60, 'You are reviewing very quickly. Please wait a minute and try again.'),
       writeLimiter: createLimiter(30, 60, 'Too many publishes or remixes. Please wait a minute and try again.'),
     };
-    return { routes: () => libraryRoutes(deps) };
+    return {
+      routes: () => libraryRoutes(deps),
+      // Frozen contents a crash left without their version (see records.ts).
+      repair: async () => void (await deps.repo.repair(new Date(ctx.now()))),
+    };
   },
 };

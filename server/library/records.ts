@@ -8,7 +8,9 @@
  * gives the same publications everywhere; further words are equality conditions under `$and`.
  */
 import type { ChangeSummary, License, PublicationVisibility, StudentInfoFinding } from '../../shared/library';
+import { crashPoint } from '../crash';
 import type { Filter, IndexSpec, SortSpec, Store } from '../store/port';
+import { blobOwner, createStateBlobs, stateBlobIndexes } from '../store/state-blobs';
 
 export interface PublicationRecord {
   _id: string;
@@ -53,13 +55,39 @@ export interface PublicationVersionRecord {
   check: { at: Date; findings: number; kinds: StudentInfoFinding['kind'][]; confirmedBy: string | null; reason: string | null };
 }
 
-/** A version's frozen content: the Yjs state at publish time and its renderings (same id as the version). */
-export interface PublicationContentRecord {
-  _id: string;
-  publicationId: string;
+/** A version's frozen content: the Yjs state at publish time and its renderings. */
+export interface FrozenContent {
   state: Uint8Array;
   markdown: string;
   html: string;
+}
+
+/**
+ * A version's frozen content as stored (same id as the version): the three parts packed into chunks
+ * (`publicationBlobs`, server/store/state-blobs.ts), so a document past MongoDB's 16 MB record limit
+ * publishes. Contents stored before chunked states hold the parts inline instead of `blob`.
+ */
+export interface PublicationContentRecord extends Partial<FrozenContent> {
+  _id: string;
+  publicationId: string;
+  blob?: string;
+}
+
+/** The chunk store of frozen contents. */
+const CONTENT_BLOBS = 'publicationBlobs';
+
+/** The three parts as one value: their byte lengths (3 x uint32), then the bytes. */
+function packContent(c: FrozenContent): Uint8Array {
+  const parts = [c.state, Buffer.from(c.markdown, 'utf8'), Buffer.from(c.html, 'utf8')];
+  const head = Buffer.alloc(12);
+  parts.forEach((p, i) => head.writeUInt32BE(p.byteLength, i * 4));
+  return Buffer.concat([head, ...parts]);
+}
+
+function unpackContent(bytes: Uint8Array): FrozenContent {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [s, m] = [b.readUInt32BE(0), b.readUInt32BE(4)];
+  return { state: new Uint8Array(b.subarray(12, 12 + s)), markdown: b.toString('utf8', 12 + s, 12 + s + m), html: b.toString('utf8', 12 + s + m) };
 }
 
 /** A document made by remixing a publication (kept so the remix learns of newer versions). */
@@ -123,6 +151,7 @@ export const LIBRARY_INDEXES: IndexSpec[] = [
   { collection: 'libraryRemixes', fields: { publicationId: 1, at: -1 } },
   { collection: 'libraryReviews', fields: { publicationId: 1, createdAt: -1 } },
   { collection: 'libraryModeration', fields: { spaceId: 1, at: -1 } },
+  ...stateBlobIndexes(CONTENT_BLOBS),
 ];
 
 /** The library repository. */
@@ -135,7 +164,19 @@ export function createLibraryRepo(store: Store) {
   const uses = store.collection<UseRecord>('libraryUses');
   const moderation = store.collection<LibraryModerationRecord>('libraryModeration');
   const watch = store.collection<WatchListRecord>('namesToWatch');
+  const blobs = createStateBlobs(store, CONTENT_BLOBS);
   return {
+    /**
+     * At start: a publish that died between its content and its version metadata (longer ago than the
+     * grace period) leaves a content no version lists; it goes with its chunks.
+     */
+    repair: (now: Date) =>
+      blobs.repair(async (blob) => {
+        const _id = blobOwner(blob);
+        if (await versions.findOne({ _id })) return (await contents.findOne({ _id }))?.blob === blob;
+        await contents.deleteOne({ _id, blob });
+        return false;
+      }, now),
     publications: {
       insert: (p: PublicationRecord) => pubs.insertOne(p),
       byId: (id: string) => pubs.findOne({ _id: id }),
@@ -147,17 +188,41 @@ export function createLibraryRepo(store: Store) {
       count: (filter: Filter) => pubs.count(filter),
     },
     versions: {
-      /** Stores the content first: a listed version always has its content. */
-      async insert(v: PublicationVersionRecord, content: Omit<PublicationContentRecord, '_id' | 'publicationId'>): Promise<void> {
-        await contents.insertOne({ _id: v._id, publicationId: v.publicationId, ...content });
+      /**
+       * Stores the content first (chunks, then the record naming them), the metadata last: a listed version
+       * always has its content; what a crash leaves before the metadata goes at the next start (`repair`).
+       */
+      async insert(v: PublicationVersionRecord, content: FrozenContent): Promise<void> {
+        const blob = await blobs.write(v._id, packContent(content));
+        crashPoint('library.publish:after-chunks');
+        try {
+          await contents.insertOne({ _id: v._id, publicationId: v.publicationId, blob });
+        } catch (err) {
+          await blobs.drop([blob]).catch(() => undefined);
+          throw err;
+        }
+        crashPoint('library.publish:after-content');
         await versions.insertOne(v);
+        await blobs.settle(blob);
       },
       /** Removes a version that never became part of a publication (metadata first, like docs versions). */
       async remove(publicationId: string, version: number): Promise<void> {
-        await versions.deleteOne({ _id: `${publicationId}:${version}` });
-        await contents.deleteOne({ _id: `${publicationId}:${version}` });
+        const _id = `${publicationId}:${version}`;
+        const owned = (await contents.findOne({ _id }))?.blob;
+        await blobs.condemn(owned ? [owned] : []);
+        await versions.deleteOne({ _id });
+        await contents.deleteOne({ _id });
+        if (owned) await blobs.drop([owned]);
       },
-      content: (publicationId: string, version: number) => contents.findOne({ _id: `${publicationId}:${version}` }),
+      /** A version's frozen content, or null. */
+      async content(publicationId: string, version: number): Promise<FrozenContent | null> {
+        const c = await contents.findOne({ _id: `${publicationId}:${version}` });
+        if (c?.blob) {
+          const bytes = await blobs.read(c.blob);
+          return bytes ? unpackContent(bytes) : null;
+        }
+        return c?.state ? { state: c.state, markdown: c.markdown ?? '', html: c.html ?? '' } : null;
+      },
       list: (publicationId: string) => versions.find({ publicationId }, { sort: { version: -1 } }),
     },
     remixes: {

@@ -12,6 +12,7 @@
  * transactions are needed.
  */
 import { randomBytes } from 'node:crypto';
+import { crashPoint } from '../crash';
 import { DuplicateKeyError, type Doc, type IndexSpec, type Store } from './port';
 
 /** Default chunk size: a quarter of MongoDB's record limit, leaving room for the record's other fields. */
@@ -57,6 +58,11 @@ export interface ChunkStore {
   /** Removes the value under `id` (no-op when absent). */
   delete(id: string): Promise<void>;
   /**
+   * Removes everything stored under `id`, complete or cut short (every generation), through the indexes:
+   * for an id no writer will use again (state-blobs.ts writes each id once), so its repair needs no scan.
+   */
+  purge(id: string): Promise<void>;
+  /**
    * Removes chunks no head refers to, left by a write or delete cut short at least 10 minutes before
    * `now` (younger ones may belong to a write still running); returns how many chunks it removed.
    */
@@ -69,6 +75,11 @@ export interface ChunkStoreOptions {
   chunkBytes?: number;
 }
 
+/** Whether a collection holds a chunk store's chunks (records of up to `chunkBytes`: read them a few at a time). */
+export function isChunkCollection(name: string): boolean {
+  return name.endsWith('Chunks');
+}
+
 /** The indexes a chunk store needs (declare them with the app's other indexes). */
 export function chunkIndexes(name = 'blobs'): IndexSpec[] {
   return [
@@ -79,13 +90,21 @@ export function chunkIndexes(name = 'blobs'): IndexSpec[] {
 
 /** Opens a chunk store over `store` and makes sure its index exists. */
 export async function openChunkStore(store: Store, options: ChunkStoreOptions = {}): Promise<ChunkStore> {
+  await store.ensureIndexes(chunkIndexes(options.name));
+  return chunkStore(store, options);
+}
+
+/**
+ * A chunk store over `store` whose indexes the caller declared (`chunkIndexes`, with a feature's other
+ * indexes): usable at once, without an await, by repositories built synchronously.
+ */
+export function chunkStore(store: Store, options: ChunkStoreOptions = {}): ChunkStore {
   const name = options.name ?? 'blobs';
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1) throw new RangeError('chunkBytes must be a positive integer');
   const heads = store.collection<HeadRecord>(name);
   const chunks = store.collection<ChunkRecord>(`${name}Chunks`);
   const gens = store.collection<GenRecord>(`${name}Gens`);
-  await store.ensureIndexes(chunkIndexes(name));
 
   /** Removes one generation: its chunks, then its marker (so a cut-short removal is found again). */
   async function dropGeneration(blob: string, gen: string): Promise<number> {
@@ -142,6 +161,7 @@ export async function openChunkStore(store: Store, options: ChunkStoreOptions = 
         }
         await chunks.insertMany(batch);
       }
+      crashPoint('chunks.put:after-chunks');
       // The commit point: from here on readers get the new value.
       const replaced = await commit(id, { gen, size: bytes.byteLength, chunks: count, updatedAt: new Date() });
       if (replaced) await dropGeneration(id, replaced);
@@ -169,6 +189,13 @@ export async function openChunkStore(store: Store, options: ChunkStoreOptions = 
         }
       }
       throw new Error(`chunked value ${id}: too many concurrent writers`);
+    },
+
+    async purge(id) {
+      // Head first (nobody reads the chunks after it), markers last (a cut-short purge is found again).
+      await heads.deleteOne({ _id: id });
+      await chunks.deleteMany({ blob: id });
+      await gens.deleteMany({ blob: id });
     },
 
     async repair(now = new Date()) {

@@ -6,6 +6,7 @@
  * already right. At the end the source and target counts of every collection must agree.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { isChunkCollection } from './chunks';
 import type { Doc, Store } from './port';
 
 export interface CopyReport {
@@ -31,8 +32,10 @@ export async function copyStore(
     const target = to.collection<Doc & Record<string, unknown>>(name);
     const row = { name, source: 0, target: 0, inserted: 0, rewritten: 0, unchanged: 0 };
     let last: string | null = null;
+    // A chunk record holds up to 4 MB: a page of 500 of them would hold gigabytes.
+    const limit = isChunkCollection(name) ? 2 : batch;
     for (;;) {
-      const page = await source.find(last === null ? {} : { _id: { $gt: last } }, { sort: { _id: 1 }, limit: batch });
+      const page = await source.find(last === null ? {} : { _id: { $gt: last } }, { sort: { _id: 1 }, limit });
       if (page.length === 0) break;
       last = page[page.length - 1]!._id;
       const existing = new Map((await target.find({ _id: { $in: page.map((d) => d._id) } })).map((d) => [d._id, d]));

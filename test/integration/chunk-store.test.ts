@@ -114,6 +114,21 @@ function contract(open: () => Promise<ScratchStore>) {
     expect(same(await blobs.get('doc'), bytesOf(300, 1))).toBe(true);
   });
 
+  it('purge removes a value whatever its writing got to: complete, or cut short before its head', async () => {
+    const name = `blob${++seq}`;
+    const blobs = await openChunkStore(store, { name, chunkBytes: 100 });
+    await blobs.put('whole', bytesOf(250, 1));
+    await expect((await openChunkStore(failingAfter(store, name, 0), { name, chunkBytes: 100 })).put('cut', bytesOf(150, 2))).rejects.toThrow('simulated crash');
+    await blobs.put('kept', bytesOf(50, 3));
+    await blobs.purge('whole');
+    await blobs.purge('cut');
+    await blobs.purge('never-written');
+    expect(await blobs.get('whole')).toBeNull();
+    expect(await store.collection(`${name}Chunks`).count({})).toBe(1);
+    expect(await store.collection(`${name}Gens`).count({})).toBe(1);
+    expect(same(await blobs.get('kept'), bytesOf(50, 3))).toBe(true);
+  });
+
   it('concurrent writers of one value: the result is one complete value, and only its chunks remain', async () => {
     const blobs = await fresh(64);
     const values = Array.from({ length: 6 }, (_, i) => bytesOf(200 + i * 37, 10 + i));

@@ -4,6 +4,7 @@
  * version 2 seen from the remix, withdraw.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLibraryRepo } from '../../server/library/records';
 import { ApiClient, startServer, type TestServer } from '../helpers/server';
 import { isError, spaceWithPeople, typeInto } from '../helpers/library';
 import type { Person } from '../helpers/collab';
@@ -44,7 +45,8 @@ describe('publishing', () => {
     expect(ok.body.publication).toMatchObject({ docId, spaceId: a.spaceId, title: 'Ratios unit', template: 'curriculum-unit', subjects: ['Math'], grades: ['6'], license: 'CC-BY-4.0', visibility: 'signed-in', version: 1, remixedFrom: null, remixCount: 0, withdrawn: false });
     expect(ok.body.publication.authors).toEqual([{ id: a.member.user.id, name: a.member.user.name }]);
     const v = await srv.store.collection<any>('publicationVersions').findOne({ publicationId: ok.body.publication.id });
-    const content = await srv.store.collection<any>('publicationContents').findOne({ _id: v._id });
+    // The frozen content is kept in chunks (any size); read it through the repository.
+    const content = (await createLibraryRepo(srv.store).versions.content(v.publicationId, v.version))!;
     expect(v.check).toMatchObject({ findings: 1, kinds: ['email'], confirmedBy: a.member.user.id, reason: 'A staff address, shared on purpose.' });
     expect(content.markdown).toContain('Proportional reasoning');
     expect(content.state.byteLength).toBeGreaterThan(0);
