@@ -1,7 +1,6 @@
 /** Email preferences, unsubscribe tokens and invite-by-email: schemas and shapes shared by server and client. */
 import { z } from 'zod';
 import type { ChatNotification } from './chat';
-import { emailSchema } from './schemas';
 
 /** How notifications (mentions, replies, comments, join requests) reach a person by email. */
 export const NOTIFICATION_EMAIL = ['immediately', 'daily', 'never'] as const;
@@ -21,14 +20,6 @@ export interface EmailPreferences {
 
 /** An unsubscribe token as it appears in a mailed link: `<userId>.<signature>`. */
 export const unsubscribeTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}\.[A-Za-z0-9_-]{43}$/);
-
-/** At most this many addresses per invite mailing. */
-export const INVITE_EMAILS_MAX = 20;
-/** The `emails` field of POST /api/spaces/:spaceId/invites: distinct addresses, lower-cased. */
-export const inviteEmailsSchema = z
-  .array(emailSchema, { error: 'emails must be a list of addresses' })
-  .max(INVITE_EMAILS_MAX, { error: `At most ${INVITE_EMAILS_MAX} addresses at once` })
-  .transform((list) => [...new Set(list.map((e) => e.toLowerCase()))]);
 
 /** Splits what a person typed (commas, semicolons, spaces or line breaks between addresses) into addresses. */
 export const splitAddresses = (typed: string): string[] => typed.split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
