@@ -38,6 +38,12 @@ const unsubscribePath = (mail: CapturedMail) => {
 async function say(socket: ChatSocket, channelId: string, text: string): Promise<string> {
   return data(await call(socket, 'message:send', { channelId, text, clientMsgId: cid() })).message.id;
 }
+/** Waits until `userId` has `n` notifications waiting for the digest (they reach it after the send's ack). */
+async function outboxHolds(userId: string, n: number): Promise<void> {
+  const waiting = () => srv.store.collection('emailOutbox').count({ userId, doneAt: null });
+  for (let i = 0; i < 200 && (await waiting()) < n; i++) await sleep(20);
+  expect(await waiting()).toBe(n);
+}
 /** Waits until `n` mails went to `email`, then a little more to be sure no further one follows. */
 async function waitMails(email: string, n: number): Promise<CapturedMail[]> {
   for (let i = 0; i < 200 && mailsTo(email).length < n; i++) await sleep(25);
@@ -126,6 +132,7 @@ describe('notification email', () => {
     expect((await dana.client.post('/api/notifications/read', { ids: [first.id] })).status).toBe(200);
 
     // Before the digest hour: nothing, however many ticks pass.
+    await outboxHolds(dana.user.id, 3);
     await sleep(200);
     expect(mailsTo(dana.user.email)).toHaveLength(0);
     clock += 4 * 3600 * 1000;
@@ -142,6 +149,7 @@ describe('notification email', () => {
 
     // The next day: only what is new, never what was mailed before (still unread as it is).
     await say(socket, general, '@Dana Digest third note about seating');
+    await outboxHolds(dana.user.id, 1);
     clock += DAY;
     const mails = await waitMails(dana.user.email, 2);
     expect(mails).toHaveLength(2);
