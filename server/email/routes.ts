@@ -1,12 +1,13 @@
 /**
  * Email routes: the signed-in person's notification-email choice, and the unsubscribe link that needs no
  * login (its token is signed). The unsubscribe POST is a form route: mail programs send RFC 8058's
- * `List-Unsubscribe=One-Click` as a form, and our own page sends an empty POST; neither body is read.
+ * `List-Unsubscribe=One-Click` as a form, and our own page sends `{}`; anything else is refused.
  */
-import { Router, type Request } from 'express';
+import express, { Router, type Request } from 'express';
+import { z } from 'zod';
 import { DEFAULT_NOTIFICATION_EMAIL, emailPreferencesBody, type EmailPreferences } from '../../shared/email';
 import type { Ctx } from '../context';
-import { notFound } from '../errors';
+import { invalidPayload, notFound } from '../errors';
 import { param, parse, requireUser } from '../http/kit';
 import type { EmailRepo } from './records';
 import { verifyUnsubscribeToken } from './tokens';
@@ -47,11 +48,27 @@ export function emailRoutes(ctx: Ctx, repo: EmailRepo): Router {
   return r;
 }
 
+// RFC 8058 section 3.1: the one-click POST carries exactly this form field.
+const oneClickForm = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click') });
+
+/** The two bodies the unsubscribe POST takes: RFC 8058's form, or JSON `{}` (or nothing) from our page. */
+function checkUnsubscribeBody(req: Request): void {
+  if (req.is('application/x-www-form-urlencoded')) {
+    if (!oneClickForm.safeParse(req.body).success) throw invalidPayload('Send List-Unsubscribe=One-Click.', { fields: [{ field: 'body', message: 'must be List-Unsubscribe=One-Click' }] });
+    return;
+  }
+  if (req.headers['content-length'] === '0' && req.headers['transfer-encoding'] === undefined) return;
+  if (req.is('application/json') === false) throw invalidPayload('Send the request body as a form or as JSON.', { fields: [{ field: 'body', message: 'must be a form or JSON' }] });
+  if (!z.strictObject({}).safeParse(req.body ?? {}).success) throw invalidPayload('The body must be {}.', { fields: [{ field: 'body', message: 'must be {}' }] });
+}
+
 /** POST /api/email/unsubscribe/:token: sets the choice to "never" (one click, no login). */
 export function unsubscribeRoutes(ctx: Ctx, repo: EmailRepo): Router {
   const r = Router();
   const posts = ctx.limiter({ name: 'unsubscribe-post', points: 30, duration: 60, message: 'Too many requests from your network' });
-  r.post('/email/unsubscribe/:token', async (req, res) => {
+  const bodies = [express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), express.json({ limit: '1kb', strict: true })];
+  r.post('/email/unsubscribe/:token', ...bodies, async (req, res) => {
+    checkUnsubscribeBody(req);
     await posts.enforce(req.ip ?? 'unknown');
     const userId = await tokenUser(ctx, req);
     await repo.prefs.set(userId, 'never', new Date(ctx.now()));

@@ -103,6 +103,11 @@ describe('notification email', () => {
     expect((await stranger.get(`/api/email/unsubscribe/${fac.user.id}.${sig}`)).status).toBe(404);
     expect((await una.client.get('/api/me/email-preferences')).body.notifications).toBe('immediately');
 
+    // Only RFC 8058's exact form (or {} from our page) is taken.
+    const odd = await fetch(`${srv.url}/api/email/unsubscribe/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=Later' });
+    expect(odd.status).toBe(400);
+    expect((await stranger.post(`/api/email/unsubscribe/${token}`, { all: true })).status).toBe(400);
+    expect((await una.client.get('/api/me/email-preferences')).body.notifications).toBe('immediately');
     // What a mail program sends for RFC 8058: a form POST, no cookie, no Origin.
     const oneClick = await fetch(`${srv.url}/api/email/unsubscribe/${token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' });
     expect(oneClick.status).toBe(200);
