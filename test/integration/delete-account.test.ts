@@ -86,6 +86,7 @@ describe('delete my account', () => {
       const onTheirs = (await fac.client.post(`/api/docs/${docId}/threads`, { anchor: { lineId: 'l3' }, quote: 'Fees', text: 'their thread' })).body.thread;
       await leaver.client.post(`/api/threads/${onTheirs.id}/comments`, { text: 'my reply there' });
 
+      expect((await leaver.client.request('PUT', '/api/me/email-preferences', { notifications: 'immediately' })).status).toBe(200);
       const body = { confirmEmail: leaver.user.email, password: leaver.password, ...(erase ? { eraseContent: true } : {}) };
       expect((await del(leaver.client, body)).status).toBe(204);
 
@@ -122,6 +123,7 @@ describe('delete my account', () => {
         expect(JSON.stringify(await srv.store.collection('messages').find({ spaceId }))).not.toContain('secret plan');
       }
       expect(await srv.store.collection('notifications').count({ userId: leaver.user.id })).toBe(0);
+      expect(await srv.store.collection('emailPrefs').count({ _id: leaver.user.id })).toBe(0);
       const trail = (await fac.client.get(`/api/spaces/${spaceId}/audit`)).body.entries;
       expect(trail.some((e: { action: string }) => e.action === 'invite.used')).toBe(true);
     }

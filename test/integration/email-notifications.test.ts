@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEATURES } from '../../server/features';
 import { createEmailFeature } from '../../server/email/feature';
+import type { EmailDeps } from '../../server/email/deliver';
+import { runDigest } from '../../server/email/digest';
+import { createEmailRepo } from '../../server/email/records';
 import { call, cid, closeSockets, connectSocket, data, sleep, spaceWith, type ChatSocket } from '../helpers/chat';
 import { startSmtp, type CapturedMail, type TestSmtp } from '../helpers/mail';
 import { ApiClient, startServer, type TestServer } from '../helpers/server';
@@ -165,6 +168,23 @@ describe('notification email', () => {
     clock += DAY;
     await sleep(300);
     expect(mailsTo(dana.user.email)).toHaveLength(2);
+  });
+
+  it('two processes racing for the same day\'s digest send it once', async () => {
+    const { fac, general, people } = await spaceWith(srv.url, [{ name: 'Rae Race' }], 'Ron Racer');
+    const [rae] = people as [(typeof people)[0]];
+    const socket = await connectSocket(srv.url, fac.client.cookie);
+    await say(socket, general, '@Rae Race raced note');
+    await outboxHolds(rae.user.id, 1);
+    // Two more runners on the same store, as other processes of a cluster would be, besides the server's own ticks.
+    const runner = (): EmailDeps => ({ ctx: srv.app.ctx, repo: createEmailRepo(srv.store), unreadAmong: async (_u, ids) => ids, immediate: srv.app.ctx.limiter({ name: 'race', points: 1, duration: 1 }) });
+    clock += DAY;
+    const sent = await Promise.all([runDigest(runner()), runDigest(runner())]);
+    const mails = await waitMails(rae.user.email, 1);
+    await sleep(200);
+    expect(mailsTo(rae.user.email)).toHaveLength(1);
+    expect(mails[0]!.decoded).toContain('raced note');
+    expect(sent.filter((n) => n > 0).length).toBeLessThanOrEqual(1);
   });
 
   it('a join request mails the facilitators (by their choice)', async () => {
