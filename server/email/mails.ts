@@ -17,7 +17,7 @@ export interface MailLinks {
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /** One sentence saying what happened, e.g. "Ana mentioned you in #general (Grade 7 Math)". */
-export function describe(n: ChatNotification): string {
+export function describeNotification(n: ChatNotification): string {
   const who = oneLine(n.actor.name);
   const where = `#${n.channelName} (${oneLine(n.spaceName)})`;
   const doc = `“${oneLine(n.docTitle)}” (${oneLine(n.spaceName)})`;
@@ -43,7 +43,7 @@ const unsubscribeHeaders = (l: MailLinks) => ({ 'List-Unsubscribe': `<${l.unsubs
 
 /** A notification mailed as it happens. */
 export function notificationMail(to: string, name: string, n: ChatNotification, l: MailLinks): Mail {
-  const line = describe(n);
+  const line = describeNotification(n);
   return composeMail({
     to,
     subject: line.length > 150 ? `${line.slice(0, 149)}…` : line,
@@ -67,7 +67,7 @@ export function digestMail(to: string, name: string, items: ChatNotification[], 
     subject: `Collaboratory: ${items.length} unread ${items.length === 1 ? 'notification' : 'notifications'}`,
     greeting: `Hello ${name},`,
     paragraphs: [`Here is what happened since your last digest that you have not read yet:`],
-    list: shown.map((n) => ({ text: n.excerpt ? `${describe(n)}: “${n.excerpt}”` : describe(n), url: `${l.publicUrl}${notificationPath(n)}` })),
+    list: shown.map((n) => ({ text: n.excerpt ? `${describeNotification(n)}: “${n.excerpt}”` : describeNotification(n), url: `${l.publicUrl}${notificationPath(n)}` })),
     ...(more > 0 ? { action: { label: `And ${more} more: open your notifications`, url: l.publicUrl } } : {}),
     footer: footer(l),
     headers: unsubscribeHeaders(l),
