@@ -53,6 +53,8 @@ const MONGO_INTEGRATION = [
   'sessions-live',
   'comments',
   'library',
+  'email-notifications',
+  'delete-account',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({

@@ -143,6 +143,9 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }
     next();
   });
+  // Filled with the features' form routes once they exist; mounted here, before the JSON-only rule.
+  const formRoutes = express.Router();
+  api.use(formRoutes);
   api.use(requireJsonBody);
   api.use(express.json({ limit: '100kb', strict: true }));
   api.use(async (req, _res, next) => {
@@ -167,6 +170,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   });
   // Half-made multi-step writes from a crash are finished or undone before anything is served.
   for (const f of instances) await f.repair?.();
+  for (const f of instances) if (f.formRoutes) formRoutes.use(f.formRoutes());
   for (const f of instances) if (f.routes) api.use(f.routes());
   api.use((_req, _res, next) => next(notFound('That API endpoint')));
   app.use('/api', api);

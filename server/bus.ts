@@ -3,6 +3,7 @@
  * close sockets of revoked sessions and of removed members, without commands knowing about sockets.
  */
 import { EventEmitter } from 'node:events';
+import type { ChatNotification } from '../shared/chat';
 import type { Role } from '../shared/types';
 
 export interface BusEvents {
@@ -17,6 +18,13 @@ export interface BusEvents {
   'channel:changed': { channelId: string };
   /** Someone asked to join a listed space (facilitators hear of it). */
   'joinRequest:created': { spaceId: string; requestId: string; userId: string; message: string };
+  /** A notification was stored for `userId` (the email feature mails it at once or keeps it for the digest). */
+  'notification:created': { userId: string; notification: ChatNotification };
+  /**
+   * An account is being deleted (its logins have ended, the user record still exists): each feature makes
+   * what the person wrote show as "Former member", or erases it when `erase`, in its own records.
+   */
+  'user:deleted': { userId: string; spaceIds: string[]; erase: boolean };
 }
 
 export interface Bus {

@@ -28,6 +28,8 @@ export interface NoticesPort {
   notify(n: Notice): Promise<void>;
   /** A facilitator removed someone's comment: kept in the space's moderation log. */
   moderated(m: { spaceId: string; docId: string; docTitle: string; messageId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
+  /** Which of `ids` (notifications of `userId`) are still unread: the daily email digest mails only those. */
+  unreadAmong(userId: string, ids: string[]): Promise<string[]>;
 }
 
 export interface Ports extends PeerPorts {
@@ -48,6 +50,11 @@ export interface FeatureInstance {
   attach?(server: HttpServer): FeatureRuntime | Promise<FeatureRuntime>;
   /** Flushes and stops what the feature runs itself (called on shutdown, before the store closes). */
   close?(): Promise<void>;
+  /**
+   * Routes mounted before the JSON-only body rule, for requests other software sends as a form
+   * (RFC 8058 one-click unsubscribe). They must not read `req.body`.
+   */
+  formRoutes?(): Router;
   /** Ports this feature offers the features created after it. */
   provides?: PeerPorts;
   /**

@@ -4,8 +4,9 @@ import { auditFeature } from './audit/feature';
 import { chatFeature } from './chat/feature';
 import { commentsFeature } from './comments/feature';
 import { docsFeature } from './docs/feature';
+import { emailFeature } from './email/feature';
 import type { Feature } from './feature';
 import { libraryFeature } from './library/feature';
 import { sessionsFeature } from './sessions/feature';
 
-export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature, libraryFeature];
+export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature, libraryFeature, emailFeature];

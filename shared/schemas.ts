@@ -18,6 +18,8 @@ export const LIMITS = {
   inviteMaxUses: 1000,
   inviteMaxHours: 24 * 90,
   inviteDefaultHours: 24 * 7,
+  /** Addresses one invite link may be mailed to at once. */
+  inviteEmailsMax: 20,
 } as const;
 
 // Control characters other than tab and line breaks: invisible, and a way to spoof names in lists.
@@ -118,6 +120,12 @@ export const createInviteBody = z.strictObject({
   role: roleSchema,
   maxUses: z.int({ error: 'maxUses must be a whole number' }).min(1).max(LIMITS.inviteMaxUses).nullable().optional(),
   expiresInHours: z.number({ error: 'expiresInHours must be a number' }).positive().max(LIMITS.inviteMaxHours).optional(),
+  /** Addresses to mail the new link to (distinct, lower-cased); needs email on the server. */
+  emails: z
+    .array(emailSchema, { error: 'emails must be a list of addresses' })
+    .max(LIMITS.inviteEmailsMax, { error: `At most ${LIMITS.inviteEmailsMax} addresses at once` })
+    .transform((list) => [...new Set(list.map((e) => e.toLowerCase()))])
+    .optional(),
 });
 
 export const changeRoleBody = z.strictObject({ role: roleSchema });

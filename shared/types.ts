@@ -99,3 +99,6 @@ export const ROLE_LABELS: Record<Role, string> = {
   member: 'Member',
   guest: 'Guest',
 };
+
+/** The name shown for someone whose account was deleted, wherever what they wrote still appears. */
+export const FORMER_MEMBER = 'Former member';

@@ -10,6 +10,7 @@ export const routes: RouteDef[] = [
   { path: '/login', view: () => import('./views/Login.svelte'), title: 'Log in', auth: false },
   { path: '/forgot-password', view: () => import('./views/ForgotPassword.svelte'), title: 'Forgot password', auth: false },
   { path: '/reset-password/:token', view: () => import('./views/ResetPassword.svelte'), title: 'Choose a new password', auth: false },
+  { path: '/unsubscribe/:token', view: () => import('./views/Unsubscribe.svelte'), title: 'Stop notification email', auth: false },
   { path: '/signup', view: () => import('./views/Signup.svelte'), title: 'Sign up', auth: false },
   { path: '/directory', view: () => import('./views/Directory.svelte'), title: 'Directory' },
   { path: '/admin', view: () => import('./views/Admin.svelte'), title: 'Administration' },

@@ -23,6 +23,7 @@ export const AUDIT_ACTIONS = [
   'member.left',
   'invite.created',
   'invite.used',
+  'invite.emailed',
   'invite.revoked',
   'join_request.decided',
   'space.exported',

@@ -1,8 +1,9 @@
 /**
  * Deleting my own account: the person proves it is them (the password, or the email typed again for an
  * account that signs in only through the district), every login ends, memberships go, and the user record
- * is removed. What they wrote stays: lists that look people up show "Former member"; chat messages keep
- * the name they were written under (chat stores it with each message).
+ * is removed. What they wrote stays under "Former member" (lists that look people up show it for a missing
+ * user; chat and comments, which store the author's name with what was written, rewrite it), or is erased
+ * when they ask: each feature does it in its own records on the `user:deleted` bus event.
  * Refused while they are the last facilitator of a space that has other members: a space is never left
  * without someone to run it. A space where they are the only member is simply left (administrators see it).
  */
@@ -19,6 +20,8 @@ import { verifyPassword } from './passwords';
 export const deleteAccountBody = z.strictObject({
   confirmEmail: emailSchema,
   password: z.string().max(LIMITS.passwordMax).optional(),
+  /** Also erase my messages and comments (default: they stay, under "Former member"). */
+  eraseContent: z.boolean().optional(),
 });
 
 /** Deletes `user` after the checks above; throws invalid_payload (wrong proof) or conflict (last facilitator). */
@@ -42,8 +45,12 @@ export async function deleteAccount(ctx: Ctx, req: Request, user: UserRecord, bo
     ctx.bus.emit('membership:removed', { spaceId: m.spaceId, userId: user._id });
   }
   for (const s of await ctx.repos.logins.ofUser(user._id)) await ctx.logins.revoke(s._id, user._id);
+  // With every login ended nothing new can be written; if a feature fails here the user record still
+  // exists, so the person can log in and try again.
+  const erase = body.eraseContent === true;
+  await ctx.bus.emitAndWait('user:deleted', { userId: user._id, spaceIds: memberships.map((m) => m.spaceId), erase });
   await ctx.store.collection('identities').deleteMany({ userId: user._id });
   await ctx.store.collection('passwordResets').deleteMany({ userId: user._id });
   await ctx.store.collection('users').deleteOne({ _id: user._id });
-  await audit(ctx, { req, action: 'account.deleted', actor: { id: user._id, name: user.name }, target: { type: 'user', id: user._id, label: user.email } });
+  await audit(ctx, { req, action: 'account.deleted', actor: { id: user._id, name: user.name }, target: { type: 'user', id: user._id, label: user.email }, details: { erased: erase } });
 }

@@ -7,6 +7,7 @@ import type { Feature } from '../feature';
 import { openGeneral } from './channels';
 import { newSortableId } from '../ids';
 import { chatEvents } from './events';
+import { forgetDeletedAuthors } from './former-member';
 import { notifyJoinRequests } from './join-notify';
 import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
@@ -24,6 +25,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
       // Every space starts with its `general` channel; the space is not created until it exists.
       // A request to join becomes a notification for the space's facilitators.
       const offJoin = notifyJoinRequests(deps);
+      const offDeleted = forgetDeletedAuthors(deps);
       const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
       return {
         routes: () => chatRoutes(deps),
@@ -33,6 +35,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
           notices: {
             notify: (n) => notifyNotice(deps, n),
             moderated: (m) => deps.repo.moderation.insert({ _id: newSortableId(m.at.getTime()), ...m, action: 'comment.delete', channelId: '', reason: '' }),
+            unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids)).map((n) => n._id),
           },
         },
         // Messages of an older release get their sequence numbers before history is served (sequence.ts).
@@ -42,6 +45,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
         },
         async close() {
           offJoin();
+          offDeleted();
           off();
           deps.channelCache.close();
         },

@@ -35,7 +35,10 @@ async function notifyFacilitators(deps: ChatDeps, e: { spaceId: string; requestI
       };
       await deps.repo.notifications.insert(n);
       const unread = await deps.repo.notifications.countUnread(f.userId);
-      deps.out.toUsers(f.userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', ''), unread });
+      const notification = presentNotification(n, space?.name ?? '', '');
+      deps.out.toUsers(f.userId, 'notification:new', { notification, unread });
+      // The email feature mails it too (issue 17: facilitators hear of requests even away from the app).
+      deps.ctx.bus.emit('notification:created', { userId: f.userId, notification });
     }
   } catch (err) {
     deps.ctx.logger.error({ err, spaceId: e.spaceId }, 'join request notification failed');

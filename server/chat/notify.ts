@@ -39,7 +39,9 @@ export async function notify(
       };
       await deps.repo.notifications.insert(n);
       const unread = await deps.repo.notifications.countUnread(userId);
-      deps.out.toUsers(userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', channel?.name ?? ''), unread });
+      const notification = presentNotification(n, space?.name ?? '', channel?.name ?? '');
+      deps.out.toUsers(userId, 'notification:new', { notification, unread });
+      deps.ctx.bus.emit('notification:created', { userId, notification });
     }
   } catch (err) {
     deps.ctx.logger.error({ err, messageId: m._id }, 'chat notification failed');
@@ -79,5 +81,7 @@ export async function notifyNotice(deps: ChatDeps, notice: Notice): Promise<void
   };
   await deps.repo.notifications.insert(n);
   const [space, unread] = await Promise.all([deps.ctx.repos.spaces.byId(notice.spaceId), deps.repo.notifications.countUnread(notice.userId)]);
-  deps.out.toUsers(notice.userId, 'notification:new', { notification: presentNotification(n, space?.name ?? '', ''), unread });
+  const notification = presentNotification(n, space?.name ?? '', '');
+  deps.out.toUsers(notice.userId, 'notification:new', { notification, unread });
+  deps.ctx.bus.emit('notification:created', { userId: notice.userId, notification });
 }

@@ -179,6 +179,7 @@ export function createChatRepo(store: Store) {
       ofUser: (userId: string, before: string | undefined, limit: number) =>
         notifications.find({ userId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
       countUnread: (userId: string) => notifications.count({ userId, readAt: null }),
+      unreadAmong: (userId: string, ids: string[]) => notifications.find({ _id: { $in: ids }, userId, readAt: null }),
       markRead: (userId: string, ids: string[] | 'all', at: Date) =>
         notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
       /** Marks read the notifications about a channel's top-level messages (parentId null) or one thread's replies, up to a message. */

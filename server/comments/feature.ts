@@ -8,6 +8,7 @@ import type { Feature } from '../feature';
 import { spaceRoom } from '../realtime/rooms';
 import type { CommentsDeps } from './commands';
 import { commentEvents, docRoom } from './events';
+import { forgetDeletedCommenters } from './former-member';
 import { COMMENT_INDEXES, createThreadsRepo } from './records';
 import { commentRoutes } from './routes';
 
@@ -37,6 +38,7 @@ export const commentsFeature: Feature = {
         .filter((t) => t.status === 'open')
         .map((t) => ({ to: 'lineId' in t.anchor ? null : t.anchor.to, quote: t.quote, comments: t.comments.map((c) => ({ author: c.authorName, text: c.text })) })),
     );
-    return { routes: () => commentRoutes(deps), events: commentEvents(deps, watches) };
+    const offDeleted = forgetDeletedCommenters(ctx);
+    return { routes: () => commentRoutes(deps), events: commentEvents(deps, watches), close: async () => offDeleted() };
   },
 };

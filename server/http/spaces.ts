@@ -31,6 +31,7 @@ import { presentInvite, presentJoinRequest, presentMember, presentSpace } from '
 import type { UserRecord } from '../repos';
 import { idParam, param, parse, requireUser, userIdOf } from './kit';
 import { audit } from '../audit/audit';
+import { checkInviteMailing, mailInvite } from '../email/invites';
 
 /** Escapes a user's search words so they match literally inside a RegExp. */
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -105,9 +106,12 @@ export function spaceRoutes(ctx: Ctx): Router {
     const user = requireUser(req);
     const spaceId = idParam(req, 'spaceId', 'That space');
     const body = parse(createInviteBody, req.body);
+    const emails = body.emails ?? [];
+    await checkInviteMailing(ctx, user._id, emails);
     const invite = await createInvite(ctx, user._id, spaceId, body);
     await audit(ctx, { req, action: 'invite.created', spaceId, target: { type: 'invite', id: invite._id }, details: { role: invite.role, maxUses: invite.maxUses } });
-    res.status(201).json({ invite: presentInvite(invite) });
+    await mailInvite(ctx, req, invite, emails);
+    res.status(201).json({ invite: presentInvite(invite), emailed: emails.length });
   });
 
   r.get('/spaces/:spaceId/invites', async (req, res) => {

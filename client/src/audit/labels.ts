@@ -13,6 +13,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'member.left': 'Member left',
   'invite.created': 'Invite link created',
   'invite.used': 'Invite link used',
+  'invite.emailed': 'Invite link mailed',
   'invite.revoked': 'Invite link revoked',
   'join_request.decided': 'Join request decided',
   'space.exported': 'Space exported',
