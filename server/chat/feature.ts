@@ -7,6 +7,7 @@ import type { Feature } from '../feature';
 import { openGeneral } from './channels';
 import { newSortableId } from '../ids';
 import { chatEvents } from './events';
+import { repairModeration } from './moderation';
 import { notifyJoinRequests } from './join-notify';
 import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
@@ -20,12 +21,15 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
     indexes: CHAT_INDEXES,
     create(ctx, ports) {
       const deps = createChatDeps(ctx, createChatRepo(ctx.store), ports, options);
-      // Every space starts with its `general` channel; the space is not created until it exists.
+      // Every space starts with its `general` channel; the space is not created (nor visible) until it
+      // exists. Idempotent: the repair of a space a crash cut short emits `space:created` again.
       // A request to join becomes a notification for the space's facilitators.
       const offJoin = notifyJoinRequests(deps);
       const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
       return {
         routes: () => chatRoutes(deps),
+        // Moderations a crash cut short (the log entry written, the removal maybe not) are finished.
+        repair: () => repairModeration(deps),
         events: chatEvents(deps),
         // The bell and the moderation log are the discussion's; comments on documents use them too.
         provides: {
