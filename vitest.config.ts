@@ -50,6 +50,7 @@ const MONGO_INTEGRATION = [
   'sessions-live',
   'comments',
   'library',
+  'atomic-crash',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
