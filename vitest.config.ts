@@ -51,6 +51,7 @@ const MONGO_INTEGRATION = [
   'comments',
   'library',
   'atomic-crash',
+  'atomic-repair',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
