@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repairSpaceWrites } from '../../server/commands/atomic';
 import { call, cid, closeSockets, connectSocket, data } from '../helpers/chat';
-import { signupUser, startServer, type ApiResponse, type TestServer } from '../helpers/server';
+import { ApiClient, signupUser, startServer, type ApiResponse, type TestServer } from '../helpers/server';
 
 let srv: TestServer;
 type U = Awaited<ReturnType<typeof signupUser>>;
@@ -20,7 +20,8 @@ const col = (name: string) => srv.store.collection<any>(name);
 
 beforeAll(async () => {
   srv = await startServer();
-  [fac, author, asker, joiner, late] = await Promise.all(['Fran', 'Avery', 'Asha', 'Jo', 'Lee'].map((n) => signupUser(srv.url, n)));
+  const u = (name: string) => signupUser(srv.url, name);
+  [fac, author, asker, joiner, late] = await Promise.all([u('Fran'), u('Avery'), u('Asha'), u('Jo'), u('Lee')]);
   spaceId = (await fac.client.post('/api/spaces', { name: 'Half-made lab', kind: 'lab', visibility: 'listed' })).body.space.id;
   general = (await fac.client.get(`/api/spaces/${spaceId}/channels`)).body.channels[0].id;
   const inv = await fac.client.post(`/api/spaces/${spaceId}/invites`, { role: 'member' });
@@ -36,7 +37,7 @@ async function restart() {
   const cookies = [fac, author, asker, joiner, late].map((u) => u.client.cookie);
   await srv.close({ keepData: true });
   srv = await startServer({ dataDir: srv.dataDir });
-  for (const [i, u] of [fac, author, asker, joiner, late].entries()) u.client = Object.assign(new (u.client.constructor as any)(srv.url), { cookie: cookies[i] });
+  for (const [i, u] of [fac, author, asker, joiner, late].entries()) u.client = Object.assign(new ApiClient(srv.url), { cookie: cookies[i]! });
 }
 
 describe('a space cut short after its record (and its facilitator)', () => {
