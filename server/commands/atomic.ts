@@ -8,7 +8,7 @@
 import type { Role } from '../../shared/types';
 import { audit } from '../audit/audit';
 import type { Ctx } from '../context';
-import { AppError, conflict } from '../errors';
+import { conflict } from '../errors';
 import { newId } from '../ids';
 import type { InviteRecord, JoinRequestRecord, SpaceRecord } from '../repos';
 import { DuplicateKeyError } from '../store/port';
@@ -43,15 +43,18 @@ export async function finishSpace(ctx: Ctx, space: SpaceRecord, crash: CrashAt =
 
 /**
  * Approving a join request, after it was claimed (`approving` set, still pending): the requester becomes a
- * member, then the request is closed. Answers the approved request; 409 when another process closed it.
+ * member, then the request is closed. Answers the approved request and whether this call closed it (not
+ * another process finishing the same approval); 409 when it ended otherwise.
  */
-export async function finishApproval(ctx: Ctx, request: JoinRequestRecord, crash: CrashAt = noCrash): Promise<JoinRequestRecord> {
+export async function finishApproval(ctx: Ctx, request: JoinRequestRecord, crash: CrashAt = noCrash): Promise<{ request: JoinRequestRecord; closed: boolean }> {
   const { by, at } = request.approving!;
   await addMember(ctx, { spaceId: request.spaceId, userId: request.userId, role: 'member', joinedAt: at });
   crash('join.approve:after-membership');
   const approved = await ctx.repos.joinRequests.approve(request._id, by, at);
-  if (!approved) throw conflict('This request was already decided.', { status: 'approved' });
-  return approved;
+  if (approved) return { request: approved, closed: true };
+  const now = await ctx.repos.joinRequests.byId(request._id);
+  if (now?.status !== 'approved') throw conflict('This request was already decided.', { status: now?.status ?? 'pending' });
+  return { request: now, closed: false };
 }
 
 /**
@@ -82,12 +85,7 @@ export async function repairSpaceWrites(ctx: Ctx): Promise<void> {
     log.warn({ spaceId: space._id }, 'finished creating a space a crash had cut short');
   }
   for (const request of await ctx.repos.joinRequests.approving()) {
-    try {
-      await finishApproval(ctx, request);
-    } catch (err) {
-      if (!(err instanceof AppError && err.code === 'conflict')) throw err;
-      continue; // another process finished it
-    }
+    if (!(await finishApproval(ctx, request)).closed) continue; // another process finished it
     const [actor, requester] = await Promise.all([ctx.repos.users.byId(request.approving!.by), ctx.repos.users.byId(request.userId)]);
     const detail = { action: 'join_request.decided', spaceId: request.spaceId, details: { decision: 'approved' } } as const;
     await audit(ctx, { ...detail, actor: actor ? { id: actor._id, name: actor.name } : null, target: { type: 'user', id: request.userId, label: requester?.name ?? '' } });

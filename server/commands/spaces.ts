@@ -208,7 +208,7 @@ export async function decideJoinRequest(ctx: Ctx, actorId: string, spaceId: stri
   const claimed = await ctx.repos.joinRequests.claim(requestId, actorId, at);
   if (!claimed) throw conflict('This request was already decided.', { status: request.status });
   crashPoint('join.approve:after-claim');
-  return finishApproval(ctx, claimed, crashPoint);
+  return (await finishApproval(ctx, claimed, crashPoint)).request;
 }
 
 /**
