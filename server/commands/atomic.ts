@@ -97,7 +97,8 @@ export async function repairSpaceWrites(ctx: Ctx): Promise<void> {
       const [user, space] = await Promise.all([ctx.repos.users.byId(userId), ctx.repos.spaces.byId(invite.spaceId)]);
       if (user && space) await finishInviteJoin(ctx, invite, userId);
       else await ctx.repos.invites.release(invite._id, userId);
-      log.warn({ invite: invite._id.slice(0, 4), userId }, 'finished a join through an invite a crash had cut short');
+      const done = user && space ? 'finished a join through an invite' : 'gave back an invite seat of a join';
+      log.warn({ invite: invite._id.slice(0, 4), userId }, `${done} a crash had cut short`);
     }
   }
 }
