@@ -55,6 +55,8 @@ const MONGO_INTEGRATION = [
   'library',
   'email-notifications',
   'delete-account',
+  'atomic-crash',
+  'atomic-repair',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({

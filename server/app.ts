@@ -6,6 +6,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { createLoginManager } from './auth/logins';
+import { repairSpaceWrites } from './commands/atomic';
 import { createMailer } from './mail/mailer';
 import { createBus } from './bus';
 import { relayBus } from './cluster/bus';
@@ -169,6 +170,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     return instance;
   });
   // Half-made multi-step writes from a crash are finished or undone before anything is served.
+  await repairSpaceWrites(ctx);
   for (const f of instances) await f.repair?.();
   for (const f of instances) if (f.formRoutes) formRoutes.use(f.formRoutes());
   for (const f of instances) if (f.routes) api.use(f.routes());

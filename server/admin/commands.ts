@@ -9,7 +9,7 @@ import { audit, auditLog } from '../audit/audit';
 import { createResetLink } from '../auth/reset-tokens';
 import type { Ctx } from '../context';
 import { conflict, notFound } from '../errors';
-import type { SpaceRecord, UserRecord } from '../repos';
+import { SPACE_READY, type SpaceRecord, type UserRecord } from '../repos';
 import { isAdmin } from './admins';
 
 const ACTIVITY_DAYS = 30;
@@ -19,7 +19,7 @@ const LIST_MAX = 500;
 export async function overview(ctx: Ctx): Promise<{ spaces: AdminSpace[]; accounts: AdminAccount[] }> {
   const since = new Date(ctx.now() - ACTIVITY_DAYS * 24 * 3600 * 1000);
   const log = auditLog(ctx);
-  const spaces = await ctx.store.collection<SpaceRecord>('spaces').find({}, { sort: { nameLower: 1 }, limit: LIST_MAX });
+  const spaces = await ctx.store.collection<SpaceRecord>('spaces').find(SPACE_READY, { sort: { nameLower: 1 }, limit: LIST_MAX });
   const users = await ctx.store.collection<UserRecord>('users').find({}, { sort: { email: 1 }, limit: LIST_MAX });
   return {
     spaces: await Promise.all(

@@ -8,6 +8,7 @@ import { openGeneral } from './channels';
 import { newSortableId } from '../ids';
 import { chatEvents } from './events';
 import { forgetDeletedAuthors } from './former-member';
+import { repairModeration } from './moderation';
 import { notifyJoinRequests } from './join-notify';
 import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
@@ -22,7 +23,8 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
     indexes: CHAT_INDEXES,
     create(ctx, ports) {
       const deps = createChatDeps(ctx, createChatRepo(ctx.store), ports, options);
-      // Every space starts with its `general` channel; the space is not created until it exists.
+      // Every space starts with its `general` channel; the space is not created (nor visible) until it
+      // exists. Idempotent: the repair of a space a crash cut short emits `space:created` again.
       // A request to join becomes a notification for the space's facilitators.
       const offJoin = notifyJoinRequests(deps);
       const offDeleted = forgetDeletedAuthors(deps);
@@ -38,10 +40,12 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
             unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids)).map((n) => n._id),
           },
         },
-        // Messages of an older release get their sequence numbers before history is served (sequence.ts).
+        // Messages of an older release get their sequence numbers before history is served (sequence.ts);
+        // moderations a crash cut short (the log entry written, the removal maybe not) are finished.
         async repair() {
           const n = await numberOldMessages(ctx.store);
           if (n > 0) ctx.logger.info({ cat: 'chat', numbered: n }, 'numbered stored messages for ordered history');
+          await repairModeration(deps);
         },
         async close() {
           offJoin();

@@ -2,13 +2,13 @@
  * Message use-cases, called the same way from socket handlers and routes: send (idempotent per
  * clientMsgId, acknowledged only after the store write), edit, delete (with moderation log), react.
  */
-import { audit } from '../audit/audit';
 import { REACTIONS, searchWords, type ChatMessage, type ReactionEmoji, type SendPayload } from '../../shared/chat';
 import { forbidden, invalidPayload, notFound } from '../errors';
-import { newId, newSortableId } from '../ids';
+import { newSortableId } from '../ids';
 import { can } from '../policies';
 import { DuplicateKeyError } from '../store/port';
 import { resolveMentions } from './mentions';
+import { moderateMessage, removedFields } from './moderation';
 import { notify } from './notify';
 import { presentMessage, presentReactions } from './presenters';
 import { untouchedMessage, type MessageRecord } from './records';
@@ -103,7 +103,7 @@ export async function editMessage(deps: ChatDeps, author: Author, messageId: str
 
 /**
  * Deletes a message: authors their own; facilitators anyone's, and that removal is written to the
- * moderation log with the removed text. The message keeps its place in history as "message deleted".
+ * moderation log with the removed text (moderation.ts). The message keeps its place in history as "message deleted".
  */
 export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: string, reason = ''): Promise<{ messageId: string }> {
   const m = await deps.repo.messages.byId(messageId);
@@ -115,22 +115,8 @@ export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: st
     throw forbidden('You can only delete your own messages. Facilitators can remove any message.');
   }
   const at = new Date(deps.ctx.now());
-  if (!own) {
-    await deps.repo.moderation.insert({
-      _id: newId(),
-      spaceId: m.spaceId,
-      channelId: m.channelId,
-      messageId: m._id,
-      action: 'message.delete',
-      actorId: actor.id,
-      authorId: m.authorId,
-      text: m.text,
-      reason,
-      at,
-    });
-  }
-  if (!own) await audit(deps.ctx, { action: 'message.moderated', actor, spaceId: m.spaceId, target: { type: 'message', id: m._id }, details: { reason, authorId: m.authorId } });
-  await deps.repo.messages.update(m._id, { deletedAt: at, deletedBy: actor.id, text: '', words: [], mentions: [], reactions: {} });
+  if (own) await deps.repo.messages.update(m._id, removedFields(at, actor.id));
+  else await moderateMessage(deps, m, actor, reason, at);
   deps.out.toSpace(m.spaceId, 'message:deleted', { messageId: m._id, channelId: m.channelId, spaceId: m.spaceId, parentId: m.parentId });
   return { messageId };
 }

@@ -8,6 +8,7 @@ import { notFound } from '../errors';
 import { presentModeration, presentMessage, presentNotification } from './presenters';
 import { channelUnread } from './channels';
 import type { ChatRepo } from './records';
+import { shownEntries } from './moderation';
 import { readNotificationsUpTo } from './read-notifications';
 import { accessChannel, type ChatDeps } from './service';
 
@@ -101,10 +102,12 @@ export async function unreadBySpace(deps: ChatDeps, userId: string): Promise<Spa
   const [channels, reads, spaces] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId), deps.ctx.repos.spaces.byIds(spaceIds)]);
   const marker = new Map(reads.map((r) => [r.channelId, r.lastReadId]));
   const names = new Map(spaces.map((s) => [s._id, s.name]));
-  const totals = new Map<string, SpaceUnread>(spaceIds.map((id) => [id, { spaceId: id, spaceName: names.get(id) ?? '', unread: 0, mentions: 0 }]));
+  // Only spaces found: one still being created (see SpaceRecord.creating) is not shown yet.
+  const shown = spaceIds.filter((id) => names.has(id));
+  const totals = new Map<string, SpaceUnread>(shown.map((id) => [id, { spaceId: id, spaceName: names.get(id)!, unread: 0, mentions: 0 }]));
   await Promise.all(
     channels
-      .filter((c) => !c.archived)
+      .filter((c) => !c.archived && totals.has(c.spaceId))
       .map(async (c) => {
         const counts = await channelUnread(deps, userId, c._id, marker.get(c._id) ?? null);
         const t = totals.get(c.spaceId)!;
@@ -163,7 +166,8 @@ export async function search(deps: ChatDeps, userId: string, spaceId: string, q:
 /** The space's moderation log, newest first (facilitators). */
 export async function moderationLog(deps: ChatDeps, userId: string, spaceId: string) {
   await accessSpace(deps.ctx, spaceId, userId, 'messages.moderate');
-  const [rows, channels] = await Promise.all([deps.repo.moderation.ofSpace(spaceId, 200), deps.repo.channels.ofSpace(spaceId)]);
+  const [all, channels] = await Promise.all([deps.repo.moderation.ofSpace(spaceId, 200), deps.repo.channels.ofSpace(spaceId)]);
+  const rows = await shownEntries(deps, all);
   const users = await deps.ctx.repos.users.byIds([...new Set(rows.flatMap((r) => [r.actorId, r.authorId]))]);
   const names = new Map(users.map((u) => [u._id, u.name]));
   const channelNames = new Map(channels.map((c) => [c._id, c.name]));

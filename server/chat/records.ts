@@ -92,6 +92,8 @@ export interface ModerationRecord {
   text: string;
   reason: string;
   at: Date;
+  /** Set until the message is removed (server/chat/moderation.ts): the entry is not shown while its message is still there. */
+  pending?: true;
 }
 
 export const CHAT_INDEXES: IndexSpec[] = [
@@ -188,7 +190,12 @@ export function createChatRepo(store: Store) {
     },
     moderation: {
       insert: (m: ModerationRecord) => moderation.insertOne(m),
+      byId: (id: string) => moderation.findOne({ _id: id }),
       ofSpace: (spaceId: string, limit: number) => moderation.find({ spaceId }, { sort: { at: -1 }, limit }),
+      /** Entries whose removal was cut short (or is under way in another process). */
+      pending: () => moderation.find({ pending: true }),
+      /** The removal is done: the entry is final. Null when it already was (another process finished it). */
+      commit: (id: string) => moderation.findOneAndUpdate({ _id: id, pending: true }, { $unset: { pending: true } }),
     },
   };
 }

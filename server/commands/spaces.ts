@@ -5,12 +5,15 @@ import type { Ctx } from '../context';
 import { conflict, gone, notFound } from '../errors';
 import { newId, newInviteCode } from '../ids';
 import type { InviteRecord, MembershipRecord, SpaceRecord } from '../repos';
-import { DuplicateKeyError } from '../store/port';
+import { crashPoint } from '../crash';
 import { accessSpace } from './access';
+import { finishApproval, finishInviteJoin, finishSpace } from './atomic';
 
 /**
  * Creates a space and makes the creator its facilitator; the features set up what every space starts with
- * (chat: the `general` channel) on `space:created` before this resolves.
+ * (chat: the `general` channel) on `space:created` before this resolves. The space is written first with
+ * its `creating` marker, which every reader skips, and becomes visible only when the marker is cleared
+ * last (server/commands/atomic.ts); a crash in between is finished by the repair at the next start.
  */
 export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBody) {
   const now = new Date(ctx.now());
@@ -26,9 +29,9 @@ export async function createSpace(ctx: Ctx, userId: string, body: CreateSpaceBod
     createdBy: userId,
     createdAt: now,
   };
-  await ctx.repos.spaces.insert(space);
-  await ctx.repos.memberships.insert({ _id: newId(), spaceId: space._id, userId, role: 'facilitator', joinedAt: now });
-  await ctx.bus.emitAndWait('space:created', { spaceId: space._id, userId, at: now });
+  await ctx.repos.spaces.insert({ ...space, creating: now });
+  crashPoint('space.create:after-space');
+  await finishSpace(ctx, space, crashPoint);
   return space;
 }
 
@@ -87,7 +90,9 @@ const INVITE_PROBLEM_MESSAGES = {
 
 /**
  * Joins the space behind an invite. Someone already in the space keeps their role (an invite never
- * demotes); otherwise one use of the invite is consumed atomically.
+ * demotes); otherwise one seat of the invite is taken atomically, recorded for this user, and the
+ * membership written after it (server/commands/atomic.ts). A seat this user took in an attempt a crash
+ * cut short is used again, not taken twice.
  */
 export async function acceptInvite(ctx: Ctx, userId: string, code: string) {
   const invite = await ctx.repos.invites.byCode(code);
@@ -95,20 +100,25 @@ export async function acceptInvite(ctx: Ctx, userId: string, code: string) {
   const space = await ctx.repos.spaces.byId(invite.spaceId);
   if (!space) throw notFound('That invite link');
   const existing = await ctx.repos.memberships.get(space._id, userId);
-  if (existing) return { space, role: existing.role, alreadyMember: true };
-  const problem = inviteProblem(invite, ctx.now());
-  if (problem) throw gone(INVITE_PROBLEM_MESSAGES[problem], { reason: problem });
-  const consumed = await ctx.repos.invites.consume(code, new Date(ctx.now()), invite.maxUses);
-  if (!consumed) throw gone(INVITE_PROBLEM_MESSAGES.used_up, { reason: 'used_up' });
-  try {
-    await ctx.repos.memberships.insert({ _id: newId(), spaceId: space._id, userId, role: invite.role, joinedAt: new Date(ctx.now()) });
-  } catch (err) {
-    await ctx.repos.invites.release(code);
-    if (err instanceof DuplicateKeyError) {
+  if (existing) {
+    if (invite.joining?.includes(userId)) await ctx.repos.invites.joined(code, userId);
+    return { space, role: existing.role, alreadyMember: true };
+  }
+  if (!invite.joining?.includes(userId)) {
+    const problem = inviteProblem(invite, ctx.now());
+    if (problem) throw gone(INVITE_PROBLEM_MESSAGES[problem], { reason: problem });
+    const consumed = await ctx.repos.invites.consume(code, new Date(ctx.now()), invite.maxUses, userId);
+    // Not consumed: the last seat went to someone else, or this user's other request took one just now.
+    if (!consumed && !(await ctx.repos.invites.byCode(code))?.joining?.includes(userId)) {
       const m = await ctx.repos.memberships.get(space._id, userId);
-      return { space, role: m?.role ?? invite.role, alreadyMember: true };
+      if (m) return { space, role: m.role, alreadyMember: true };
+      throw gone(INVITE_PROBLEM_MESSAGES.used_up, { reason: 'used_up' });
     }
-    throw err;
+  }
+  crashPoint('invite.accept:after-seat');
+  if (await finishInviteJoin(ctx, invite, userId, crashPoint)) {
+    const m = await ctx.repos.memberships.get(space._id, userId);
+    return { space, role: m?.role ?? invite.role, alreadyMember: true };
   }
   return { space, role: invite.role, alreadyMember: false };
 }
@@ -179,21 +189,36 @@ export async function requestToJoin(ctx: Ctx, userId: string, spaceId: string, m
   return { request, created: true };
 }
 
-/** Approves (the requester becomes a member) or declines a pending join request. */
+/**
+ * Approves (the requester becomes a member) or declines a pending join request. Approving claims the
+ * request first (it stays pending, and cannot be declined), then writes the membership, then closes it
+ * (server/commands/atomic.ts); an approval a crash cut short is finished by the repair or by approving again.
+ */
 export async function decideJoinRequest(ctx: Ctx, actorId: string, spaceId: string, requestId: string, decision: 'approved' | 'declined') {
   await accessSpace(ctx, spaceId, actorId, 'joinRequests.decide');
   const request = await ctx.repos.joinRequests.byId(requestId);
   if (!request || request.spaceId !== spaceId) throw notFound('That join request');
-  const decided = await ctx.repos.joinRequests.decide(requestId, decision, actorId, new Date(ctx.now()));
-  if (!decided) throw conflict('This request was already decided.', { status: request.status });
-  if (decision === 'approved') {
-    try {
-      await ctx.repos.memberships.insert({ _id: newId(), spaceId, userId: request.userId, role: 'member', joinedAt: new Date(ctx.now()) });
-    } catch (err) {
-      if (!(err instanceof DuplicateKeyError)) throw err;
-    }
+  const at = new Date(ctx.now());
+  if (decision === 'declined') {
+    const declined = await ctx.repos.joinRequests.decline(requestId, actorId, at);
+    if (declined) return declined;
+    if (request.status === 'pending') throw conflict('This request is being approved.', { status: 'pending' });
+    throw conflict('This request was already decided.', { status: request.status });
   }
-  return decided;
+  const claimed = await ctx.repos.joinRequests.claim(requestId, actorId, at);
+  if (!claimed) throw conflict('This request was already decided.', { status: request.status });
+  crashPoint('join.approve:after-claim');
+  return (await finishApproval(ctx, claimed, crashPoint)).request;
+}
+
+/**
+ * The pending requests a facilitator sees. A request whose approval was cut short after the membership
+ * was written is approved in all but its status (the repair closes it): it is not shown as pending.
+ */
+export async function pendingJoinRequests(ctx: Ctx, spaceId: string) {
+  const list = await ctx.repos.joinRequests.pendingInSpace(spaceId);
+  const members = await Promise.all(list.map((j) => (j.approving ? ctx.repos.memberships.get(spaceId, j.userId) : null)));
+  return list.filter((_, i) => !members[i]);
 }
 
 /** Revokes an invite so its link stops working. */

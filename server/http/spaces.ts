@@ -18,6 +18,7 @@ import {
   createInvite,
   createSpace,
   decideJoinRequest,
+  pendingJoinRequests,
   inviteProblem,
   mySpaces,
   removeMember,
@@ -159,7 +160,8 @@ export function spaceRoutes(ctx: Ctx): Router {
     const words = q.q?.toLowerCase().trim();
     const spaces = await ctx.repos.spaces.listed(words ? new RegExp(escapeRegex(words)) : null, q.kind, 200);
     const mine = new Map((await ctx.repos.memberships.ofUser(user._id)).map((m) => [m.spaceId, m.role]));
-    const pending = new Set((await ctx.repos.joinRequests.pendingOfUser(user._id)).map((j) => j.spaceId));
+    // A request whose approval a crash cut short after the membership was written is no longer pending.
+    const pending = new Set((await ctx.repos.joinRequests.pendingOfUser(user._id)).map((j) => j.spaceId).filter((id) => !mine.has(id)));
     const entries: DirectoryEntry[] = await Promise.all(
       spaces.map(async (s) => ({
         ...presentSpace(s),
@@ -182,7 +184,7 @@ export function spaceRoutes(ctx: Ctx): Router {
   r.get('/spaces/:spaceId/join-requests', async (req, res) => {
     const user = requireUser(req);
     const { space } = await accessSpace(ctx, idParam(req, 'spaceId', 'That space'), user._id, 'joinRequests.list');
-    const list = await ctx.repos.joinRequests.pendingInSpace(space._id);
+    const list = await pendingJoinRequests(ctx, space._id);
     const users = await usersById(list.map((j) => j.userId));
     res.json({ joinRequests: list.map((j) => presentJoinRequest(j, users.get(j.userId))) });
   });

@@ -14,6 +14,9 @@ import type {
 
 export * from './records';
 
+/** What every reader of spaces asks for: a space still being created (see SpaceRecord.creating) is not there yet. */
+export const SPACE_READY = { creating: { $exists: false } };
+
 /** Indexes every adapter creates at boot. */
 export const INDEXES: IndexSpec[] = [
   { collection: 'users', fields: { email: 1 }, unique: true },
@@ -53,14 +56,18 @@ export function createRepos(store: Store) {
     },
     spaces: {
       insert: (s: SpaceRecord) => spaces.insertOne(s),
-      byId: (id: string) => spaces.findOne({ _id: id }),
-      byIds: (ids: string[]) => spaces.find({ _id: { $in: ids } }, { sort: { nameLower: 1 } }),
-      update: (id: string, set: Partial<SpaceRecord>) => spaces.findOneAndUpdate({ _id: id }, { $set: set }),
+      byId: (id: string) => spaces.findOne({ _id: id, ...SPACE_READY }),
+      byIds: (ids: string[]) => spaces.find({ _id: { $in: ids }, ...SPACE_READY }, { sort: { nameLower: 1 } }),
+      update: (id: string, set: Partial<SpaceRecord>) => spaces.findOneAndUpdate({ _id: id, ...SPACE_READY }, { $set: set }),
       listed: (nameRegex: RegExp | null, kind: string | undefined, limit: number) =>
         spaces.find(
-          { visibility: 'listed', ...(nameRegex ? { nameLower: { $regex: nameRegex } } : {}), ...(kind ? { kind } : {}) },
+          { visibility: 'listed', ...(nameRegex ? { nameLower: { $regex: nameRegex } } : {}), ...(kind ? { kind } : {}), ...SPACE_READY },
           { sort: { nameLower: 1 }, limit },
         ),
+      /** Spaces whose creation was cut short (or is under way in another process). */
+      creating: () => spaces.find({ creating: { $exists: true } }),
+      /** The last step of creating a space: readers see it from now on. */
+      created: (id: string) => spaces.updateOne({ _id: id }, { $unset: { creating: true } }),
     },
     memberships: {
       insert: (m: MembershipRecord) => memberships.insertOne(m),
@@ -80,15 +87,22 @@ export function createRepos(store: Store) {
       revoke: (spaceId: string, code: string, at: Date) =>
         invites.updateOne({ _id: code, spaceId, revokedAt: null }, { $set: { revokedAt: at } }),
       /**
-       * Uses one seat of the invite atomically: matches only while it is unrevoked, unexpired and not
-       * used up, so two people racing for the last seat cannot both get it.
+       * Uses one seat of the invite atomically for `userId`: matches only while it is unrevoked, unexpired and
+       * not used up, so two people racing for the last seat cannot both get it. The seat is recorded in
+       * `joining` in the same write, so a crash before the membership exists leaves it to be finished.
        */
-      consume: (code: string, now: Date, maxUses: number | null) =>
+      consume: (code: string, now: Date, maxUses: number | null, userId: string) =>
         invites.findOneAndUpdate(
-          { _id: code, revokedAt: null, expiresAt: { $gt: now }, ...(maxUses === null ? {} : { uses: { $lt: maxUses } }) },
-          { $inc: { uses: 1 } },
+          { _id: code, revokedAt: null, expiresAt: { $gt: now }, joining: { $ne: userId }, ...(maxUses === null ? {} : { uses: { $lt: maxUses } }) },
+          { $inc: { uses: 1 }, $addToSet: { joining: userId } },
         ),
-      release: (code: string) => invites.updateOne({ _id: code, uses: { $gt: 0 } }, { $inc: { uses: -1 } }),
+      /** The seat's membership exists: the seat is no longer in progress. */
+      joined: (code: string, userId: string) => invites.updateOne({ _id: code }, { $pull: { joining: userId } }),
+      /** Gives a seat back (its membership could not be written). */
+      release: (code: string, userId: string) =>
+        invites.updateOne({ _id: code, joining: userId, uses: { $gt: 0 } }, { $inc: { uses: -1 }, $pull: { joining: userId } }),
+      /** Invites with a seat whose membership may not have been written (empty `joining` lists included). */
+      withSeatsInProgress: () => invites.find({ joining: { $exists: true } }),
     },
     joinRequests: {
       insert: (r: JoinRequestRecord) => joinRequests.insertOne(r),
@@ -96,9 +110,16 @@ export function createRepos(store: Store) {
       pendingOf: (spaceId: string, userId: string) => joinRequests.findOne({ spaceId, userId, status: 'pending' }),
       pendingOfUser: (userId: string) => joinRequests.find({ userId, status: 'pending' }),
       pendingInSpace: (spaceId: string) => joinRequests.find({ spaceId, status: 'pending' }, { sort: { createdAt: 1 } }),
-      /** Decides a request only if it is still pending; returns null if someone else decided first. */
-      decide: (id: string, status: 'approved' | 'declined', by: string, at: Date) =>
-        joinRequests.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status, decidedBy: by, decidedAt: at } }),
+      /** Declines a request only if it is pending and no approval is under way; null otherwise. */
+      decline: (id: string, by: string, at: Date) =>
+        joinRequests.findOneAndUpdate({ _id: id, status: 'pending', approving: { $exists: false } }, { $set: { status: 'declined', decidedBy: by, decidedAt: at } }),
+      /** The first step of approving: marks a pending request as being approved; null if it was decided already. */
+      claim: (id: string, by: string, at: Date) => joinRequests.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { approving: { by, at } } }),
+      /** The last step of approving (the membership exists); null if another process finished it first. */
+      approve: (id: string, by: string, at: Date) =>
+        joinRequests.findOneAndUpdate({ _id: id, status: 'pending' }, { $set: { status: 'approved', decidedBy: by, decidedAt: at }, $unset: { approving: true } }),
+      /** Requests whose approval was cut short (or is under way in another process). */
+      approving: () => joinRequests.find({ approving: { $exists: true } }),
     },
   };
 }

@@ -34,6 +34,11 @@ export interface SpaceRecord {
   currency?: BudgetCurrency;
   createdBy: string;
   createdAt: Date;
+  /**
+   * Set while the space is being created (server/commands/atomic.ts): it has no facilitator or `general`
+   * channel yet, so every reader skips it; cleared by the last step, or by the repair at start.
+   */
+  creating?: Date;
 }
 
 export interface MembershipRecord {
@@ -54,6 +59,8 @@ export interface InviteRecord {
   createdBy: string;
   createdAt: Date;
   revokedAt: Date | null;
+  /** Users who took a seat and whose membership is being written; each is removed once it is (server/commands/atomic.ts). */
+  joining?: string[];
 }
 
 export interface JoinRequestRecord {
@@ -65,4 +72,6 @@ export interface JoinRequestRecord {
   createdAt: Date;
   decidedBy: string | null;
   decidedAt: Date | null;
+  /** A facilitator's approval in progress (server/commands/atomic.ts): the request stays pending, and cannot be declined, until the membership exists. */
+  approving?: { by: string; at: Date };
 }
