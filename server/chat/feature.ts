@@ -11,6 +11,7 @@ import { notifyJoinRequests } from './join-notify';
 import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
+import { chatSpaceData } from './space-data';
 import { createChatDeps, type ChatOptions } from './service';
 
 /** Builds the feature with the given limits. */
@@ -24,6 +25,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
       // A request to join becomes a notification for the space's facilitators.
       const offJoin = notifyJoinRequests(deps);
       const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
+      ports.spaceData?.register(chatSpaceData(ctx.store));
       return {
         routes: () => chatRoutes(deps),
         events: chatEvents(deps),

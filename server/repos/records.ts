@@ -34,6 +34,9 @@ export interface SpaceRecord {
   currency?: BudgetCurrency;
   createdBy: string;
   createdAt: Date;
+  /** Set while the space is deleted (hidden, access refused) and restorable; erased 30 days later. */
+  deletedAt?: Date | null;
+  deletedBy?: string | null;
 }
 
 export interface MembershipRecord {
