@@ -50,6 +50,8 @@ const MONGO_INTEGRATION = [
   'sessions-live',
   'comments',
   'library',
+  'space-export',
+  'space-delete',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({
