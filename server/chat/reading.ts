@@ -75,10 +75,11 @@ export async function unreadBySpace(deps: ChatDeps, userId: string): Promise<Spa
   const [channels, reads, spaces] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId), deps.ctx.repos.spaces.byIds(spaceIds)]);
   const marker = new Map(reads.map((r) => [r.channelId, r.lastReadId]));
   const names = new Map(spaces.map((s) => [s._id, s.name]));
-  const totals = new Map<string, SpaceUnread>(spaceIds.map((id) => [id, { spaceId: id, spaceName: names.get(id) ?? '', unread: 0, mentions: 0 }]));
+  // A deleted space has no name here (the repository hides it): it gets no badge either.
+  const totals = new Map<string, SpaceUnread>(spaceIds.filter((id) => names.has(id)).map((id) => [id, { spaceId: id, spaceName: names.get(id)!, unread: 0, mentions: 0 }]));
   await Promise.all(
     channels
-      .filter((c) => !c.archived)
+      .filter((c) => !c.archived && totals.has(c.spaceId))
       .map(async (c) => {
         const counts = await channelUnread(deps, userId, c._id, marker.get(c._id) ?? null);
         const t = totals.get(c.spaceId)!;

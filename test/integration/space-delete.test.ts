@@ -106,6 +106,7 @@ describe('deleting a space', () => {
         expect((await c.get(url)).status, url).toBe(404);
       }
     }
+    expect(JSON.stringify((await s.member.client.get('/api/unread')).body)).not.toContain(s.spaceId);
     expect((await stranger.client.get('/api/directory')).body.spaces.map((x: { id: string }) => x.id)).not.toContain(s.spaceId);
     expect((await stranger.client.post(`/api/invites/${s.invite}/accept`)).status).toBe(404);
     expect(((await call(socket, 'space:join', { spaceId: s.spaceId })) as { error?: { code: string } }).error?.code).toBe('not_found');
