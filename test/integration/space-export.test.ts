@@ -180,3 +180,31 @@ describe('a large space', () => {
     expect(zipRead(file, 'discussion/messages.csv').toString('utf8').split('\r\n')).toHaveLength(1_102);
   });
 });
+
+describe('at start (then hourly)', () => {
+  it('removes expired exports with their ZIP, and fails exports whose process died but not those still running elsewhere', async () => {
+    const { spaceId, fac } = await spaceWith(srv.url);
+    const done = await exportSpace(fac.client, spaceId);
+    expect(await srv.store.collection('spaceExportChunks').count({ exportId: done.id })).toBeGreaterThan(0);
+    clock += 24 * 3600_000 + 60_000;
+    // What a process killed in the middle of an export leaves: a running job and some chunks.
+    const job = (id: string, minutesAgo: number) => ({
+      _id: id, spaceId, requestedBy: fac.user.id, status: 'running', percent: 40, files: 4, totalFiles: 10, size: null, chunks: 0, fileName: 'x.zip',
+      createdAt: new Date(clock - minutesAgo * 60_000), updatedAt: new Date(clock - minutesAgo * 60_000), finishedAt: null, expiresAt: new Date(clock + 3600_000), error: null,
+    });
+    await srv.store.collection('spaceExports').insertMany([job('orphaned-export', 11), job('live-elsewhere', 1)]);
+    await srv.store.collection('spaceExportChunks').insertOne({ _id: 'orphaned-export:00000000', exportId: 'orphaned-export', n: 0, data: new Uint8Array(8) });
+
+    const dataDir = srv.dataDir;
+    await srv.close({ keepData: true });
+    srv = await startServer({ dataDir, now: () => clock });
+    const exports = srv.store.collection<{ _id: string; status: string; error: string | null }>('spaceExports');
+    expect(await exports.findOne({ _id: 'orphaned-export' })).toMatchObject({ status: 'failed', error: expect.stringContaining('interrupted') });
+    expect(await srv.store.collection('spaceExportChunks').count({ exportId: 'orphaned-export' })).toBe(0);
+    expect(await exports.findOne({ _id: 'live-elsewhere' })).toMatchObject({ status: 'running' });
+    // The sweep runs right after start, not before serving: wait for it.
+    for (let i = 0; i < 50 && (await exports.findOne({ _id: done.id })); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await exports.findOne({ _id: done.id })).toBeNull();
+    expect(await srv.store.collection('spaceExportChunks').count({ exportId: done.id })).toBe(0);
+  });
+});
