@@ -69,6 +69,9 @@ export async function runExport(d: ExportDeps, job: ExportRecord): Promise<void>
     const zip = new ZipFile();
     const zipped = pipeline(zip.outputStream, out.stream);
     const zipFailed = new Promise<never>((_, reject) => (zip as unknown as NodeJS.EventEmitter).on('error', reject));
+    // Raced below; when a part fails first, nobody awaits them, and a rejection must not go unhandled.
+    zipped.catch(() => {});
+    zipFailed.catch(() => {});
     const mtime = at();
     const readme: string[] = [];
     const sink: ExportSink = {
