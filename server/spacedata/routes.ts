@@ -18,10 +18,9 @@ import { accessSpace } from '../commands/access';
 import type { Ctx } from '../context';
 import { notFound } from '../errors';
 import { idParam, parse, requireUser } from '../http/kit';
-import { newSortableId } from '../ids';
 import { presentSpace } from '../presenters';
-import { exportFileName } from './names';
-import { EXPORT_KEEP_MS, presentExport, type ExportJobs, type ExportRecord } from './jobs';
+import { findExport, requestExport } from './commands';
+import { presentExport, type ExportJobs, type ExportRecord } from './jobs';
 import { allDeletedSpaces, deleteSpace, myDeletedSpaces, presentDeleted, restoreSpace } from './lifecycle';
 import type { ZipStore } from './zip-store';
 
@@ -43,48 +42,17 @@ export function spaceDataRoutes(d: SpaceDataRouteDeps): Router {
   r.post('/spaces/:spaceId/exports', async (req, res) => {
     const user = requireUser(req);
     parse(emptyBody, req.body);
-    const { space } = await accessSpace(ctx, spaceId(req), user._id, 'space.export');
-    const running = await jobs.active(space._id);
-    if (running) return void res.json({ export: presentExport(running) });
-    await exportLimit.enforce(user._id);
-    const now = new Date(ctx.now());
-    const job: ExportRecord = {
-      _id: newSortableId(now.getTime()),
-      spaceId: space._id,
-      requestedBy: user._id,
-      status: 'queued',
-      percent: 0,
-      files: 0,
-      totalFiles: 0,
-      size: null,
-      chunks: 0,
-      fileName: exportFileName(space.name, now),
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-      expiresAt: new Date(now.getTime() + EXPORT_KEEP_MS),
-      error: null,
-    };
-    await jobs.insert(job);
-    await audit(ctx, { req, action: 'space.exported', spaceId: space._id, target: { type: 'space', id: space._id, label: space.name }, details: { exportId: job._id, stage: 'requested' } });
-    d.enqueue(job);
-    res.status(202).json({ export: presentExport(job) });
+    const { job, created } = await requestExport({ ...d, limit: exportLimit }, req, user, spaceId(req));
+    res.status(created ? 202 : 200).json({ export: presentExport(job) });
   });
 
   r.get('/spaces/:spaceId/exports', async (req, res) => {
-    const user = requireUser(req);
-    const { space } = await accessSpace(ctx, spaceId(req), user._id, 'space.export');
+    const { space } = await accessSpace(ctx, spaceId(req), requireUser(req)._id, 'space.export');
     const list = await jobs.recent(space._id, new Date(ctx.now()));
     res.set('Cache-Control', 'no-store').json({ exports: list.map(presentExport) });
   });
 
-  const exportOf = async (req: Parameters<typeof idParam>[0]) => {
-    const user = requireUser(req);
-    const { space } = await accessSpace(ctx, spaceId(req), user._id, 'space.export');
-    const job = await jobs.byId(space._id, idParam(req, 'exportId', 'That export'));
-    if (!job || job.expiresAt.getTime() <= ctx.now()) throw notFound('That export');
-    return { job, space };
-  };
+  const exportOf = (req: Parameters<typeof idParam>[0]) => findExport(ctx, jobs, requireUser(req), spaceId(req), idParam(req, 'exportId', 'That export'));
 
   r.get('/spaces/:spaceId/exports/:exportId', async (req, res) => {
     const { job } = await exportOf(req);

@@ -1,7 +1,7 @@
 /**
  * A space export when the store refuses a write (a full disk) or a read: the job ends "failed" with a message, no
  * chunk of the half-made ZIP is left, nothing is downloadable, the server stays up, and the next export
- * (the fault gone) succeeds.
+ * (the fault gone) succeeds. A slow store keeps an export running: asking again gives that one back.
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -20,6 +20,8 @@ let raw: Store;
 let url = '';
 let failWrites = false;
 let failReads = false;
+/** While set, chunk writes wait for it: a slow store keeps an export running. */
+let slow: Promise<void> | null = null;
 
 beforeAll(async () => {
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -27,6 +29,7 @@ beforeAll(async () => {
   const store = patchCollection('spaceExportChunks', (c) => ({
     insertOne: async (doc) => {
       if (failWrites) throw new Error('ENOSPC: no space left on device');
+      if (slow) await slow;
       return c.insertOne(doc);
     },
   }))(
@@ -63,4 +66,20 @@ it('fails cleanly when the store refuses the ZIP, and works again afterwards', a
   const done = await exportSpace(fac.client, spaceId);
   expect(done.status).toBe('done');
   expect((await fac.client.get(done.downloadUrl)).status).toBe(200);
+});
+
+it('gives the running export back instead of starting a second one', async () => {
+  const { spaceId, fac } = await spaceWith(url);
+  let release = () => {};
+  slow = new Promise<void>((r) => (release = r));
+  const first = await fac.client.post(`/api/spaces/${spaceId}/exports`);
+  expect(first.status).toBe(202);
+  const again = await fac.client.post(`/api/spaces/${spaceId}/exports`);
+  expect(again.status).toBe(200);
+  expect(again.body.export.id).toBe(first.body.export.id);
+  slow = null;
+  release();
+  const status = async () => (await fac.client.get(`/api/spaces/${spaceId}/exports/${first.body.export.id}`)).body.export.status;
+  await expect.poll(status, { timeout: 10_000 }).toBe('done');
+  expect((await fac.client.get(`/api/spaces/${spaceId}/exports`)).body.exports).toHaveLength(1);
 });

@@ -8,6 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
+import type { ExportRecord } from '../../server/spacedata/jobs';
+import type { ZipChunkRecord } from '../../server/spacedata/zip-store';
 import { closeSockets, spaceWith } from '../helpers/chat';
 import { ApiClient, signupUser, startServer, type TestServer } from '../helpers/server';
 import { downloadZip, exportSpace, populatedSpace, zipEntries, zipRead } from '../helpers/space-data';
@@ -188,12 +190,13 @@ describe('at start (then hourly)', () => {
     expect(await srv.store.collection('spaceExportChunks').count({ exportId: done.id })).toBeGreaterThan(0);
     clock += 24 * 3600_000 + 60_000;
     // What a process killed in the middle of an export leaves: a running job and some chunks.
-    const job = (id: string, minutesAgo: number) => ({
-      _id: id, spaceId, requestedBy: fac.user.id, status: 'running', percent: 40, files: 4, totalFiles: 10, size: null, chunks: 0, fileName: 'x.zip',
-      createdAt: new Date(clock - minutesAgo * 60_000), updatedAt: new Date(clock - minutesAgo * 60_000), finishedAt: null, expiresAt: new Date(clock + 3600_000), error: null,
-    });
-    await srv.store.collection('spaceExports').insertMany([job('orphaned-export', 11), job('live-elsewhere', 1)]);
-    await srv.store.collection('spaceExportChunks').insertOne({ _id: 'orphaned-export:00000000', exportId: 'orphaned-export', n: 0, data: new Uint8Array(8) });
+    const job = (id: string, minutesAgo: number): ExportRecord => {
+      const at = new Date(clock - minutesAgo * 60_000);
+      const fields = { status: 'running', percent: 40, files: 4, totalFiles: 10, size: null, chunks: 0, fileName: 'x.zip', finishedAt: null, error: null } as const;
+      return { _id: id, spaceId, requestedBy: fac.user.id, ...fields, createdAt: at, updatedAt: at, expiresAt: new Date(clock + 3600_000) };
+    };
+    await srv.store.collection<ExportRecord>('spaceExports').insertMany([job('orphaned-export', 11), job('live-elsewhere', 1)]);
+    await srv.store.collection<ZipChunkRecord>('spaceExportChunks').insertOne({ _id: 'orphaned-export:00000000', exportId: 'orphaned-export', n: 0, data: new Uint8Array(8) });
 
     const dataDir = srv.dataDir;
     await srv.close({ keepData: true });
