@@ -57,6 +57,8 @@ const MONGO_INTEGRATION = [
   'delete-account',
   'atomic-crash',
   'atomic-repair',
+  'space-export',
+  'space-delete',
 ].map((name) => `test/integration/${name}.test.ts`);
 
 export default defineConfig({

@@ -14,6 +14,7 @@ import type { Notice } from './chat/notify';
 import type { DocsPort } from './docs/port';
 import type { EventHandler } from './realtime/kit';
 import type { RealtimePort } from './realtime/port';
+import type { SpaceDataPort } from './spacedata/port';
 import type { IndexSpec } from './store/port';
 
 /** What the peers of the app offer one another. */
@@ -22,6 +23,8 @@ export interface PeerPorts {
   docs?: DocsPort;
   /** The notification bell and the moderation log (the discussion's), for other features' events. */
   notices?: NoticesPort;
+  /** Where each feature registers its part of a space's export and erase (server/spacedata). */
+  spaceData?: SpaceDataPort;
 }
 
 export interface NoticesPort {

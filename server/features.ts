@@ -8,5 +8,7 @@ import { emailFeature } from './email/feature';
 import type { Feature } from './feature';
 import { libraryFeature } from './library/feature';
 import { sessionsFeature } from './sessions/feature';
+import { spaceDataFeature } from './spacedata/feature';
 
-export const FEATURES: Feature[] = [docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature, libraryFeature, emailFeature];
+// spacedata first: it provides the registry where the others register their part of a space's data.
+export const FEATURES: Feature[] = [spaceDataFeature, docsFeature, sessionsFeature, chatFeature, commentsFeature, accountFeature, auditFeature, libraryFeature, emailFeature];

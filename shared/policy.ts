@@ -21,6 +21,8 @@ export type Actor = { userId: null; role: null } | { userId: string; role: Role 
 export const ACTIONS = [
   'space.view',
   'space.update',
+  'space.export',
+  'space.delete',
   'members.list',
   'members.changeRole',
   'members.remove',
@@ -69,6 +71,9 @@ const EVERY_MEMBER = [F, M, G];
 const RULES: Readonly<Record<Action, readonly Who[]>> = {
   'space.view': [...EVERY_MEMBER, 'stranger-listed'],
   'space.update': [F],
+  // Taking all of a space's data away, or deleting it (restorable for 30 days): those who run it.
+  'space.export': [F],
+  'space.delete': [F],
   'members.list': EVERY_MEMBER,
   'members.changeRole': [F],
   'members.remove': [F],

@@ -19,7 +19,8 @@ const LIST_MAX = 500;
 export async function overview(ctx: Ctx): Promise<{ spaces: AdminSpace[]; accounts: AdminAccount[] }> {
   const since = new Date(ctx.now() - ACTIVITY_DAYS * 24 * 3600 * 1000);
   const log = auditLog(ctx);
-  const spaces = await ctx.store.collection<SpaceRecord>('spaces').find(SPACE_READY, { sort: { nameLower: 1 }, limit: LIST_MAX });
+  // Deleted spaces are listed apart, with their restore buttons (server/spacedata); spaces being created are not shown yet.
+  const spaces = await ctx.store.collection<SpaceRecord>('spaces').find({ ...SPACE_READY, deletedAt: null }, { sort: { nameLower: 1 }, limit: LIST_MAX });
   const users = await ctx.store.collection<UserRecord>('users').find({}, { sort: { email: 1 }, limit: LIST_MAX });
   return {
     spaces: await Promise.all(

@@ -14,6 +14,7 @@ import { notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
 import { numberOldMessages } from './sequence';
+import { chatSpaceData } from './space-data';
 import { createChatDeps, type ChatOptions } from './service';
 
 /** Builds the feature with the given limits. */
@@ -29,6 +30,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
       const offJoin = notifyJoinRequests(deps);
       const offDeleted = forgetDeletedAuthors(deps);
       const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
+      ports.spaceData?.register(chatSpaceData(ctx.store));
       return {
         routes: () => chatRoutes(deps),
         events: chatEvents(deps),

@@ -102,7 +102,7 @@ export async function unreadBySpace(deps: ChatDeps, userId: string): Promise<Spa
   const [channels, reads, spaces] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId), deps.ctx.repos.spaces.byIds(spaceIds)]);
   const marker = new Map(reads.map((r) => [r.channelId, r.lastReadId]));
   const names = new Map(spaces.map((s) => [s._id, s.name]));
-  // Only spaces found: one still being created (see SpaceRecord.creating) is not shown yet.
+  // Only spaces found: one still being created (SpaceRecord.creating) or deleted has no name here, and no badge.
   const shown = spaceIds.filter((id) => names.has(id));
   const totals = new Map<string, SpaceUnread>(shown.map((id) => [id, { spaceId: id, spaceName: names.get(id)!, unread: 0, mentions: 0 }]));
   await Promise.all(

@@ -11,6 +11,7 @@ import { commentEvents, docRoom } from './events';
 import { forgetDeletedCommenters } from './former-member';
 import { COMMENT_INDEXES, createThreadsRepo } from './records';
 import { commentRoutes } from './routes';
+import { commentsSpaceData } from './space-data';
 
 export const commentsFeature: Feature = {
   name: 'comments',
@@ -21,6 +22,7 @@ export const commentsFeature: Feature = {
     // 30 writes a minute per person: a lively review, not a flood. Watching: a page opened now and then.
     const writes = ctx.limiter({ name: 'comments-write', points: 30, duration: 60, message: 'Too many comments at once. Please wait a moment' });
     const watches = ctx.limiter({ name: 'comments-watch', points: 60, duration: 60 });
+    ports.spaceData?.register(commentsSpaceData(ctx.store));
     const deps: CommentsDeps = {
       ctx,
       repo: createThreadsRepo(ctx.store),

@@ -11,16 +11,18 @@ import type { DocsDeps } from './commands';
 import { createDocsPort } from './port';
 import { createDocsRepo, createVersionsRepo, DOC_INDEXES, VERSION_INDEXES } from './records';
 import { docRoutes } from './routes';
+import { docsSpaceData } from './space-data';
 
 export const docsFeature: Feature = {
   name: 'docs',
   indexes: [...DOC_INDEXES, ...VERSION_INDEXES, ...COLLAB_INDEXES],
-  create(ctx) {
+  create(ctx, ports) {
     const docs = createDocsRepo(ctx.store);
     // Automatic versions follow stored edits (never reads); the versioner needs the collab service itself.
     const collab = createDocsCollab(ctx, docs, { afterStored: (docId) => void auto.afterEdit(docId) });
     const deps: DocsDeps = { ctx, docs, versions: createVersionsRepo(ctx.store), collab: collab.service };
     const auto = createAutoVersioner(deps);
+    ports.spaceData?.register(docsSpaceData(deps));
     return {
       // Chunks of states whose snapshot or version a crash cut short (see server/store/state-blobs.ts).
       async repair() {

@@ -9,6 +9,7 @@ import type { LibraryDeps } from './deps';
 import { libraryDocs } from './docs-port';
 import { createLibraryRepo, LIBRARY_INDEXES } from './records';
 import { libraryRoutes } from './routes';
+import { librarySpaceData } from './space-data';
 
 export const libraryFeature: Feature = {
   name: 'library',
@@ -21,6 +22,7 @@ export const libraryFeature: Feature = {
       reviewLimiter: createLimiter(5, 60, 'You are reviewing very quickly. Please wait a minute and try again.'),
       writeLimiter: createLimiter(30, 60, 'Too many publishes or remixes. Please wait a minute and try again.'),
     };
+    ports.spaceData?.register(librarySpaceData(ctx.store));
     return {
       routes: () => libraryRoutes(deps),
       // Frozen contents a crash left without their version (see records.ts).

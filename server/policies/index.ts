@@ -33,6 +33,8 @@ const FORBIDDEN_MESSAGES: Partial<Record<Action, string>> = {
   'docs.edit': 'Guests can read documents but not edit them.',
   'docs.create': 'Only facilitators and members can create documents.',
   'invites.create': 'Only facilitators can create invite links.',
+  'space.export': 'Only facilitators can export the space.',
+  'space.delete': 'Only facilitators can delete the space.',
   'members.changeRole': 'Only facilitators can change roles.',
   'members.remove': 'Only facilitators can remove members.',
   'joinRequests.create': 'You are already a member of this space.',

@@ -29,6 +29,11 @@ export const INDEXES: IndexSpec[] = [
   { collection: 'joinRequests', fields: { spaceId: 1, status: 1 } },
 ];
 
+/** Matches spaces that are not deleted (the field is absent on spaces never deleted). */
+const LIVE = { deletedAt: null };
+/** What members and the directory see: ready (not being created) and not deleted. */
+const VISIBLE = { ...SPACE_READY, ...LIVE };
+
 /** Builds the repositories over one store. */
 export function createRepos(store: Store) {
   const users = store.collection<UserRecord>('users');
@@ -54,16 +59,33 @@ export function createRepos(store: Store) {
       delete: (id: string) => logins.deleteOne({ _id: id }),
       deleteExpired: (now: Date) => logins.deleteMany({ expiresAt: { $lt: now } }),
     },
+    // A deleted space (server/spacedata) is invisible to every lookup below: each caller then answers
+    // 404 as for a space that never existed. Only `deleted` sees it, for restore and erase.
     spaces: {
       insert: (s: SpaceRecord) => spaces.insertOne(s),
-      byId: (id: string) => spaces.findOne({ _id: id, ...SPACE_READY }),
-      byIds: (ids: string[]) => spaces.find({ _id: { $in: ids }, ...SPACE_READY }, { sort: { nameLower: 1 } }),
-      update: (id: string, set: Partial<SpaceRecord>) => spaces.findOneAndUpdate({ _id: id, ...SPACE_READY }, { $set: set }),
+      byId: (id: string) => spaces.findOne({ _id: id, ...VISIBLE }),
+      byIds: (ids: string[]) => spaces.find({ _id: { $in: ids }, ...VISIBLE }, { sort: { nameLower: 1 } }),
+      update: (id: string, set: Partial<SpaceRecord>) => spaces.findOneAndUpdate({ _id: id, ...VISIBLE }, { $set: set }),
       listed: (nameRegex: RegExp | null, kind: string | undefined, limit: number) =>
         spaces.find(
-          { visibility: 'listed', ...(nameRegex ? { nameLower: { $regex: nameRegex } } : {}), ...(kind ? { kind } : {}), ...SPACE_READY },
+          { visibility: 'listed', ...VISIBLE, ...(nameRegex ? { nameLower: { $regex: nameRegex } } : {}), ...(kind ? { kind } : {}) },
           { sort: { nameLower: 1 }, limit },
         ),
+      deleted: {
+        /** A deleted space (null when live or gone). */
+        byId: (id: string) => spaces.findOne({ _id: id, deletedAt: { $ne: null } }),
+        /** Deleted spaces among `ids`, most recently deleted first (every deleted one when `ids` is null). */
+        among: (ids: string[] | null, limit = 500) =>
+          spaces.find({ ...(ids ? { _id: { $in: ids } } : {}), deletedAt: { $ne: null } }, { sort: { deletedAt: -1 }, limit }),
+        /** Marks a live space deleted; null when it was not live (already deleted, or gone). */
+        mark: (id: string, by: string, at: Date) => spaces.findOneAndUpdate({ _id: id, ...VISIBLE }, { $set: { deletedAt: at, deletedBy: by } }),
+        /** Brings a space deleted after `since` back; null when there is none to restore. */
+        restore: (id: string, since: Date) => spaces.findOneAndUpdate({ _id: id, deletedAt: { $gt: since } }, { $set: { deletedAt: null, deletedBy: null } }),
+        /** Spaces deleted before `before` (due for erasing). */
+        before: (before: Date, limit: number) => spaces.find({ deletedAt: { $ne: null, $lt: before } }, { sort: { deletedAt: 1 }, limit }),
+        /** Removes the space record itself (the last step of an erase). */
+        erase: (id: string) => spaces.deleteOne({ _id: id, deletedAt: { $ne: null } }),
+      },
       /** Spaces whose creation was cut short (or is under way in another process). */
       creating: () => spaces.find({ creating: { $exists: true } }),
       /** The last step of creating a space: readers see it from now on. */

@@ -39,6 +39,9 @@ export interface SpaceRecord {
    * channel yet, so every reader skips it; cleared by the last step, or by the repair at start.
    */
   creating?: Date;
+  /** Set while the space is deleted (hidden, access refused) and restorable; erased 30 days later. */
+  deletedAt?: Date | null;
+  deletedBy?: string | null;
 }
 
 export interface MembershipRecord {

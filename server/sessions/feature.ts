@@ -10,6 +10,7 @@ import { SESSION_EVENTS_PER_10S, sessionEvents } from './events';
 import { createLiveCommands } from './live';
 import { SESSION_INDEXES } from './records';
 import { sessionRoutes } from './routes';
+import { sessionsSpaceData } from './space-data';
 
 export const sessionsFeature: Feature = {
   name: 'sessions',
@@ -18,6 +19,7 @@ export const sessionsFeature: Feature = {
     const core = createSessionsCore(ctx, ports);
     const commands = createSessionCommands(core);
     const live = createLiveCommands(core);
+    ports.spaceData?.register(sessionsSpaceData(core, commands));
     const limit = ctx.limiter({ name: 'session-events', points: SESSION_EVENTS_PER_10S, duration: 10, message: 'Too many session actions at once.' });
     return {
       routes: () => sessionRoutes(core, commands),

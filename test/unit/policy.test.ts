@@ -18,6 +18,8 @@ const A: Outcome = 401; // anonymous callers are asked to log in
 const EXPECTED: Record<string, [Outcome, Outcome, Outcome, Outcome, Outcome, Outcome]> = {
   'space.view': [Y, Y, Y, Y, H, A],
   'space.update': [Y, N, N, N, H, A],
+  'space.export': [Y, N, N, N, H, A],
+  'space.delete': [Y, N, N, N, H, A],
   'members.list': [Y, Y, Y, N, H, A],
   'members.changeRole': [Y, N, N, N, H, A],
   'members.remove': [Y, N, N, N, H, A],
