@@ -63,7 +63,8 @@ export interface VersionStateRecord {
 }
 
 /** The chunk store of version states. */
-const VERSION_BLOBS = 'docVersionBlobs';
+/** The chunk store of version states. */
+export const VERSION_BLOBS = 'docVersionBlobs';
 
 export const VERSION_INDEXES: IndexSpec[] = [
   { collection: 'docVersions', fields: { docId: 1, createdAt: -1 } },

@@ -5,11 +5,12 @@
  * snapshots and fencing records), the document records last so a cut-short erase can find them again.
  */
 import { templateById } from '../../shared/templates';
-import { OWNERS, SNAPSHOTS, UPDATES } from '../collab/updateLog';
+import { OWNERS, SNAPSHOTS, STATES, UPDATES } from '../collab/updateLog';
+import { createStateBlobs } from '../store/state-blobs';
 import { entryName } from '../spacedata/names';
 import type { SpaceDataPart } from '../spacedata/port';
 import { exportDoc, type DocsDeps } from './commands';
-import type { DocRecord } from './records';
+import { VERSION_BLOBS, type DocRecord } from './records';
 
 /** The per-document collections, each keyed by `docId`. */
 const PER_DOC = ['docVersions', 'docVersionStates', UPDATES, SNAPSHOTS];
@@ -50,8 +51,21 @@ export function docsSpaceData(d: DocsDeps): SpaceDataPart {
     },
     async erase(spaceId) {
       const docs = await all(spaceId);
+      const states = createStateBlobs(ctx.store, STATES);
+      const versionStates = createStateBlobs(ctx.store, VERSION_BLOBS);
+      /** The chunked states the records of `name` name (snapshots, large updates, versions). */
+      const blobsOf = async (name: string, docId: string) =>
+        (await ctx.store.collection<{ _id: string; blob?: string }>(name).find({ docId })).flatMap((r) => (r.blob ? [r.blob] : []));
       for (const doc of docs) {
+        // The chunks first are announced (condemn), then their records go, then the chunks (drop): the
+        // blob store's own removal order, so a cut-short erase leaves nothing its repair cannot find.
+        const held = [...(await blobsOf(SNAPSHOTS, doc._id)), ...(await blobsOf(UPDATES, doc._id))];
+        const versions = await blobsOf('docVersions', doc._id);
+        await states.condemn(held);
+        await versionStates.condemn(versions);
         for (const name of PER_DOC) await ctx.store.collection(name).deleteMany({ docId: doc._id });
+        await states.drop(held);
+        await versionStates.drop(versions);
         await ctx.store.collection(OWNERS).deleteOne({ _id: doc._id });
       }
       await ctx.store.collection('docs').deleteMany({ spaceId });

@@ -73,6 +73,8 @@ describe('deleting a space', () => {
     publicationId = published.body.publication.id;
     expect((await s.fac.client.request('PUT', `/api/spaces/${s.spaceId}/names-to-watch`, { names: ['Jamie Student'] })).status).toBe(200);
     exportId = (await exportSpace(s.fac.client, s.spaceId)).id;
+    // A named version: its state is kept in chunks of its own (docVersionBlobs), which the erase must find.
+    expect((await s.fac.client.post(`/api/docs/${s.lesson}/versions`, { name: 'Before the erase' })).status).toBe(201);
     docIds = (await s.fac.client.get(`/api/spaces/${s.spaceId}/docs`)).body.docs.map((d: { id: string }) => d.id);
     before = await snapshot(s.member.client);
   });
@@ -154,6 +156,10 @@ describe('deleting a space', () => {
     const bySpace = ['memberships', 'invites', 'joinRequests', 'docs', 'threads', 'messages', 'channels', 'channelReads', 'notifications', 'moderationLog', 'liveSessions', 'sessionVotes', 'sessionDecisions', 'actionItems', 'libraryModeration', 'libraryRemixes', 'spaceExports'];
     for (const c of bySpace) expect(await srv.store.collection(c).count({ spaceId: s.spaceId }), c).toBe(0);
     for (const c of ['docVersions', 'docVersionStates', 'docUpdates', 'docSnapshots']) expect(await srv.store.collection(c).count({ docId: { $in: docIds } }), c).toBe(0);
+    // The chunked states (snapshots, versions): nothing of them is left in any of their collections.
+    for (const c of ['docStates', 'docStatesChunks', 'docStatesGens', 'docStatesPending', 'docVersionBlobs', 'docVersionBlobsChunks', 'docVersionBlobsGens', 'docVersionBlobsPending']) {
+      expect(await srv.store.collection(c).count({}), c).toBe(0);
+    }
     expect(await srv.store.collection('docOwners').count({ _id: { $in: docIds } })).toBe(0);
     expect(await srv.store.collection('spaceNorms').count({ _id: s.spaceId })).toBe(0);
     expect(await srv.store.collection('namesToWatch').count({ _id: s.spaceId })).toBe(0);
