@@ -63,6 +63,10 @@ const MONGO_INTEGRATION = [
 
 export default defineConfig({
   test: {
+    // Vitest's default on 2 cores is ONE worker (cores - 1). Most integration files wait on sockets, child
+    // processes and timers rather than compute, so three at a time keep both cores busy and the whole run
+    // inside CI's budget (e2e files still run one at a time: fileParallelism below).
+    maxWorkers: 3,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' } },
       {

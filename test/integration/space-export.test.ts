@@ -153,10 +153,11 @@ describe('a large space', () => {
     const { spaceId, general, fac } = await spaceWith(srv.url);
     const at = clock;
     // Seeded straight into the store: sending 1,100 messages through the socket would meet its rate limit.
+    // Numbered as the app numbers them (server/chat/sequence.ts), else the next start would number them.
     const plain = { words: [], mentions: [], parentId: null, editedAt: null, deletedAt: null, deletedBy: null, replyCount: 0, lastReplyAt: null, reactions: {} };
     const messages = Array.from({ length: 1_100 }, (_, i) => ({
       _id: `m${String(i).padStart(6, '0')}${randomBytes(4).toString('hex')}`,
-      ...{ spaceId, channelId: general, authorId: fac.user.id, authorName: fac.user.name },
+      ...{ spaceId, channelId: general, seq: i + 1, authorId: fac.user.id, authorName: fac.user.name },
       text: `${i} ${randomBytes(900).toString('base64')}`,
       ...{ clientMsgId: `seed-${i}-${randomBytes(4).toString('hex')}`, createdAt: new Date(at + i) },
       ...plain,
