@@ -604,7 +604,8 @@ async function allRole() {
   }));
   const best = (pick: (r: (typeof rows)[number]) => number) => Math.min(...rows.filter((x) => x.server !== 'collaboratory').map(pick));
   const ours = rows.find((x) => x.server === 'collaboratory')!;
-  const ratios = { cpu: r1((ours.cpuPer1kReader / best((x) => x.cpuPer1kReader)) * 100) / 100, p99: r1((ours.p99 / best((x) => x.p99)) * 100) / 100 };
+  const r2 = (n: number) => Math.round(n * 100) / 100;
+  const ratios = { cpu: r2(ours.cpuPer1kReader / best((x) => x.cpuPer1kReader)), p99: r2(ours.p99 / best((x) => x.p99)) };
   if (f.json) process.stdout.write(`${JSON.stringify({ rows, ratios, rounds })}\n`);
   else {
     process.stdout.write(
