@@ -206,7 +206,11 @@ export async function decideJoinRequest(ctx: Ctx, actorId: string, spaceId: stri
     throw conflict('This request was already decided.', { status: request.status });
   }
   const claimed = await ctx.repos.joinRequests.claim(requestId, actorId, at);
-  if (!claimed) throw conflict('This request was already decided.', { status: request.status });
+  if (!claimed) {
+    // Decided between the read above and the claim (another facilitator, or the repair): say how it ended.
+    const now = await ctx.repos.joinRequests.byId(requestId);
+    throw conflict('This request was already decided.', { status: now?.status ?? request.status });
+  }
   crashPoint('join.approve:after-claim');
   return (await finishApproval(ctx, claimed, crashPoint)).request;
 }

@@ -28,6 +28,17 @@ function rangeAnchor() {
   return { from: b64(Y.createRelativePositionFromTypeIndex(t, 7)), to: b64(Y.createRelativePositionFromTypeIndex(t, 20)) };
 }
 
+/** A person's notifications once at least `n` are stored (or what there is after 5 s). */
+async function notificationsOf(p: Person, n: number): Promise<{ kind: string; excerpt: string }[]> {
+  let list: { kind: string; excerpt: string }[] = [];
+  for (let i = 0; i < 50; i++) {
+    list = (await p.client.get('/api/notifications')).body.notifications;
+    if (list.length >= n) break;
+    await sleep(100);
+  }
+  return list;
+}
+
 async function setup() {
   const s = await spaceWith(srv.url, [{ name: 'Mia Member' }, { name: 'Gus Guest', role: 'guest' }]);
   const [member, guest] = s.people as [Person, Person];
@@ -218,13 +229,13 @@ describe('comment threads', () => {
     expect(t.status).toBe(201);
     const pushed = await live;
     expect(pushed.notification).toMatchObject({ kind: 'comment-mention', docId, docTitle: 'Ratios unit', threadId: t.body.thread.id, channelId: null, actor: { name: 'Gus Guest' } });
-    const facN = (await fac.client.get('/api/notifications')).body.notifications;
+    // Notices are written after the answer (the author does not wait for them): wait for them to land.
+    const facN = await notificationsOf(fac, 1);
     expect(facN.map((n: { kind: string }) => n.kind)).toEqual(['comment-thread']);
 
     // Mia replies: the guest (thread author) and nobody else hears of it; Mia does not notify herself.
     await member.client.post(`/api/threads/${t.body.thread.id}/comments`, { text: 'Yes, room 12.' });
-    await sleep(100);
-    const guestN = (await guest.client.get('/api/notifications')).body.notifications;
+    const guestN = await notificationsOf(guest, 1);
     expect(guestN.map((n: { kind: string; excerpt: string }) => [n.kind, n.excerpt])).toEqual([['comment-reply', 'Yes, room 12.']]);
     expect((await member.client.get('/api/notifications')).body.notifications).toHaveLength(1);
 

@@ -150,7 +150,8 @@ describe('deleting a space', () => {
     const dataDir = srv.dataDir;
     await srv.close({ keepData: true });
     srv = await startServer({ dataDir, env, now: () => clock });
-    for (let i = 0; i < 100 && (await srv.store.collection('spaces').findOne({ _id: s.spaceId })); i++) await new Promise((r) => setTimeout(r, 100));
+    // The space record goes first, then the audit entry saying so: wait for the last step.
+    for (let i = 0; i < 100 && !(await srv.store.collection('audit').findOne({ spaceId: s.spaceId, action: 'space.erased' })); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await srv.store.collection('spaces').findOne({ _id: s.spaceId })).toBeNull();
 
     const bySpace = ['memberships', 'invites', 'joinRequests', 'docs', 'threads', 'messages', 'channels', 'channelReads', 'notifications', 'moderationLog', 'liveSessions', 'sessionVotes', 'sessionDecisions', 'actionItems', 'libraryModeration', 'libraryRemixes', 'spaceExports'];
