@@ -55,11 +55,11 @@ const ONLY = f.only;
 const PROF = f.prof;
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ on Linux)
 
-/** CPU ms used so far by a process (user + system). */
-function cpuMs(pid: number): number {
+/** CPU ms used so far by a process: user and system time. */
+function cpuSplit(pid: number): { user: number; sys: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICK;
+  return { user: (Number(fields[11]) * 1000) / TICK, sys: (Number(fields[12]) * 1000) / TICK };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -75,16 +75,24 @@ interface Row {
   p99: number;
   cpuMsPer1k: number;
   cpuPctOfOneCore: number;
+  /** [user, system] ms per 1,000 deliveries, per server process. */
+  perProcessUserSysPer1k: [number, number][];
 }
 
 /** Measures `DURATION` after `WARMUP` while the load runs: deliveries and server CPU of `servers`. */
 async function measure(label: string, servers: ServerProcess[], counter: { deliveries: number; lat: number[]; measuring: boolean }): Promise<Row> {
   await new Promise((r) => setTimeout(r, WARMUP));
-  const cpu0 = servers.map((s) => cpuMs(s.proc.pid!));
+  const cpu0 = servers.map((s) => cpuSplit(s.proc.pid!));
   counter.measuring = true;
   await new Promise((r) => setTimeout(r, DURATION));
   counter.measuring = false;
-  const cpu = servers.reduce((sum, s, i) => sum + cpuMs(s.proc.pid!) - cpu0[i]!, 0);
+  // Per process, user and system ms per 1,000 deliveries: where the cost sits (the owner of a document
+  // stores; system time is mostly socket writes).
+  const split = servers.map((s, i) => {
+    const now = cpuSplit(s.proc.pid!);
+    return { user: now.user - cpu0[i]!.user, sys: now.sys - cpu0[i]!.sys };
+  });
+  const cpu = split.reduce((sum, x) => sum + x.user + x.sys, 0);
   const { deliveries, lat } = counter;
   const row: Row = {
     label,
@@ -94,6 +102,7 @@ async function measure(label: string, servers: ServerProcess[], counter: { deliv
     p99: +pct(lat, 99).toFixed(1),
     cpuMsPer1k: +((cpu / deliveries) * 1000).toFixed(1),
     cpuPctOfOneCore: +((cpu / DURATION) * 100).toFixed(1),
+    perProcessUserSysPer1k: split.map((x) => [+((x.user / counter.deliveries) * 1000).toFixed(1), +((x.sys / counter.deliveries) * 1000).toFixed(1)]),
   };
   process.stdout.write(`${JSON.stringify(row)}\n`);
   return row;
