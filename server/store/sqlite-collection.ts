@@ -6,13 +6,28 @@
  * conditional update is atomic; updates apply MongoDB's update operators with mingo's updater.
  */
 import { randomUUID } from 'node:crypto';
-import { find as mingoFind, Query, update as mingoUpdate } from 'mingo';
+import { find as mingoFind } from 'mingo';
+import { Context } from 'mingo/core';
+import * as queryOperators from 'mingo/operators/query';
+import { Query } from 'mingo/query';
+import { update as mingoUpdate } from 'mingo/updater';
 import type { Collection, Doc, Filter, FindOptions, SortSpec, Update } from './port';
 import type { Enqueue } from './sqlite-commit';
 import { planFilter, planSort } from './sqlite-query';
 import type { Row, Table } from './sqlite-table';
 
 type Modifier = Parameters<typeof mingoUpdate>[1];
+
+/**
+ * mingo's query operators only: `new Query` copies its context's operator tables, and the default
+ * context of the `mingo` entry point holds every operator of the aggregation language too (hundreds):
+ * copying those for each read and write was a tenth of the server's time with many small writes.
+ * Filters through the port use query operators only; an unknown one is still refused. For the same
+ * reason updates go through `mingo/updater` itself (the entry point's wrapper adds that full context):
+ * 50 instead of 130 us per `$set` here.
+ */
+const QUERY_CONTEXT = Context.init({ query: queryOperators });
+const compile = (filter: Filter) => new Query(filter, { context: QUERY_CONTEXT });
 
 /** A record built from a filter's equality conditions, the start of an upsert (as MongoDB does). */
 function seedFromFilter(filter: Filter): Doc {
@@ -45,7 +60,7 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
    * sorts). `stopAfter` ends the scan early when only that many are needed (only when `sorted`).
    */
   private scan(filter: Filter, sort: SortSpec | undefined, stopAfter = Infinity): { docs: T[]; sorted: boolean } {
-    const query = new Query(filter); // throws on an unknown operator, before any row is read
+    const query = compile(filter); // throws on an unknown operator, before any row is read
     const plan = planFilter(filter, this.t.pushable);
     const order = planSort(sort, this.t.pushable);
     const limit = order === null ? Infinity : stopAfter;

@@ -1,13 +1,23 @@
 /**
  * Group commit for the SQLite adapter. Every write is queued as a job; at the end of the current turn of
  * the event loop (setImmediate) all queued jobs run in ONE transaction, each inside its own savepoint so a
- * failing job (a unique-index clash) is undone alone, then COMMIT makes them durable together (WAL with
- * synchronous=FULL: the commit returns after the log is fsynced). Only then does any job's promise
- * settle: nothing is acknowledged before it is on the disk, and if the COMMIT fails (disk full, read-only
- * file) every job of the group is rejected and nothing of it stays. Writes that arrive while a group runs
- * (better-sqlite3 is synchronous, so they wait in the event loop's queues) form the next group.
+ * failing job (a unique-index clash) is undone alone, then COMMIT ends it. If the COMMIT fails (disk full,
+ * read-only file) every job of the group is rejected and nothing of it stays. Writes that arrive while a
+ * group runs (better-sqlite3 is synchronous, so they wait in the event loop's queues) form the next group.
  * Reads run between groups, so they only ever see committed data.
+ *
+ * Durability. With `walFile` (the embedded store: WAL mode, synchronous=NORMAL) the COMMIT only writes the
+ * group's frames to the WAL; then ONE fdatasync of the WAL file runs on libuv's thread pool, and only when
+ * it returns are the jobs committed before it started acknowledged. Groups committed while a sync runs
+ * wait for the next one, so there is at most one sync in flight, however many groups: the event loop never
+ * blocks on the disk (with synchronous=FULL every COMMIT fsynced inside the loop, which stalled it with
+ * many small groups). Checkpoints keep SQLite's own ordering: under NORMAL it syncs the WAL before copying
+ * it into the database and the database before the WAL is reused, so a frame synced here stays durable.
+ * A failed sync fails every later write too (after an fsync error the kernel may have dropped the pages:
+ * retrying could acknowledge lost data); the process must restart. Without `walFile` the COMMIT itself
+ * must be durable (synchronous=FULL) and jobs settle right after it.
  */
+import { closeSync, fdatasync, openSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
 
 /** Runs `job` in the next group transaction; resolves with its result once that transaction is durable. */
@@ -21,20 +31,57 @@ interface Job {
 
 export interface CommitQueue {
   enqueue: Enqueue;
-  /** Runs the queued group now (used by close); resolves when it has settled. */
+  /** Runs the queued groups now and waits for their sync (used by close); resolves when all settled. */
   drain(): Promise<void>;
   /** Groups committed so far (for tests and the benchmark). */
   readonly groups: number;
+  /** Syncs of the WAL started so far (with `walFile`): groups committed during one share the next. */
+  readonly syncs: number;
 }
 
 /** Most jobs one transaction carries; the rest form the next group at once. */
 const MAX_GROUP = 2000;
 
-/** Creates the group-commit queue over an open database. */
-export function commitQueue(db: Database): CommitQueue {
+/** Creates the group-commit queue over an open database; `walFile` makes it sync the WAL itself (above). */
+export function commitQueue(db: Database, walFile?: string): CommitQueue {
   let queue: Job[] = [];
   let scheduled = false;
   let groups = 0;
+  /** Committed jobs waiting for a sync that starts after their COMMIT, and their results. */
+  let unsynced: { job: Job; value: unknown }[] = [];
+  let syncing: Promise<void> | null = null;
+  let walFd: number | null = null;
+  /** Set once a sync failed: nothing more is acknowledged. */
+  let broken: unknown = null;
+  let syncs = 0;
+
+  /** Runs one fdatasync of the WAL for everything committed so far, then the next if more was committed. */
+  function sync(): void {
+    if (syncing || unsynced.length === 0) return;
+    const batch = unsynced;
+    unsynced = [];
+    syncs++;
+    syncing = new Promise<void>((done) => {
+      const finish = (err: unknown) => {
+        syncing = null;
+        if (err) {
+          broken ??= err;
+          for (const { job } of batch) job.reject(err);
+        } else {
+          for (const { job, value } of batch) job.resolve(value);
+        }
+        done();
+        if (broken) for (const { job } of unsynced.splice(0)) job.reject(broken);
+        else sync();
+      };
+      try {
+        walFd ??= openSync(walFile!, 'r');
+        fdatasync(walFd, finish);
+      } catch (err) {
+        finish(err);
+      }
+    });
+  }
   const begin = db.prepare('BEGIN IMMEDIATE');
   const commit = db.prepare('COMMIT');
   const savepoint = db.prepare('SAVEPOINT job');
@@ -47,6 +94,10 @@ export function commitQueue(db: Database): CommitQueue {
     queue = queue.slice(jobs.length);
     if (queue.length) schedule();
     if (jobs.length === 0) return;
+    if (broken) {
+      for (const job of jobs) job.reject(broken);
+      return;
+    }
     const results: { ok: boolean; value: unknown }[] = [];
     try {
       begin.run();
@@ -75,7 +126,13 @@ export function commitQueue(db: Database): CommitQueue {
       for (const job of jobs) job.reject(err);
       return;
     }
-    jobs.forEach((job, i) => (results[i]!.ok ? job.resolve(results[i]!.value) : job.reject(results[i]!.value)));
+    if (!walFile) {
+      jobs.forEach((job, i) => (results[i]!.ok ? job.resolve(results[i]!.value) : job.reject(results[i]!.value)));
+      return;
+    }
+    // A failed job changed nothing: it is refused at once. The others wait for the WAL to be on the disk.
+    jobs.forEach((job, i) => (results[i]!.ok ? unsynced.push({ job, value: results[i]!.value }) : job.reject(results[i]!.value)));
+    sync();
   }
 
   function schedule(): void {
@@ -93,9 +150,16 @@ export function commitQueue(db: Database): CommitQueue {
     },
     async drain() {
       while (queue.length) runGroup();
+      while (syncing) await syncing;
+      // Closing the database removes the WAL file: our descriptor of it goes first (a later write reopens).
+      if (walFd !== null) closeSync(walFd);
+      walFd = null;
     },
     get groups() {
       return groups;
+    },
+    get syncs() {
+      return syncs;
     },
   };
 }

@@ -89,6 +89,44 @@ describe('group commit', () => {
   });
 });
 
+describe('group commit with its own sync of the WAL (synchronous=NORMAL)', () => {
+  function walDatabase() {
+    const db = database();
+    db.pragma('synchronous = NORMAL');
+    return { db, wal: `${db.name}-wal` };
+  }
+
+  it('acknowledges a group only after the WAL is synced; groups committed during a sync share the next one', async () => {
+    const { db, wal } = walDatabase();
+    const q = commitQueue(db, wal);
+    const insert = db.prepare('INSERT INTO t (id, p) VALUES (?, 1)');
+    // One write per turn of the event loop: 300 groups, far fewer syncs (at most one in flight).
+    const acks: Promise<unknown>[] = [];
+    for (let i = 1; i <= 300; i++) {
+      acks.push(q.enqueue(() => insert.run(i)));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(acks);
+    expect(count(db)).toBe(300);
+    expect(q.groups).toBeGreaterThan(100);
+    expect(q.syncs).toBeGreaterThan(0);
+    expect(q.syncs).toBeLessThan(q.groups);
+    await q.drain();
+    db.close();
+  });
+
+  it('a WAL that cannot be synced acknowledges nothing, then or later (no retry after an fsync error)', async () => {
+    const { db } = walDatabase();
+    const q = commitQueue(db, path.join(path.dirname(db.name), 'missing', 'g.sqlite-wal'));
+    const insert = db.prepare('INSERT INTO t (id, p) VALUES (?, 1)');
+    const first = await Promise.allSettled([q.enqueue(() => insert.run(1)), q.enqueue(() => insert.run(2))]);
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect((first[0] as PromiseRejectedResult).reason.code).toBe('ENOENT');
+    await expect(q.enqueue(() => insert.run(3))).rejects.toMatchObject({ code: 'ENOENT' });
+    db.close();
+  });
+});
+
 describe('embedded store under concurrent writes', () => {
   it('500 concurrent inserts all land and survive a reopen; a duplicate among them is refused alone', async () => {
     const dir = tempDir('combine-');
