@@ -8,9 +8,9 @@
  *
  * Durability. With `walFile` (the embedded store: WAL mode, synchronous=NORMAL) the COMMIT only writes the
  * group's frames to the WAL; then ONE fdatasync of the WAL file runs on libuv's thread pool, and only when
- * it returns are the jobs committed before it started acknowledged. Groups committed while a sync runs
- * wait for the next one, so there is at most one sync in flight, however many groups: the event loop never
- * blocks on the disk (with synchronous=FULL every COMMIT fsynced inside the loop, which stalled it with
+ * it returns are the group's jobs acknowledged. Writes queued while a sync runs wait for it and then form
+ * the next group together: one transaction and one sync in flight at a time, however many writers (the
+ * classic group commit), and the event loop never blocks on the disk (with synchronous=FULL every COMMIT fsynced inside the loop, which stalled it with
  * many small groups). Checkpoints keep SQLite's own ordering: under NORMAL it syncs the WAL before copying
  * it into the database and the database before the WAL is reused, so a frame synced here stays durable.
  * A failed sync fails every later write too (after an fsync error the kernel may have dropped the pages:
@@ -72,13 +72,15 @@ export function commitQueue(db: Database, walFile?: string): CommitQueue {
         }
         done();
         if (broken) for (const { job } of unsynced.splice(0)) job.reject(broken);
-        else sync();
+        // Writes that queued during the sync form the next group now (one transaction, then one sync).
+        else if (queue.length) schedule();
       };
       try {
         walFd ??= openSync(walFile!, 'r');
         fdatasync(walFd, finish);
       } catch (err) {
-        finish(err);
+        // Settled after `syncing` is assigned below, like a sync that failed on the thread pool.
+        queueMicrotask(() => finish(err));
       }
     });
   }
@@ -136,7 +138,8 @@ export function commitQueue(db: Database, walFile?: string): CommitQueue {
   }
 
   function schedule(): void {
-    if (scheduled) return;
+    // While the WAL syncs, writes wait: they go out together as one group when it returns.
+    if (scheduled || syncing) return;
     scheduled = true;
     setImmediate(runGroup);
   }
@@ -149,8 +152,10 @@ export function commitQueue(db: Database, walFile?: string): CommitQueue {
       });
     },
     async drain() {
-      while (queue.length) runGroup();
-      while (syncing) await syncing;
+      while (queue.length || syncing) {
+        if (syncing) await syncing;
+        else runGroup();
+      }
       // Closing the database removes the WAL file: our descriptor of it goes first (a later write reopens).
       if (walFd !== null) closeSync(walFd);
       walFd = null;
