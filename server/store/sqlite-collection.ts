@@ -117,7 +117,8 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
   }
 
   async insertOne(doc: T): Promise<void> {
-    await this.enqueue(() => this.t.insert(doc));
+    // One INSERT (noteArrays may first mark a field multikey: harmless if the insert then fails).
+    await this.enqueue(() => this.t.insert(doc), { single: true });
   }
 
   /** Ordered, like MongoDB's: on a failure the records before it stay stored, it and the rest are not. */
