@@ -187,24 +187,19 @@ function suite(open: () => Promise<ScratchStore>) {
     await expect(repo.messages.insert({ ...draft(c, 'y'), seq: 1 })).rejects.toBeInstanceOf(DuplicateKeyError);
   });
 
-  it('numbers messages an older release stored (by id order, per channel), idempotently, also when two processes repair at once', async () => {
-    // A store as an older release left it: its indexes, no (channelId, seq) one, messages without seq.
+  /** Runs `check` on a store of its own, as an older release left it (its indexes, messages without seq). */
+  const onFreshStore = async (check: (store: Store) => Promise<void>) => {
     const fresh = await open();
     try {
-      await migrated(fresh.store);
+      await check(fresh.store);
     } finally {
       await fresh.cleanup();
     }
-  });
+  };
 
-  it('numbers thousands of old messages over several channels in batches, in id order, and a second run changes nothing', async () => {
-    const fresh = await open();
-    try {
-      await migratedInBatches(fresh.store);
-    } finally {
-      await fresh.cleanup();
-    }
-  }, 120_000);
+  it('numbers messages an older release stored (by id order, per channel), idempotently, also when two processes repair at once', () => onFreshStore(migrated));
+
+  it('numbers thousands of old messages over several channels in batches, in id order, and a second run changes nothing', () => onFreshStore(migratedInBatches), 120_000);
 }
 
 /**
