@@ -10,7 +10,6 @@ import { repairSpaceWrites } from './commands/atomic';
 import { createMailer } from './mail/mailer';
 import { createBus } from './bus';
 import { relayBus } from './cluster/bus';
-import { createRedisDocRelay } from './cluster/doc-relay';
 import { clusterGate, soloGate } from './cluster/lease';
 import type { Cluster } from './cluster/redis';
 import type { Config } from './config';
@@ -78,7 +77,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
   const limitStore: LimitStore = deps.limitStore ?? (cluster ? { kind: 'redis', client: cluster.client } : { kind: 'memory' });
   const limiter = limiterFactory({ store: limitStore, now });
   const jobs = cluster ? clusterGate(cluster, (err) => logger.warn({ err }, 'job lease unavailable')) : soloGate;
-  const collabRelay = cluster ? await createRedisDocRelay(cluster, logger) : undefined;
+  // Loaded only with a cluster: it brings the redis client (server/index.ts opens it the same way).
+  const collabRelay = cluster ? await (await import('./cluster/doc-relay')).createRedisDocRelay(cluster, logger) : undefined;
   const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, logger });
   const ctx: Ctx = { config, store, repos, logger, bus, logins, mailer, now, limiter, jobs, ...(collabRelay ? { collabRelay } : {}) };
   const limits = defaultRateLimits(deps.rateLimits, limitStore);

@@ -4,7 +4,6 @@
  * flush, release this process's leases, close the store and Redis, exit 0.
  */
 import { createApp } from './app';
-import { openCluster } from './cluster/redis';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
 import { openStore } from './store/open';
@@ -22,7 +21,8 @@ async function main() {
   }
   const logger = createLogger(config.logLevel);
   const store = await openStore(config, logger);
-  const cluster = config.redisUrl ? await openCluster(config.redisUrl, logger) : undefined;
+  // The redis client loads only when REDIS_URL is set: a single process does not pay its memory.
+  const cluster = config.redisUrl ? await (await import('./cluster/redis')).openCluster(config.redisUrl, logger) : undefined;
   const app = await createApp({ config, store, logger, ...(cluster ? { cluster } : {}) });
 
   await new Promise<void>((resolve, reject) => {

@@ -45,7 +45,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
         // Messages of an older release get their sequence numbers before history is served (sequence.ts);
         // moderations a crash cut short (the log entry written, the removal maybe not) are finished.
         async repair() {
-          const n = await numberOldMessages(ctx.store);
+          const n = await numberOldMessages(ctx.store, undefined, ctx.logger);
           if (n > 0) ctx.logger.info({ cat: 'chat', numbered: n }, 'numbered stored messages for ordered history');
           await repairModeration(deps);
         },

@@ -12,6 +12,7 @@
  * the last number this process saw is kept as a hint (a number known to be stored), which saves the
  * read of the highest in the common case: if hint + 1 is free, nothing above the hint can exist yet.
  */
+import type { Logger } from '../logger';
 import { DuplicateKeyError, type IndexSpec, type Store } from '../store/port';
 import type { ChatRepo, MessageRecord } from './records';
 
@@ -74,17 +75,25 @@ export function createSequencer(repo: ChatRepo): Sequencer {
   };
 }
 
+/** How often (in messages numbered) a long numbering run logs its progress. */
+const PROGRESS_EVERY = 10_000;
+
 /**
  * Numbers the messages an older release stored without a seq, then makes the unique (channelId, seq)
  * index. Each one gets its rank in its channel by id (ids are time-ordered), counting every message of
  * the channel, so two processes repairing at once write the same numbers, and a message a repaired
  * process stores meanwhile (highest + 1, a newer id) already has its rank. Idempotent, and one index
  * lookup when there is nothing to number (the `seq` index in CHAT_INDEXES answers `seq: null`).
+ * Resumable: a run cut short leaves some messages numbered, and the next one ranks every message again
+ * (the same numbers). A page's numbers go in ONE store write (`bulkUpdate`: one transaction on SQLite, one
+ * ordered bulk write on MongoDB), not one round trip per message (~25 ms each on FerretDB: 40 minutes
+ * for 100,000 messages); `log` hears the progress every `logEvery` messages numbered.
  */
-export async function numberOldMessages(store: Store, page = 500): Promise<number> {
+export async function numberOldMessages(store: Store, page = 1000, log?: Logger, logEvery = PROGRESS_EVERY): Promise<number> {
   const messages = store.collection<MessageRecord>('messages');
   const done: string[] = [];
   let numbered = 0;
+  let reported = 0;
   for (;;) {
     // `seq: null` matches a missing field on every engine, through the `seq` index.
     const [first] = await messages.find({ seq: null, channelId: { $nin: done } }, { limit: 1 });
@@ -95,10 +104,13 @@ export async function numberOldMessages(store: Store, page = 500): Promise<numbe
     let cursor: string | null = null;
     for (;;) {
       const rows: MessageRecord[] = await messages.find({ channelId, ...(cursor ? { _id: { $gt: cursor } } : {}) }, { sort: { _id: 1 }, limit: page });
-      // A page's updates go together: the embedded store commits them in one transaction (group commit).
-      const updates = rows.map((m, i) => (m.seq == null ? messages.updateOne({ _id: m._id }, { $set: { seq: rank + i + 1 } }) : 0));
+      const ops = rows.flatMap((m, i) => (m.seq == null ? [{ filter: { _id: m._id }, update: { $set: { seq: rank + i + 1 } } }] : []));
       rank += rows.length;
-      for (const n of await Promise.all(updates)) numbered += n;
+      numbered += await messages.bulkUpdate(ops);
+      if (log && numbered - reported >= logEvery) {
+        reported = numbered;
+        log.info({ cat: 'chat', numbered, channels: done.length }, 'numbering stored messages for ordered history');
+      }
       if (rows.length < page) break;
       cursor = rows[rows.length - 1]!._id;
     }

@@ -11,8 +11,7 @@ import type { Ctx } from '../context';
 import { invalidPayload, notFound } from '../errors';
 import { newId, newSortableId } from '../ids';
 import type { Action } from '../policies';
-import { applyTemplate, docFromState, replaceContent } from './content';
-import { budgetCsv, budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown } from './export';
+import { loadContent, loadExport } from './content-lazy';
 import { markNotes, notesHtml, notesMarkdown, type ExportNotesProvider } from './export-notes';
 import { removeDocRecord, type DocRecord, type DocsRepo, type VersionRecord, type VersionsRepo } from './records';
 
@@ -49,6 +48,7 @@ export async function createDoc(d: DocsDeps, userId: string, spaceId: string, bo
   if (!tpl) throw invalidPayload('Unknown template.');
   const at = new Date(d.ctx.now());
   const doc: DocRecord = { _id: newId(), spaceId, title: body.title, template: tpl.id, createdBy: userId, createdAt: at, updatedAt: at, archived: false };
+  const { applyTemplate } = await loadContent();
   await d.docs.insert(doc);
   try {
     const seeded = content && tpl.kind === 'rich' ? { ...tpl, body: content } : budget && tpl.kind === 'budget' ? { ...tpl, budget } : tpl;
@@ -122,6 +122,7 @@ export async function restoreVersion(d: DocsDeps, userId: string, docId: string,
   const v = await d.versions.byId(docId, versionId);
   const state = v ? await d.versions.stateOf(docId, versionId) : null;
   if (!v || !state) throw notFound('That version');
+  const { docFromState, replaceContent } = await loadContent();
   await saveVersion(d, docId, 'Before restore', 'auto', userId);
   const source = docFromState(state);
   const kind = isBudget(doc) ? 'budget' : 'rich';
@@ -153,6 +154,7 @@ export async function exportDoc(
 ): Promise<{ body: string; contentType: string; filename: string }> {
   const budget = isBudget(doc);
   if (format === 'csv' && !budget) throw invalidPayload('CSV export is only available for budgets.', { fields: [{ field: 'format', message: 'csv is for budgets' }] });
+  const [{ docFromState }, { budgetCsv, budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown }] = await Promise.all([loadContent(), loadExport()]);
   const ydoc = docFromState(await d.collab.snapshot(doc._id));
   try {
     const notes = opts.comments === 'open' && format !== 'csv' && d.exportNotes ? await d.exportNotes(doc._id) : [];

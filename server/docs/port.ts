@@ -7,7 +7,7 @@ import type { TemplateId } from '../../shared/docs';
 import { templateById, type BudgetSeed, type RichNode } from '../../shared/templates';
 import { AppError } from '../errors';
 import { accessDoc, createDoc, exportDoc, type DocsDeps } from './commands';
-import { appendToSection, setTaskDone } from './content';
+import { loadContent } from './content-lazy';
 import type { ExportNotesProvider } from './export-notes';
 import { removeDocRecord } from './records';
 
@@ -106,9 +106,11 @@ export function createDocsPort(deps: DocsDeps): DocsPort {
       }
     },
     async appendToNotes(docId, section, text) {
+      const { appendToSection } = await loadContent();
       await editRich(docId, (ydoc) => (appendToSection(ydoc, section, section === 'Decisions' ? 'bulletList' : 'taskList', text), true));
     },
     async markNotesItem(docId, text, done) {
+      const { setTaskDone } = await loadContent();
       await editRich(docId, (ydoc) => setTaskDone(ydoc, 'Action items', text, done));
     },
   };

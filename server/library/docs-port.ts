@@ -3,12 +3,11 @@
  * `LibraryDocs`, built here from what server/docs exports today, so rewiring docs (a docs port, other
  * serialisers) changes this file only.
  */
-import { yXmlFragmentToProsemirrorJSON } from 'y-prosemirror';
 import type { TemplateId } from '../../shared/docs';
 import { templateById, type BudgetSeed, type RichNode } from '../../shared/templates';
-import { docFromState, FRAGMENT, readBudget } from '../docs/content';
 import type { BudgetLine } from '../../shared/budget';
-import { budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown } from '../docs/export';
+// Rendering code (tiptap, ProseMirror, y-prosemirror) loads on first use, not at start (content-lazy.ts).
+import { loadContent, loadExport } from '../docs/content-lazy';
 import type { DocsPort } from '../docs/port';
 
 export interface LibraryDocInfo {
@@ -47,7 +46,8 @@ export function libraryDocs(port: DocsPort | undefined): LibraryDocs {
 }
 
 /** Markdown and standalone HTML of a frozen state, as the docs export renders them. */
-export function renderState(state: Uint8Array, template: string, title: string): { markdown: string; html: string } {
+export async function renderState(state: Uint8Array, template: string, title: string): Promise<{ markdown: string; html: string }> {
+  const [{ docFromState }, { budgetToHtml, budgetToMarkdown, docToHtml, docToMarkdown }] = await Promise.all([loadContent(), loadExport()]);
   const ydoc = docFromState(state);
   try {
     const budget = templateById(template)?.kind === 'budget';
@@ -73,7 +73,8 @@ function toRich(n: PmJson): RichNode {
 const stringAttrs = (a: Record<string, unknown>) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
 
 /** The rich body of a frozen state (ProseMirror JSON through y-prosemirror), to seed a remix. */
-export function richBody(state: Uint8Array): RichNode[] {
+export async function richBody(state: Uint8Array): Promise<RichNode[]> {
+  const [{ docFromState, FRAGMENT }, { yXmlFragmentToProsemirrorJSON }] = await Promise.all([loadContent(), import('y-prosemirror')]);
   const ydoc = docFromState(state);
   try {
     const json = yXmlFragmentToProsemirrorJSON(ydoc.getXmlFragment(FRAGMENT)) as PmJson;
@@ -84,7 +85,8 @@ export function richBody(state: Uint8Array): RichNode[] {
 }
 
 /** A frozen budget's lines and allocation, to seed a remix. */
-export function budgetOf(state: Uint8Array): { lines: BudgetLine[]; allocation: number } {
+export async function budgetOf(state: Uint8Array): Promise<{ lines: BudgetLine[]; allocation: number }> {
+  const { docFromState, readBudget } = await loadContent();
   const ydoc = docFromState(state);
   try {
     return readBudget(ydoc);

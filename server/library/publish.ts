@@ -29,7 +29,7 @@ type Frozen = { state: Uint8Array; markdown: string; html: string };
 
 async function freeze(d: LibraryDeps, doc: LibraryDocInfo): Promise<Frozen> {
   const state = await d.docs.state(doc.id);
-  const { markdown, html } = renderState(state, doc.template, doc.title);
+  const { markdown, html } = await renderState(state, doc.template, doc.title);
   if (markdown.length > LIBRARY_LIMITS.contentMax) throw tooLarge('This document is too large to publish.');
   return { state, markdown, html };
 }

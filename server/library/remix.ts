@@ -30,8 +30,8 @@ export async function remix(d: LibraryDeps, userId: string, publicationId: strin
   const budget = templateById(p.template)?.kind === 'budget';
   const line: RichNode = { type: 'paragraph', content: [{ type: 'text', text: attribution, marks: [{ type: 'italic' }] }] };
   const doc = budget
-    ? await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, budget: { ...budgetOf(v.state), attribution } })
-    : await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, body: [line, ...richBody(v.state)] });
+    ? await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, budget: { ...(await budgetOf(v.state)), attribution } })
+    : await d.docs.create(userId, spaceId, { title: p.title, template: p.template as TemplateId, body: [line, ...(await richBody(v.state))] });
   await d.repo.remixes.insert({ _id: doc.id, spaceId, publicationId: p._id, version: p.version, by: userId, at: new Date(d.ctx.now()) });
   await d.repo.publications.bump(p._id, 'remixCount');
   return doc;

@@ -9,7 +9,7 @@
  * their events to every process, and each one closes or renames its own.
  */
 import type { Server as HttpServer } from 'node:http';
-import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { createRequire } from 'node:module';
 import { Server, type Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events';
 import type { Cluster } from '../cluster/redis';
@@ -17,13 +17,18 @@ import type { Ctx } from '../context';
 import { originAllowed } from '../http/origin';
 import { loginRoom, userRoom } from './rooms';
 
+// The Redis streams adapter (a CommonJS package) is required only with a cluster, so a single process
+// does not load it; createIo stays synchronous.
+const requireLazily = createRequire(import.meta.url);
+const redisStreamsAdapter = (): typeof import('@socket.io/redis-streams-adapter') => requireLazily('@socket.io/redis-streams-adapter');
+
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Creates the Socket.IO server; it never listens by itself. */
 export function createIo(httpServer: HttpServer, ctx: Ctx, cluster?: Cluster): IoServer {
   const io: IoServer = new Server(httpServer, {
-    ...(cluster ? { adapter: createAdapter(cluster.client, { streamName: 'collab:socket.io' }) } : {}),
+    ...(cluster ? { adapter: redisStreamsAdapter().createAdapter(cluster.client, { streamName: 'collab:socket.io' }) } : {}),
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,

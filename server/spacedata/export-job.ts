@@ -6,7 +6,6 @@
  */
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ZipFile } from 'yazl';
 import type { Ctx } from '../context';
 import type { ExportJobs, ExportRecord } from './jobs';
 import { EXPORT_KEEP_MS } from './jobs';
@@ -66,6 +65,8 @@ export async function runExport(d: ExportDeps, job: ExportRecord): Promise<void>
     if (!(await jobs.start(job._id, at()))) return;
     const space = await ctx.repos.spaces.byId(job.spaceId);
     if (!space) throw new Error('The space is gone.');
+    // yazl loads with the first export, not at start (a server may never export a space).
+    const { ZipFile } = await import('yazl');
     const zip = new ZipFile();
     const zipped = pipeline(zip.outputStream, out.stream);
     const zipFailed = new Promise<never>((_, reject) => (zip as unknown as NodeJS.EventEmitter).on('error', reject));

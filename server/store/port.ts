@@ -42,6 +42,18 @@ export interface Collection<T extends Doc> {
   findOneAndUpdate(filter: Filter, update: Update): Promise<T | null>;
   deleteOne(filter: Filter): Promise<number>;
   deleteMany(filter: Filter): Promise<number>;
+  /**
+   * Applies each `updateOne` of `ops` (no upsert) in one store write: one transaction on SQLite, one
+   * ordered bulk write on MongoDB. Ordered, like insertMany: on a failure the ops before it stay applied,
+   * it and the rest are not. Returns how many matched in all.
+   */
+  bulkUpdate(ops: BulkUpdateOp[]): Promise<number>;
+}
+
+/** One `updateOne` of a `bulkUpdate`. */
+export interface BulkUpdateOp {
+  filter: Filter;
+  update: Update;
 }
 
 export interface IndexSpec {

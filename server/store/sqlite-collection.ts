@@ -11,7 +11,7 @@ import { Context } from 'mingo/core';
 import * as queryOperators from 'mingo/operators/query';
 import { Query } from 'mingo/query';
 import { $addToSet, $inc, $pull, $push, $set, $unset } from 'mingo/operators/update';
-import type { Collection, Doc, Filter, FindOptions, SortSpec, Update } from './port';
+import type { BulkUpdateOp, Collection, Doc, Filter, FindOptions, SortSpec, Update } from './port';
 import type { Enqueue } from './sqlite-commit';
 import { planFilter, planSort } from './sqlite-query';
 import type { Row, Table } from './sqlite-table';
@@ -163,6 +163,24 @@ export class SqliteCollection<T extends Doc> implements Collection<T> {
 
   async updateMany(filter: Filter, update: Update): Promise<number> {
     return this.enqueue(() => this.updateNow(filter, update, Infinity).length);
+  }
+
+  /** One job of one group commit; stops at the first failure, keeping the updates before it (ordered). */
+  async bulkUpdate(ops: BulkUpdateOp[]): Promise<number> {
+    if (ops.length === 0) return 0;
+    const done = await this.enqueue(() => {
+      let matched = 0;
+      for (const op of ops) {
+        try {
+          matched += this.updateNow(op.filter, op.update, 1).length;
+        } catch (err) {
+          return { matched, err };
+        }
+      }
+      return { matched, err: null };
+    });
+    if (done.err) throw done.err;
+    return done.matched;
   }
 
   async findOneAndUpdate(filter: Filter, update: Update): Promise<T | null> {

@@ -5,7 +5,9 @@
  * Also: the numbering of messages stored by an older release, and the unique (channelId, seq) index.
  * MongoDB runs when MONGODB_URI names a server (FerretDB in .ci/run).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHAT_INDEXES, createChatRepo, untouchedMessage, type ChatRepo, type MessageRecord } from '../../server/chat/records';
 import { pageBySeq } from '../../server/chat/reading';
 import { createSequencer, numberOldMessages } from '../../server/chat/sequence';
@@ -185,15 +187,70 @@ function suite(open: () => Promise<ScratchStore>) {
     await expect(repo.messages.insert({ ...draft(c, 'y'), seq: 1 })).rejects.toBeInstanceOf(DuplicateKeyError);
   });
 
-  it('numbers messages an older release stored (by id order, per channel), idempotently, also when two processes repair at once', async () => {
-    // A store as an older release left it: its indexes, no (channelId, seq) one, messages without seq.
+  /** Runs `check` on a store of its own, as an older release left it (its indexes, messages without seq). */
+  const onFreshStore = async (check: (store: Store) => Promise<void>) => {
     const fresh = await open();
     try {
-      await migrated(fresh.store);
+      await check(fresh.store);
     } finally {
       await fresh.cleanup();
     }
-  });
+  };
+
+  it('numbers messages an older release stored (by id order, per channel), idempotently, also when two processes repair at once', () => onFreshStore(migrated));
+
+  it('numbers thousands of old messages over several channels in batches, in id order, and a second run changes nothing', () => onFreshStore(migratedInBatches), 120_000);
+}
+
+/**
+ * Thousands of an older release's messages over several channels, stored out of order, some already
+ * numbered by a run cut short: numbered in batches (bulkUpdate), in id order per channel, with progress
+ * logged; a second run changes nothing.
+ */
+async function migratedInBatches(store: Store) {
+  await store.ensureIndexes(CHAT_INDEXES);
+  const messages = store.collection<MessageRecord>('messages');
+  const channels = Array.from({ length: 5 }, () => `bulk-${++n}`);
+  const t = Date.now() - 3_600_000;
+  // FerretDB updates a record in ~15-25 ms whatever the batching (its SQLite backend), so fewer there.
+  const total = store.kind === 'embedded' ? 3000 : 1000;
+  const page = store.kind === 'embedded' ? 400 : 150;
+  const olds = Array.from({ length: total }, (_, i) => ({ ...draft(channels[(i * 7) % 5]!, `old${i}`), _id: newSortableId(t + i) }));
+  // Shuffled (a fixed permutation), inserted in batches as a store an older release wrote.
+  const shuffled = olds.map((m, i) => ({ m, k: (i * 7919) % olds.length })).sort((a, b) => a.k - b.k).map((x) => x.m);
+  for (let i = 0; i < shuffled.length; i += 500) await messages.insertMany(shuffled.slice(i, i + 500) as MessageRecord[]);
+  // A run cut short numbered the first 10 messages of the first channel already.
+  const firstTen = olds.filter((m) => m.channelId === channels[0]).slice(0, 10);
+  await messages.bulkUpdate(firstTen.map((m, i) => ({ filter: { _id: m._id }, update: { $set: { seq: i + 1 } } })));
+
+  const lines: { numbered?: number; msg?: string }[] = [];
+  const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+  const bulk = vi.spyOn(messages.constructor.prototype as { bulkUpdate: () => unknown }, 'bulkUpdate');
+  const updates = vi.spyOn(messages.constructor.prototype as { updateOne: () => unknown }, 'updateOne');
+  const t0 = performance.now();
+  expect(await numberOldMessages(store, page, logger, total / 3)).toBe(total - 10);
+  const ms = performance.now() - t0;
+  // One store write per page of a channel (2 pages a channel), never one per message.
+  expect(bulk.mock.calls.length).toBeLessThanOrEqual(10);
+  expect(updates).not.toHaveBeenCalled();
+  bulk.mockRestore();
+  updates.mockRestore();
+  // Progress every third of the run or more (where pages end depends on which channel comes first).
+  const progress = lines.filter((l) => l.msg === 'numbering stored messages for ordered history').map((l) => l.numbered!);
+  expect(progress.length).toBeGreaterThanOrEqual(1);
+  expect(progress[0]).toBeGreaterThanOrEqual(total / 3);
+  for (let i = 1; i < progress.length; i++) expect(progress[i]! - progress[i - 1]!).toBeGreaterThanOrEqual(total / 3);
+  console.info(`[chat-sequence] ${store.kind}: numbered ${total - 10} old messages in ${Math.round(ms)} ms`);
+
+  const numbered = await messages.find({ channelId: { $in: channels } }, { sort: { _id: 1 } });
+  expect(numbered).toHaveLength(total);
+  for (const c of channels) {
+    const rows = numbered.filter((m) => m.channelId === c);
+    expect(rows.map((m) => m.seq)).toEqual(rows.map((_, i) => i + 1));
+  }
+  // A second run (another process starting later) numbers nothing and changes nothing.
+  expect(await numberOldMessages(store, page, logger, total / 3)).toBe(0);
+  expect(await messages.find({ channelId: { $in: channels } }, { sort: { _id: 1 } })).toEqual(numbered);
 }
 
 /** An older release's messages (no seq, no unique index) numbered by the repair, twice at once. */

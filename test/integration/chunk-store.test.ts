@@ -48,6 +48,7 @@ function failingAfter(store: Store, name: string, allowed: number): Store {
         findOneAndUpdate: (f, u) => c.findOneAndUpdate(f, u),
         deleteOne: (f) => c.deleteOne(f),
         deleteMany: (f) => c.deleteMany(f),
+        bulkUpdate: (ops) => c.bulkUpdate(ops),
       };
     },
   };

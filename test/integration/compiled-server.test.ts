@@ -3,6 +3,9 @@
  * TypeScript loader. Built into a temp dir under the repository and started as a child process on port 0 (NODE_ENV=production),
  * it answers /healthz and the app page, writes a template and exports it (the editor schema's packages
  * load at runtime), and stops cleanly on SIGTERM. Every package the bundle imports is a runtime dependency.
+ * Packages only rare paths or other configurations need (the editor schema and exports, ZIP, Redis,
+ * MongoDB, mail, OpenID Connect) are not loaded at start: a resolve hook reports every package the
+ * process loads, so the test sees what start costs (docs/BENCHMARKS.md, store bench).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +24,12 @@ let proc: ChildProcess | undefined;
 let url = '';
 let output = '';
 
+// Reports each package the server loads as a `loaded-package <name>` line on stderr.
+const reportPackages = path.join(root, 'test/helpers/report-packages.mjs');
+const loaded = () => new Set([...output.matchAll(/^loaded-package (\S+)$/gm)].map((m) => m[1]!));
+/** Loaded only on first use or with their configuration (REDIS_URL, MONGODB_URI, SMTP_URL, OIDC_ISSUER). */
+const LAZY = /^(@tiptap\/|prosemirror-|y-prosemirror$|yazl$|redis$|@redis\/|@socket\.io\/redis|mongodb$|nodemailer$|openid-client$)/;
+
 function run(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
@@ -34,7 +43,7 @@ beforeAll(async () => {
     run([path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { CLIENT_DIST_DIR: clientDist });
   }
   const { NODE_OPTIONS: _dropped, ...env } = process.env;
-  proc = spawn(process.execPath, [path.join(outdir, 'index.js')], {
+  proc = spawn(process.execPath, ['--import', reportPackages, path.join(outdir, 'index.js')], {
     cwd: work,
     env: { ...env, NODE_ENV: 'production', SESSION_SECRET: 'a'.repeat(48), DATA_DIR: path.join(work, 'data'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', CLIENT_DIST_DIR: clientDist },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -75,6 +84,11 @@ describe('the compiled server', () => {
     }
   });
 
+  it('does not load the packages of rare paths and other configurations at start', () => {
+    expect(loaded(), output).toContain('express');
+    expect([...loaded()].filter((p) => LAZY.test(p))).toEqual([]);
+  });
+
   it('writes a template and exports it with the editor schema', async () => {
     const { client } = await signupUser(url, 'Compiled');
     const space = await client.post('/api/spaces', { name: 'Compiled PLC', kind: 'plc' });
@@ -89,6 +103,9 @@ describe('the compiled server', () => {
     expect(html.status).toBe(200);
     expect(html.body).toContain('<li class="task-item"><input type="checkbox" disabled aria-label="To do">');
     expect((await new ApiClient(url).get(`/api/docs/${doc.body.doc.id}/export?format=markdown`)).status).toBe(401);
+    // The rich-content code loaded on first use, from chunks of the bundle.
+    expect(loaded()).toContain('@tiptap/starter-kit');
+    expect(loaded()).toContain('prosemirror-markdown');
   });
 
   it('imports only runtime dependencies and Node built-ins, never a TypeScript loader', () => {

@@ -220,6 +220,42 @@ function contract(open: () => Promise<Opened>) {
     expect(await c.find({}, { sort: { _id: 1 } })).toEqual([{ _id: 'o1', n: 1 }, { _id: 'o2', n: 0 }]);
   });
 
+  it('bulkUpdate applies each updateOne in order, counts matches, and stops at a clash keeping what came before', async () => {
+    const name = `bulk${++collectionSeq}`;
+    const c = store.collection<Item>(name);
+    await store.ensureIndexes([{ collection: name, fields: { n: 1 }, unique: true }]);
+    await c.insertMany([{ _id: 'b1', name: 'x' }, { _id: 'b2', name: 'x' }, { _id: 'b3', name: 'y' }, { _id: 'b4', n: 7 }]);
+    expect(await c.bulkUpdate([])).toBe(0);
+    // Each op is an updateOne: only the first match of `name: 'x'` changes; a miss counts nothing.
+    const ops = [
+      { filter: { _id: 'b3' }, update: { $set: { n: 3 } } },
+      { filter: { name: 'x' }, update: { $set: { tag: 'first' } } },
+      { filter: { _id: 'none' }, update: { $set: { n: 9 } } },
+      { filter: { _id: 'b3' }, update: { $inc: { n: 10 } } },
+    ];
+    expect(await c.bulkUpdate(ops)).toBe(3);
+    expect(await c.count({ tag: 'first' })).toBe(1);
+    expect((await c.findOne({ _id: 'b3' }))!.n).toBe(13);
+    // Ordered: b1 takes 1; b2 -> 7 clashes with b4, so b2 and everything after it stay as they were.
+    const clash = [
+      { filter: { _id: 'b1' }, update: { $set: { n: 1 } } },
+      { filter: { _id: 'b2' }, update: { $set: { n: 7 } } },
+      { filter: { _id: 'b2' }, update: { $set: { name: 'after' } } },
+    ];
+    await expect(c.bulkUpdate(clash)).rejects.toBeInstanceOf(DuplicateKeyError);
+    expect((await c.findOne({ _id: 'b1' }))!.n).toBe(1);
+    const b2 = (await c.findOne({ _id: 'b2' }))!;
+    expect([b2.n, b2.name]).toEqual([undefined, 'x']);
+  });
+
+  it('bulkUpdate of more than 100 ops (FerretDB never answers one update command that large: sent in slices)', async () => {
+    const c = fresh();
+    await c.insertMany(Array.from({ length: 150 }, (_, i) => ({ _id: `r${String(i).padStart(3, '0')}` })));
+    const ops = Array.from({ length: 150 }, (_, i) => ({ filter: { _id: `r${String(i).padStart(3, '0')}` }, update: { $set: { n: i } } }));
+    expect(await c.bulkUpdate(ops)).toBe(150);
+    expect((await c.find({}, { sort: { _id: 1 } })).map((d) => d.n)).toEqual(ops.map((_, i) => i));
+  }, 60_000);
+
   it('store errors are thrown, never turned into null or empty results', async () => {
     const c = fresh();
     await c.insertOne({ _id: 'e', n: 1 });
