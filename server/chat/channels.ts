@@ -5,18 +5,15 @@ import { conflict } from '../errors';
 import { newId } from '../ids';
 import { DuplicateKeyError } from '../store/port';
 import { presentChannel } from './presenters';
-import type { ChannelRecord } from './records';
+import type { ChannelRecord, ReadMark } from './records';
 import { accessChannel, type ChatDeps } from './service';
 
 /** The name every space starts with; it cannot be renamed or archived. */
 export const GENERAL = 'general';
 
 /** Unread and mention counts for one channel from the caller's read marker. */
-export async function channelUnread(deps: ChatDeps, userId: string, channelId: string, lastReadId: string | null) {
-  const [unread, mentions] = await Promise.all([
-    deps.repo.messages.countUnread(channelId, userId, lastReadId),
-    deps.repo.messages.countMentions(channelId, userId, lastReadId),
-  ]);
+export async function channelUnread(deps: ChatDeps, userId: string, channelId: string, mark: ReadMark) {
+  const [unread, mentions] = await Promise.all([deps.repo.messages.countUnread(channelId, userId, mark), deps.repo.messages.countMentions(channelId, userId, mark)]);
   return { unread, mentions };
 }
 
@@ -24,12 +21,12 @@ export async function channelUnread(deps: ChatDeps, userId: string, channelId: s
 export async function listChannels(deps: ChatDeps, userId: string, spaceId: string): Promise<ChannelWithUnread[]> {
   await accessSpace(deps.ctx, spaceId, userId, 'channels.read');
   const channels = await deps.repo.channels.ofSpace(spaceId);
-  const reads = new Map((await deps.repo.reads.ofUser(userId)).map((r) => [r.channelId, r.lastReadId]));
+  const reads = new Map((await deps.repo.reads.ofUser(userId)).map((r) => [r.channelId, r]));
   const out = await Promise.all(
     channels.map(async (c) => {
-      const lastReadId = reads.get(c._id) ?? null;
-      const counts = c.archived ? { unread: 0, mentions: 0 } : await channelUnread(deps, userId, c._id, lastReadId);
-      return { ...presentChannel(c), ...counts, lastReadId };
+      const mark = reads.get(c._id) ?? null;
+      const counts = c.archived ? { unread: 0, mentions: 0 } : await channelUnread(deps, userId, c._id, mark);
+      return { ...presentChannel(c), ...counts, lastReadId: mark?.lastReadId ?? null };
     }),
   );
   return out.sort((a, b) => (a.name === GENERAL ? -1 : b.name === GENERAL ? 1 : a.createdAt.localeCompare(b.createdAt)));

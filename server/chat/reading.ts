@@ -7,7 +7,7 @@ import { accessSpace } from '../commands/access';
 import { notFound } from '../errors';
 import { presentModeration, presentMessage, presentNotification } from './presenters';
 import { channelUnread } from './channels';
-import type { ChatRepo } from './records';
+import type { ChatRepo, MessageRecord, ReadMark } from './records';
 import { shownEntries } from './moderation';
 import { readNotificationsUpTo } from './read-notifications';
 import { accessChannel, type ChatDeps } from './service';
@@ -76,20 +76,24 @@ export async function thread(deps: ChatDeps, userId: string, messageId: string, 
   return { parent: presentMessage(parent), replies: page.rows.map(presentMessage), hasMore: page.hasMore };
 }
 
+/** Whether message `m` comes after the read marker (by sequence number; by id for a marker of an older release). */
+const isAfter = (m: MessageRecord, mark: NonNullable<ReadMark>) => (typeof mark.lastReadSeq === 'number' ? m.seq > mark.lastReadSeq : m._id > mark.lastReadId);
+
 /** Moves the caller's read marker forward to `messageId` and answers the channel's new counts. */
 export async function markRead(deps: ChatDeps, userId: string, channelId: string, messageId: string) {
   const { channel } = await accessChannel(deps, channelId, userId, 'channels.read');
   const m = await deps.repo.messages.byId(messageId);
   if (!m || m.channelId !== channelId) throw notFound('That message');
   const current = await deps.repo.reads.get(userId, channelId);
-  let lastReadId = current?.lastReadId ?? null;
+  let mark: ReadMark = current;
   // A reply read in its thread marks that thread's notifications only; the channel's marker stays.
-  if (!m.parentId && (!lastReadId || lastReadId < messageId)) {
-    lastReadId = messageId;
-    await deps.repo.reads.set({ _id: `${userId}:${channelId}`, userId, spaceId: channel.spaceId, channelId, lastReadId, at: new Date(deps.ctx.now()) });
+  // The marker only moves forward, in the channel's sequence (ids can be out of order, see ReadMarkerRecord).
+  if (!m.parentId && (!current || isAfter(m, current))) {
+    mark = { lastReadId: m._id, lastReadSeq: m.seq };
+    await deps.repo.reads.set({ _id: `${userId}:${channelId}`, userId, spaceId: channel.spaceId, channelId, ...mark, at: new Date(deps.ctx.now()) });
   }
-  await readNotificationsUpTo(deps, userId, channelId, m.parentId, m.parentId ? m._id : (lastReadId ?? m._id));
-  const counts = await channelUnread(deps, userId, channelId, lastReadId);
+  await readNotificationsUpTo(deps, userId, channelId, m.parentId, m.parentId ? m._id : (mark?.lastReadId ?? m._id));
+  const counts = await channelUnread(deps, userId, channelId, mark);
   deps.out.toUsers(userId, 'unread:updated', { spaceId: channel.spaceId, channelId, ...counts });
   return { channelId, ...counts };
 }
@@ -100,7 +104,7 @@ export async function unreadBySpace(deps: ChatDeps, userId: string): Promise<Spa
   const spaceIds = memberships.map((m) => m.spaceId);
   if (spaceIds.length === 0) return [];
   const [channels, reads, spaces] = await Promise.all([deps.repo.channels.ofSpaces(spaceIds), deps.repo.reads.ofUser(userId), deps.ctx.repos.spaces.byIds(spaceIds)]);
-  const marker = new Map(reads.map((r) => [r.channelId, r.lastReadId]));
+  const marker = new Map(reads.map((r) => [r.channelId, r]));
   const names = new Map(spaces.map((s) => [s._id, s.name]));
   // Only spaces found: one still being created (SpaceRecord.creating) or deleted has no name here, and no badge.
   const shown = spaceIds.filter((id) => names.has(id));

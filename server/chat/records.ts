@@ -57,8 +57,22 @@ export interface ReadMarkerRecord {
   spaceId: string;
   channelId: string;
   lastReadId: string;
+  /**
+   * The channel sequence number of `lastReadId` (server/chat/sequence.ts). Unread counts compare by it:
+   * ids are made before the message is stored, so with several writers (or processes) a message can get
+   * a smaller id than one already read and yet be stored after it. Absent on markers of older releases
+   * (their counts fall back to comparing ids until the marker next moves).
+   */
+  lastReadSeq?: number;
   at: Date;
 }
+
+/** Where a reader stands in a channel: its read marker, or null before the first read. */
+export type ReadMark = Pick<ReadMarkerRecord, 'lastReadId' | 'lastReadSeq'> | null;
+
+/** The filter part "after the marker": by sequence number when the marker has one. */
+const afterMark = (mark: ReadMark): Filter =>
+  !mark ? {} : typeof mark.lastReadSeq === 'number' ? { seq: { $gt: mark.lastReadSeq } } : { _id: { $gt: mark.lastReadId } };
 
 export interface NotificationRecord {
   _id: string;
@@ -124,13 +138,13 @@ export function createChatRepo(store: Store) {
   const moderation = store.collection<ModerationRecord>('moderationLog');
   const channels = store.collection<ChannelRecord>('channels');
 
-  /** Top-level messages of a channel that count as unread for `userId` after `afterId`. */
-  const unreadFilter = (channelId: string, userId: string, afterId: string | null): Filter => ({
+  /** Top-level messages of a channel that count as unread for `userId` after the marker. */
+  const unreadFilter = (channelId: string, userId: string, mark: ReadMark): Filter => ({
     channelId,
     parentId: null,
     deletedAt: null,
     authorId: { $ne: userId },
-    ...(afterId ? { _id: { $gt: afterId } } : {}),
+    ...afterMark(mark),
   });
 
   return {
@@ -158,10 +172,9 @@ export function createChatRepo(store: Store) {
       addReply: (parentId: string, at: Date) => messages.findOneAndUpdate({ _id: parentId }, { $inc: { replyCount: 1 }, $set: { lastReplyAt: at } }),
       addReaction: (id: string, key: string, userId: string) => messages.findOneAndUpdate({ _id: id }, { $addToSet: { [`reactions.${key}`]: userId } }),
       removeReaction: (id: string, key: string, userId: string) => messages.findOneAndUpdate({ _id: id }, { $pull: { [`reactions.${key}`]: userId } }),
-      countUnread: (channelId: string, userId: string, afterId: string | null) => messages.count(unreadFilter(channelId, userId, afterId)),
+      countUnread: (channelId: string, userId: string, mark: ReadMark) => messages.count(unreadFilter(channelId, userId, mark)),
       /** Messages (top-level or replies) in a channel after the marker that mention `userId`. */
-      countMentions: (channelId: string, userId: string, afterId: string | null) =>
-        messages.count({ mentions: userId, channelId, deletedAt: null, ...(afterId ? { _id: { $gt: afterId } } : {}) }),
+      countMentions: (channelId: string, userId: string, mark: ReadMark) => messages.count({ mentions: userId, channelId, deletedAt: null, ...afterMark(mark) }),
       /** Messages of a space containing every word: the first word uses the words index. */
       search: (spaceId: string, words: string[], limit: number) => {
         const [first, ...rest] = words;
@@ -174,7 +187,12 @@ export function createChatRepo(store: Store) {
     reads: {
       get: (userId: string, channelId: string) => reads.findOne({ _id: readMarkerId(userId, channelId) }),
       ofUser: (userId: string) => reads.find({ userId }),
-      set: (r: ReadMarkerRecord) => reads.updateOne({ _id: r._id }, { $set: { userId: r.userId, spaceId: r.spaceId, channelId: r.channelId, lastReadId: r.lastReadId, at: r.at } }, { upsert: true }),
+      set: (r: ReadMarkerRecord) =>
+        reads.updateOne(
+          { _id: r._id },
+          { $set: { userId: r.userId, spaceId: r.spaceId, channelId: r.channelId, lastReadId: r.lastReadId, ...(r.lastReadSeq === undefined ? {} : { lastReadSeq: r.lastReadSeq }), at: r.at } },
+          { upsert: true },
+        ),
     },
     notifications: {
       insert: (n: NotificationRecord) => notifications.insertOne(n),

@@ -82,6 +82,35 @@ describe('unread counts and read markers', () => {
   });
 });
 
+describe('read markers follow the channel sequence, not message ids', () => {
+  it('a message stored after the one read counts as unread even when its id sorts before it (another writer)', async () => {
+    const { spaceId, general, fac, people } = await spaceWith(srv.url, [{ name: 'Sam Sequence' }]);
+    const sam = people[0]!;
+    const a = await connectSocket(srv.url, fac.client.cookie);
+    data(await call(a, 'space:join', { spaceId }));
+    const read = data(await call(a, 'message:send', { channelId: general, text: 'first', clientMsgId: cid() })).message;
+    const messages = srv.store.collection<{ _id: string; seq: number }>('messages');
+    const stored = (await messages.findOne({ _id: read.id }))!;
+    // Another process made its message's id a moment earlier, but stored it after: next in the sequence,
+    // with an id that sorts before the one Sam reads now.
+    // (Message ids start with 9 base36 digits of their creation time in ms: one ms earlier.)
+    const earlierId = (parseInt(read.id.slice(0, 9), 36) - 1).toString(36).padStart(9, '0') + read.id.slice(9);
+    const late = { ...stored, _id: earlierId, seq: stored.seq + 1, text: 'stored later', clientMsgId: cid() };
+    expect(late._id < read.id).toBe(true);
+    const u = await connectSocket(srv.url, sam.client.cookie);
+    data(await call(u, 'space:join', { spaceId }));
+    expect(data(await call(u, 'channel:read', { channelId: general, messageId: read.id }))).toMatchObject({ unread: 0 });
+    await messages.insertOne(late);
+    const channel = (await sam.client.get(`/api/spaces/${spaceId}/channels`)).body.channels[0];
+    expect(channel.unread).toBe(1);
+    const badge = (await sam.client.get('/api/unread')).body.spaces.find((x: { spaceId: string }) => x.spaceId === spaceId);
+    expect(badge.unread).toBe(1);
+    // Reading it moves the marker forward although its id is smaller; the first message does not move it back.
+    expect(data(await call(u, 'channel:read', { channelId: general, messageId: late._id })).unread).toBe(0);
+    expect(data(await call(u, 'channel:read', { channelId: general, messageId: read.id })).unread).toBe(0);
+  });
+});
+
 describe('mentions and notifications', () => {
   it('@Name notifies the member and raises their mention count, also seen from another space', async () => {
     clock += 30_000;
