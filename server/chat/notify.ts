@@ -30,6 +30,7 @@ export async function notify(
         spaceId: m.spaceId,
         channelId: m.channelId,
         messageId: m._id,
+        messageSeq: m.seq,
         parentId: m.parentId,
         actorId: actor.id,
         actorName: actor.name,

@@ -6,7 +6,7 @@
 import type { ChatDeps } from './service';
 
 /** Marks the caller's notifications about `channelId`'s top-level messages (or one thread's replies) up to `upTo` read, and tells their sockets. */
-export async function readNotificationsUpTo(deps: ChatDeps, userId: string, channelId: string, parentId: string | null, upTo: string): Promise<void> {
+export async function readNotificationsUpTo(deps: ChatDeps, userId: string, channelId: string, parentId: string | null, upTo: { id: string; seq: number }): Promise<void> {
   const changed = await deps.repo.notifications.markMessageRead(userId, channelId, parentId, upTo, new Date(deps.ctx.now()));
   if (changed === 0) return;
   deps.out.toUsers(userId, 'notification:read', { unread: await deps.repo.notifications.countUnread(userId) });

@@ -92,7 +92,8 @@ export async function markRead(deps: ChatDeps, userId: string, channelId: string
     mark = { lastReadId: m._id, lastReadSeq: m.seq };
     await deps.repo.reads.set({ _id: `${userId}:${channelId}`, userId, spaceId: channel.spaceId, channelId, ...mark, at: new Date(deps.ctx.now()) });
   }
-  await readNotificationsUpTo(deps, userId, channelId, m.parentId, m.parentId ? m._id : (mark?.lastReadId ?? m._id));
+  const upTo = !m.parentId && mark && typeof mark.lastReadSeq === 'number' ? { id: mark.lastReadId, seq: mark.lastReadSeq } : { id: m._id, seq: m.seq };
+  await readNotificationsUpTo(deps, userId, channelId, m.parentId, upTo);
   const counts = await channelUnread(deps, userId, channelId, mark);
   deps.out.toUsers(userId, 'unread:updated', { spaceId: channel.spaceId, channelId, ...counts });
   return { channelId, ...counts };

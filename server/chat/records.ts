@@ -81,6 +81,8 @@ export interface NotificationRecord {
   spaceId: string;
   channelId: string | null;
   messageId: string | null;
+  /** The message's channel sequence number (chat notifications of this release): reading up to it marks this read. */
+  messageSeq?: number;
   docId?: string | null;
   docTitle?: string;
   threadId?: string | null;
@@ -203,8 +205,12 @@ export function createChatRepo(store: Store) {
       markRead: (userId: string, ids: string[] | 'all', at: Date) =>
         notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
       /** Marks read the notifications about a channel's top-level messages (parentId null) or one thread's replies, up to a message. */
-      markMessageRead: (userId: string, channelId: string, parentId: string | null, upTo: string, at: Date) =>
-        notifications.updateMany({ userId, channelId, parentId, readAt: null, messageId: { $lte: upTo } }, { $set: { readAt: at } }),
+      /** Marks read the notifications about messages up to `upTo` (by sequence; by id for notifications of older releases). */
+      markMessageRead: (userId: string, channelId: string, parentId: string | null, upTo: { id: string; seq: number }, at: Date) =>
+        notifications.updateMany(
+          { userId, channelId, parentId, readAt: null, $or: [{ messageSeq: { $lte: upTo.seq } }, { messageSeq: { $exists: false }, messageId: { $lte: upTo.id } }] },
+          { $set: { readAt: at } },
+        ),
     },
     moderation: {
       insert: (m: ModerationRecord) => moderation.insertOne(m),

@@ -101,12 +101,23 @@ describe('read markers follow the channel sequence, not message ids', () => {
     data(await call(u, 'space:join', { spaceId }));
     expect(data(await call(u, 'channel:read', { channelId: general, messageId: read.id }))).toMatchObject({ unread: 0 });
     await messages.insertOne(late);
+    // It mentioned Sam (as the sending process would have recorded it).
+    await srv.store.collection('notifications').insertOne({
+      _id: `n-${late._id}`, userId: sam.user.id, kind: 'mention', spaceId, channelId: general, messageId: late._id, messageSeq: late.seq,
+      parentId: null, actorId: fac.user.id, actorName: 'Facilitator', excerpt: 'stored later', createdAt: new Date(clock), readAt: null,
+    });
+    const samUnread = async () => (await sam.client.get('/api/notifications')).body.unread;
+    expect(await samUnread()).toBe(1);
+    // Reading the first message again (marker unchanged) does not mark the later one's notification read.
+    data(await call(u, 'channel:read', { channelId: general, messageId: read.id }));
+    expect(await samUnread()).toBe(1);
     const channel = (await sam.client.get(`/api/spaces/${spaceId}/channels`)).body.channels[0];
     expect(channel.unread).toBe(1);
     const badge = (await sam.client.get('/api/unread')).body.spaces.find((x: { spaceId: string }) => x.spaceId === spaceId);
     expect(badge.unread).toBe(1);
     // Reading it moves the marker forward although its id is smaller; the first message does not move it back.
     expect(data(await call(u, 'channel:read', { channelId: general, messageId: late._id })).unread).toBe(0);
+    expect(await samUnread()).toBe(0);
     expect(data(await call(u, 'channel:read', { channelId: general, messageId: read.id })).unread).toBe(0);
   });
 });
