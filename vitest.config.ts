@@ -61,6 +61,10 @@ const MONGO_INTEGRATION = [
   'space-delete',
 ].map((name) => `test/integration/${name}.test.ts`);
 
+// expect.poll gives up after 1 s by default, which a slow, loaded CI machine outruns: the same conditions,
+// with the time to reach them.
+const POLL = { poll: { timeout: 10_000 } };
+
 export default defineConfig({
   test: {
     // Vitest's default on 2 cores is ONE worker (cores - 1). Most integration files wait on sockets, child
@@ -76,6 +80,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          expect: POLL,
         },
       },
       {
@@ -87,6 +92,7 @@ export default defineConfig({
           env: { COLLAB_TEST_STORE: 'mongodb' },
           testTimeout: 30_000,
           hookTimeout: 30_000,
+          expect: POLL,
         },
       },
       {
@@ -96,6 +102,7 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 60_000,
+          expect: POLL,
           fileParallelism: false,
         },
       },

@@ -247,7 +247,8 @@ describe.skipIf(!hasChromium)('live session page', () => {
       await currentStep(f.page).filter({ hasText: 'Second' }).waitFor();
       await currentStep(tab.page).filter({ hasText: 'First' }).waitFor();
       await tab.page.getByRole('button', { name: 'Next step' }).click();
-      await tab.page.waitForTimeout(300);
+      // Wait until the server's answer to that click (a Socket.IO ack frame, "43<id>[...]") is held too.
+      await expect.poll(() => held.some((m) => String(m).startsWith('43'))).toBe(true);
       expect(held.length).toBeGreaterThan(0);
       hold = false;
       for (const msg of held.splice(0)) toPage!(msg);

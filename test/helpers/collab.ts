@@ -23,6 +23,7 @@ import { createLogger } from '../../server/logger';
 import { openEmbeddedStore } from '../../server/store/embedded';
 import type { Collection, Doc, Store } from '../../server/store/port';
 import { ApiClient, signupUser, tempDir } from './server';
+import { waitFor } from './wait';
 
 export interface CollabTestServer {
   url: string;
@@ -205,14 +206,7 @@ export function connect(
   };
 }
 
-/** Resolves when `pred()` holds, polling every 10 ms; rejects after `timeoutMs` with `what`. */
-export async function waitFor(pred: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!pred()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { waitFor } from './wait';
 
 /** Resolves when the provider has synced with the server. */
 export function synced(c: TestClient, timeoutMs = 5_000): Promise<void> {

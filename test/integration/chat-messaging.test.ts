@@ -1,6 +1,7 @@
 /** Discussion over stock socket.io-client: join, send, receive, stored acks, idempotency, history, threads, rights, presence. */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, cid, closeSockets, connectSocket, data, next, record, sleep, spaceWith, startChatServer, type ChatServer } from '../helpers/chat';
+import { waitFor } from '../helpers/wait';
 
 let srv: ChatServer;
 let clock = Date.now();
@@ -92,6 +93,9 @@ describe('delivery guarantees', () => {
     const ids = new Set([...acks.map((x) => data(x).message.id), again.message.id]);
     expect(ids.size).toBe(1);
     expect(await srv.store.collection('messages').count({ clientMsgId })).toBe(1);
+    // The broadcast reaches b on its own connection, possibly after a's acks: wait for it, then give a
+    // duplicate the time to show up.
+    await waitFor(() => seen.some((m) => m.message.clientMsgId === clientMsgId), 'the broadcast');
     await sleep(150);
     expect(seen.filter((m) => m.message.clientMsgId === clientMsgId)).toHaveLength(1);
     // Another author may use the same clientMsgId: ids are unique per user.
@@ -247,6 +251,8 @@ describe('presence and typing', () => {
     const atB = record(b, 'typing');
     for (let i = 0; i < 5; i++) data(await call(b, 'typing', { channelId: general, typing: true }));
     data(await call(b, 'typing', { channelId: general, typing: false }));
+    // The relays reach a after b's acks: wait for the stop, then give a stray one the time to show up.
+    await waitFor(() => atA.some((t) => !t.typing), 'the typing stop at a');
     await sleep(150);
     expect(atB).toEqual([]);
     expect(atA.map((t) => t.typing)).toEqual([true, false]);

@@ -10,6 +10,7 @@ import type { ChatMessage } from '../../shared/chat';
 import { call, cid, closeSockets, connectSocket, data, record, sleep, spaceWith, type ChatSocket } from '../helpers/chat';
 import { useTwoProcesses } from '../helpers/cluster';
 import { ApiClient } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 const { skip, urls } = useTwoProcesses('cluster-chat-order', closeSockets);
 
@@ -76,6 +77,8 @@ describe.skipIf(skip)('chat order across two processes', () => {
 
     // Phase 1: everyone writes at once; the reader polls catch-up on B meanwhile.
     const phase1 = await writeWhileReading(writers, general, 'p1', 6, reader, via(rae.client, B));
+    // Broadcasts from A cross Redis and may trail the acks: wait for all of them, then give a duplicate time.
+    await waitFor(() => liveOnB.length >= phase1.flat().length, 'every phase-1 broadcast on B');
     await sleep(300); // a duplicated broadcast would have arrived by now
     expect(liveOnB.map((p) => p.message.seq).sort((x, y) => x - y)).toEqual(phase1.flat().map((m) => m.seq).sort((x, y) => x - y));
 

@@ -86,11 +86,15 @@ describe('durability', () => {
     await synced(a);
     const text = a.doc.getText('t');
     for (let i = 0; i < 50; i++) text.insert(text.length, `${i},`);
-    // No acknowledgement asked: give the messages time to reach the server, then stop it politely.
-    await new Promise((r) => setTimeout(r, 300));
+    // No acknowledgement asked: wait until the messages reached the server (a second client sees them all),
+    // then stop it politely.
+    const seen = connect(child.wsUrl, docId, owner);
+    clients.push(seen);
+    await waitFor(() => seen.doc.getText('t').toString() === text.toString(), 'the 50 edits on the server');
     const code = await child.stop('SIGTERM');
     expect(code).toBe(0);
     a.destroy();
+    seen.destroy();
     clients.length = 0;
     child = await spawnServerProcess({ DATA_DIR: dataDir });
     const b = connect(child.wsUrl, docId, owner);

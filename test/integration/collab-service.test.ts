@@ -103,8 +103,9 @@ describe('CollabService', () => {
     await synced(a);
     const t = a.doc.getText('t');
     for (let i = 0; i < 10; i++) t.insert(t.length, `${i}`);
-    await waitFor(() => s.collab.stats().rooms > 0, 'room');
-    await new Promise((r) => setTimeout(r, 50));
+    // flushAll() stores what the server holds: wait until all ten edits reached it (a second client sees them).
+    const seen = open(s.wsUrl, docId, space.owner);
+    await waitFor(() => seen.doc.getText('t').toString() === '0123456789', 'the edits on the server');
     await s.collab.service.flushAll();
     expect((await stored(docId)).getText('t').toString()).toBe('0123456789');
   });

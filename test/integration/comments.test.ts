@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { call, closeSockets, connectSocket, data, next, record, sleep, spaceWith, type Person } from '../helpers/chat';
 import { signupUser, startServer, type TestServer } from '../helpers/server';
+import { eventually, waitFor } from '../helpers/wait';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -28,15 +29,9 @@ function rangeAnchor() {
   return { from: b64(Y.createRelativePositionFromTypeIndex(t, 7)), to: b64(Y.createRelativePositionFromTypeIndex(t, 20)) };
 }
 
-/** A person's notifications once at least `n` are stored (or what there is after 5 s). */
-async function notificationsOf(p: Person, n: number): Promise<{ kind: string; excerpt: string }[]> {
-  let list: { kind: string; excerpt: string }[] = [];
-  for (let i = 0; i < 50; i++) {
-    list = (await p.client.get('/api/notifications')).body.notifications;
-    if (list.length >= n) break;
-    await sleep(100);
-  }
-  return list;
+/** A person's notifications once at least `n` are stored (or what there is after 10 s). */
+function notificationsOf(p: Person, n: number): Promise<{ kind: string; excerpt: string }[]> {
+  return eventually(async () => (await p.client.get('/api/notifications')).body.notifications as { kind: string; excerpt: string }[], (list) => list.length >= n);
 }
 
 async function setup() {
@@ -181,6 +176,8 @@ describe('comment threads', () => {
     const all = record(fs, 'thread:changed');
     await member.client.post(`/api/threads/${created.body.thread.id}/comments`, { text: 'Yes, live.' });
     await member.client.patch(`/api/threads/${created.body.thread.id}`, { status: 'resolved' });
+    // The socket events may trail the HTTP answers: wait for both, then give a stray third the time to arrive.
+    await waitFor(() => all.length >= 2, 'both thread:changed events');
     await sleep(150);
     expect(all.map((e) => [e.thread.comments.length, e.thread.status])).toEqual([
       [2, 'open'],

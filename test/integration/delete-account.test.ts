@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, closeSockets, connectSocket, data } from '../helpers/chat';
 import { ApiClient, signupUser, startServer, type TestServer } from '../helpers/server';
+import { eventually } from '../helpers/wait';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -85,6 +86,9 @@ describe('delete my account', () => {
       await fac.client.post(`/api/threads/${shared.id}/comments`, { text: 'an answer' });
       const onTheirs = (await fac.client.post(`/api/docs/${docId}/threads`, { anchor: { lineId: 'l3' }, quote: 'Fees', text: 'their thread' })).body.thread;
       await leaver.client.post(`/api/threads/${onTheirs.id}/comments`, { text: 'my reply there' });
+      // My three notifications (the reply, the mention, the answer) are written after the answers: let them
+      // land before the deletion, which must erase them, rather than after it.
+      await eventually(() => srv.store.collection('notifications').count({ userId: leaver.user.id }), (n) => n >= 3);
 
       expect((await leaver.client.request('PUT', '/api/me/email-preferences', { notifications: 'immediately' })).status).toBe(200);
       const body = { confirmEmail: leaver.user.email, password: leaver.password, ...(erase ? { eraseContent: true } : {}) };

@@ -12,6 +12,7 @@ import { createEmailRepo } from '../../server/email/records';
 import { call, cid, closeSockets, connectSocket, data, sleep, spaceWith, type ChatSocket } from '../helpers/chat';
 import { startSmtp, type CapturedMail, type TestSmtp } from '../helpers/mail';
 import { ApiClient, startServer, type TestServer } from '../helpers/server';
+import { eventually } from '../helpers/wait';
 
 const PUBLIC_URL = 'https://collab.district.test';
 const DAY = 24 * 3600 * 1000;
@@ -44,12 +45,12 @@ async function say(socket: ChatSocket, channelId: string, text: string): Promise
 /** Waits until `userId` has `n` notifications waiting for the digest (they reach it after the send's ack). */
 async function outboxHolds(userId: string, n: number): Promise<void> {
   const waiting = () => srv.store.collection('emailOutbox').count({ userId, doneAt: null });
-  for (let i = 0; i < 200 && (await waiting()) < n; i++) await sleep(20);
+  await eventually(waiting, (count) => count >= n);
   expect(await waiting()).toBe(n);
 }
 /** Waits until `n` mails went to `email`, then a little more to be sure no further one follows. */
 async function waitMails(email: string, n: number): Promise<CapturedMail[]> {
-  for (let i = 0; i < 200 && mailsTo(email).length < n; i++) await sleep(25);
+  await eventually(() => mailsTo(email), (mails) => mails.length >= n);
   await srv.app.ctx.mailer.idle();
   return mailsTo(email);
 }
@@ -79,8 +80,10 @@ describe('notification email', () => {
     expect(mail!.decoded).toMatch(new RegExp(`${PUBLIC_URL}/spaces/[A-Za-z0-9_-]+/chat/${general}`));
     expect(mail!.decoded).toMatch(/List-Unsubscribe:\s+<https:\/\/collab\.district\.test\/api\/email\/unsubscribe\/[A-Za-z0-9_.-]+>/);
     expect(mail!.decoded).toMatch(/List-Unsubscribe-Post: List-Unsubscribe=One-Click/);
-    // Nora's bell has it; her mailbox does not, even after a later mention to Quinn has been mailed.
-    expect((await never.client.get('/api/notifications')).body.notifications).toHaveLength(1);
+    // Nora's bell has it (stored after the send's ack, maybe after Quinn's mail); her mailbox does not,
+    // even after a later mention to Quinn has been mailed.
+    const bellOf = async () => (await never.client.get('/api/notifications')).body.notifications as unknown[];
+    expect(await eventually(bellOf, (list) => list.length >= 1)).toHaveLength(1);
     await say(socket, general, '@Quinn Quick one more thing');
     expect(await waitMails(quick.user.email, 2)).toHaveLength(2);
     expect(mailsTo(never.user.email)).toHaveLength(0);
@@ -134,8 +137,8 @@ describe('notification email', () => {
     // A comment thread on a document Dana created is in the digest too.
     const docId = (await dana.client.post(`/api/spaces/${(await dana.client.get('/api/spaces')).body.spaces[0].id}/docs`, { title: 'Field trip budget', template: 'budget' })).body.doc.id;
     expect((await fac.client.post(`/api/docs/${docId}/threads`, { anchor: { lineId: 'line-1' }, quote: 'Bus', text: 'Is the bus cost per day?' })).status).toBe(201);
-    let bell: { id: string; excerpt: string }[] = [];
-    for (let i = 0; i < 100 && bell.length < 3; i++, await sleep(20)) bell = (await dana.client.get('/api/notifications')).body.notifications;
+    const bellOf = async () => (await dana.client.get('/api/notifications')).body.notifications as { id: string; excerpt: string }[];
+    const bell = await eventually(bellOf, (list) => list.length >= 3);
     const first = bell.find((n) => n.excerpt.includes('first note'))!;
     expect((await dana.client.post('/api/notifications/read', { ids: [first.id] })).status).toBe(200);
 

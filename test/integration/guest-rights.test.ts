@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, cid, closeSockets, connectSocket, data, record, sleep, spaceWith, type Person } from '../helpers/chat';
 import { startServer, type TestServer } from '../helpers/server';
+import { waitFor } from '../helpers/wait';
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -49,6 +50,8 @@ describe('guest rights', () => {
     const refused = await call(gs, 'message:send', { channelId: general, text: 'Hello from a guest', clientMsgId: cid() });
     expect('error' in refused && refused.error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/not post/) });
     data(await call(ms, 'message:send', { channelId: general, text: 'Hello from a member', clientMsgId: cid() }));
+    // The broadcast may trail the ack: wait for it on both sockets, then give a stray one the time to arrive.
+    await waitFor(() => seenByGuest.length > 0 && seenByMember.length > 0, 'the member\'s message on both sockets');
     await sleep(100);
     expect(seenByGuest.map((m) => m.message.text)).toEqual(['Hello from a member']);
     expect(seenByMember.map((m) => m.message.text)).toEqual(['Hello from a member']);

@@ -8,6 +8,7 @@ import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/events';
 import { PROTOCOLS } from '../../shared/protocols';
 import { ApiClient, signupUser, startServer, type ApiResponse, type TestServer } from '../helpers/server';
+import { eventually } from '../helpers/wait';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 type U = Awaited<ReturnType<typeof signupUser>>;
@@ -144,11 +145,9 @@ describe('protocols and creating sessions', () => {
     expect((await fac.client.post(`/api/sessions/${sid}/decisions`, { text: 'Reteach fractions on Monday' })).status).toBe(201);
     expect((await fac.client.post(`/api/sessions/${sid}/action-items`, { text: 'Group the students', ownerId: fac.user.id, dueDate: '2026-12-01' })).status).toBe(201);
     expect((await fac.client.post(`/api/sessions/${sid}/action-items`, { text: 'Print the exit tickets' })).status).toBe(201);
-    let notes = '';
-    for (let i = 0; i < 100 && !notes.includes('Print the exit tickets'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      notes = String((await fac.client.get(`/api/docs/${notesDocId}/export?format=markdown`)).body);
-    }
+    // The notes are written after each answer (fire-and-forget): wait until all three are in.
+    const exportNotes = async () => String((await fac.client.get(`/api/docs/${notesDocId}/export?format=markdown`)).body);
+    let notes = await eventually(exportNotes, (md) => ['Reteach fractions on Monday', 'Group the students', 'Print the exit tickets'].every((t) => md.includes(t)));
     const section = (name: string) => {
       const from = notes.indexOf(`## ${name}\n`);
       expect(from, name).toBeGreaterThanOrEqual(0);
@@ -166,10 +165,7 @@ describe('protocols and creating sessions', () => {
     const items = (await fac.client.get(`/api/spaces/${own}/action-items`)).body.actionItems as { id: string; text: string }[];
     const group = items.find((a) => a.text === 'Group the students')!;
     expect((await fac.client.patch(`/api/action-items/${group.id}`, { done: true })).status).toBe(200);
-    for (let i = 0; i < 100 && !notes.includes('- [x] Group the students'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      notes = String((await fac.client.get(`/api/docs/${notesDocId}/export?format=markdown`)).body);
-    }
+    notes = await eventually(exportNotes, (md) => md.includes('- [x] Group the students'));
     expect(section('Action items')).toContain('- [x] Group the students (Facilitator, due 2026-12-01)');
     expect(section('Action items')).toContain('- [ ] Print the exit tickets');
   });
