@@ -102,7 +102,7 @@ describe('read markers follow the channel sequence, not message ids', () => {
     expect(data(await call(u, 'channel:read', { channelId: general, messageId: read.id }))).toMatchObject({ unread: 0 });
     await messages.insertOne(late);
     // It mentioned Sam (as the sending process would have recorded it).
-    await srv.store.collection('notifications').insertOne({
+    await srv.store.collection<{ _id: string } & Record<string, unknown>>('notifications').insertOne({
       _id: `n-${late._id}`, userId: sam.user.id, kind: 'mention', spaceId, channelId: general, messageId: late._id, messageSeq: late.seq,
       parentId: null, actorId: fac.user.id, actorName: 'Facilitator', excerpt: 'stored later', createdAt: new Date(clock), readAt: null,
     });
