@@ -3,6 +3,7 @@
  * they hear of it without opening the space's Overview (where they approve or decline it).
  */
 import { newSortableId } from '../ids';
+import { storeNotification } from './notify';
 import { presentNotification } from './presenters';
 import type { NotificationRecord } from './records';
 import type { ChatDeps } from './service';
@@ -33,7 +34,7 @@ async function notifyFacilitators(deps: ChatDeps, e: { spaceId: string; requestI
         createdAt: new Date(deps.ctx.now()),
         readAt: null,
       };
-      await deps.repo.notifications.insert(n);
+      if (!(await storeNotification(deps, n))) continue;
       const unread = await deps.repo.notifications.countUnread(f.userId);
       const notification = presentNotification(n, space?.name ?? '', '');
       deps.out.toUsers(f.userId, 'notification:new', { notification, unread });

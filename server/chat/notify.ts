@@ -7,6 +7,19 @@ import { channelById, type ChatDeps } from './service';
 const excerptOf = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
 
 /**
+ * Stores `n` unless its person is no longer in the space; false when it was not kept. Notifications are
+ * written after the answer to whoever caused them, so one can land just after its person left the space
+ * or deleted the account (which removes the membership first, then erases that person's notifications):
+ * checking the membership AFTER the insert catches every such late one.
+ */
+export async function storeNotification(deps: ChatDeps, n: NotificationRecord): Promise<boolean> {
+  await deps.repo.notifications.insert(n);
+  if (await deps.ctx.repos.memberships.get(n.spaceId, n.userId)) return true;
+  await deps.repo.notifications.remove(n._id);
+  return false;
+}
+
+/**
  * Notifies each mentioned member, and the thread's author of a reply. Runs after the sender's ack, so a
  * failure is logged, never turned into a failed send.
  */
@@ -38,7 +51,7 @@ export async function notify(
         createdAt: new Date(deps.ctx.now()),
         readAt: null,
       };
-      await deps.repo.notifications.insert(n);
+      if (!(await storeNotification(deps, n))) continue;
       const unread = await deps.repo.notifications.countUnread(userId);
       const notification = presentNotification(n, space?.name ?? '', channel?.name ?? '');
       deps.out.toUsers(userId, 'notification:new', { notification, unread });
@@ -80,7 +93,7 @@ export async function notifyNotice(deps: ChatDeps, notice: Notice): Promise<void
     createdAt: new Date(deps.ctx.now()),
     readAt: null,
   };
-  await deps.repo.notifications.insert(n);
+  if (!(await storeNotification(deps, n))) return;
   const [space, unread] = await Promise.all([deps.ctx.repos.spaces.byId(notice.spaceId), deps.repo.notifications.countUnread(notice.userId)]);
   const notification = presentNotification(n, space?.name ?? '', '');
   deps.out.toUsers(notice.userId, 'notification:new', { notification, unread });

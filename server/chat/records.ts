@@ -198,14 +198,17 @@ export function createChatRepo(store: Store) {
     },
     notifications: {
       insert: (n: NotificationRecord) => notifications.insertOne(n),
+      remove: (id: string) => notifications.deleteOne({ _id: id }),
       ofUser: (userId: string, before: string | undefined, limit: number) =>
         notifications.find({ userId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
       countUnread: (userId: string) => notifications.count({ userId, readAt: null }),
       unreadAmong: (userId: string, ids: string[]) => notifications.find({ _id: { $in: ids }, userId, readAt: null }),
       markRead: (userId: string, ids: string[] | 'all', at: Date) =>
         notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
-      /** Marks read the notifications about a channel's top-level messages (parentId null) or one thread's replies, up to a message. */
-      /** Marks read the notifications about messages up to `upTo` (by sequence; by id for notifications of older releases). */
+      /**
+       * Marks read the notifications about a channel's top-level messages (parentId null) or one thread's
+       * replies, up to message `upTo` (by sequence; by id for notifications of older releases).
+       */
       markMessageRead: (userId: string, channelId: string, parentId: string | null, upTo: { id: string; seq: number }, at: Date) =>
         notifications.updateMany(
           { userId, channelId, parentId, readAt: null, $or: [{ messageSeq: { $lte: upTo.seq } }, { messageSeq: { $exists: false }, messageId: { $lte: upTo.id } }] },

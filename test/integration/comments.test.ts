@@ -243,6 +243,20 @@ describe('comment threads', () => {
     expect(log[0]).toMatchObject({ action: 'comment.delete', docId, docTitle: 'Ratios unit', text: 'Yes, room 12.', author: { id: member.user.id }, actor: { id: fac.user.id } });
   });
 
+  it('someone who left the space hears nothing more of it: a new thread on their document notifies nobody', async () => {
+    const { spaceId, member, guest } = await setup();
+    const mine = await member.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Mia’s lesson', template: 'blank' });
+    expect(mine.status).toBe(201);
+    expect((await member.client.post(`/api/spaces/${spaceId}/leave`, {})).status).toBe(204);
+    // Her document stays in the space; a thread on it would notify its creator, who is no longer a member.
+    const t = await guest.client.post(`/api/docs/${mine.body.doc.id}/threads`, { anchor: rangeAnchor(), quote: 'lesson', text: 'Who runs this now?' });
+    expect(t.status, JSON.stringify(t.body)).toBe(201);
+    // The notice is written after the answer: give it the time it takes, then nothing may be kept.
+    await sleep(500);
+    expect(await srv.store.collection('notifications').count({ userId: member.user.id, spaceId })).toBe(0);
+    expect((await member.client.get('/api/notifications')).body.notifications).toEqual([]);
+  });
+
   it('exports list the open threads as numbered notes, marked where their text ends, only when asked', async () => {
     const { fac, member, docId } = await setup();
     // The document's real state, to anchor on its own text (a named version carries it).
