@@ -102,6 +102,9 @@ export function commitQueue(db: Database, walFile?: string): CommitQueue {
 
   function runGroup(): void {
     scheduled = false;
+    // Never during a sync (an overflowing group scheduled the next before its own sync began): the
+    // sync's end schedules it, so every committed group is covered by a sync that starts after it.
+    if (syncing) return;
     const jobs = queue.slice(0, MAX_GROUP);
     queue = queue.slice(jobs.length);
     if (queue.length) schedule();

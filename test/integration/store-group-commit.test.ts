@@ -123,6 +123,19 @@ describe('group commit with its own sync of the WAL (synchronous=NORMAL)', () =>
     db.close();
   });
 
+  it('more writes at once than one group carries: every one is synced and acknowledged', async () => {
+    const { db, wal } = walDatabase();
+    const q = commitQueue(db, wal);
+    const insert = db.prepare('INSERT INTO t (id, p) VALUES (?, 1)');
+    // 4,000 at once: two full groups of 2,000, the second committed while the first syncs, with
+    // nothing queued behind it when that sync returns.
+    await Promise.all(Array.from({ length: 4000 }, (_, i) => q.enqueue(() => insert.run(i + 1))));
+    expect(count(db)).toBe(4000);
+    expect(q.groups).toBe(2);
+    await q.drain();
+    db.close();
+  }, 15_000);
+
   it('a WAL that cannot be synced acknowledges nothing, then or later (no retry after an fsync error)', async () => {
     const { db } = walDatabase();
     const q = commitQueue(db, path.join(path.dirname(db.name), 'missing', 'g.sqlite-wal'));
