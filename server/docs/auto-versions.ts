@@ -23,8 +23,9 @@ export function createAutoVersioner(d: DocsDeps) {
   /** docId -> when an edit last ran its check (ctx.now()). */
   const checkedAt = new Map<string, number>();
 
-  async function check(doc: DocRecord): Promise<boolean> {
-    if (running.has(doc._id)) return false;
+  /** Runs the check; null when one is already running for the document (nothing was checked). */
+  async function check(doc: DocRecord): Promise<boolean | null> {
+    if (running.has(doc._id)) return null;
     running.add(doc._id);
     try {
       return (await maybeAutoVersion(d, doc)) !== null;
@@ -42,11 +43,14 @@ export function createAutoVersioner(d: DocsDeps) {
       const now = d.ctx.now();
       const last = checkedAt.get(docId);
       if (last !== undefined && now - last < AFTER_EDIT_CHECK_MS && now >= last) return;
-      if (checkedAt.size >= CHECKED_MAX) checkedAt.clear();
-      checkedAt.set(docId, now);
       try {
         const doc = await d.docs.byId(docId);
-        if (doc && !doc.archived) await check(doc);
+        if (!doc || doc.archived) return;
+        // Only a check that ran counts: one skipped because another was still running (the previous
+        // hour's, finishing its thinning) must not hold the next edit's check back.
+        if ((await check(doc)) === null) return;
+        if (checkedAt.size >= CHECKED_MAX) checkedAt.clear();
+        checkedAt.set(docId, now);
       } catch (err) {
         d.ctx.logger.warn({ err, docId }, 'automatic version check failed');
       }
@@ -55,7 +59,7 @@ export function createAutoVersioner(d: DocsDeps) {
     async sweep(): Promise<number> {
       const since = new Date(d.ctx.now() - 2 * AUTO_VERSION_EVERY_MS);
       let made = 0;
-      for (const doc of await docsUpdatedSince(d.ctx.store, since)) if (await check(doc)) made++;
+      for (const doc of await docsUpdatedSince(d.ctx.store, since)) if ((await check(doc)) === true) made++;
       return made;
     },
   };
