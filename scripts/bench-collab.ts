@@ -599,11 +599,14 @@ async function allRole() {
   const m = (k: ServerKind, pick: (b: any) => number) => r1(median(runs.get(k)!.map(pick)));
   const rows = kinds.map((k) => ({
     server: k,
-    readerDeliveriesPerSec: m(k, (b) => b.readerDeliveriesPerSec),
+    // Without readers (many documents), every delivery goes to a writer: count those instead.
+    readerDeliveriesPerSec: m(k, (b) => (cfg.readers > 0 ? b.readerDeliveriesPerSec : b.deliveriesPerSec)),
     p50: m(k, (b) => b.latencyMs.p50),
+    p95: m(k, (b) => b.latencyMs.p95),
     p99: m(k, (b) => b.latencyMs.p99),
     savedAckP99: k === 'collaboratory' ? m(k, (b) => b.savedAckMs.p99) : null,
-    cpuPer1kReader: m(k, (b) => b.serverCpuMsPer1kReaderDeliveries),
+    cpuPer1kReader: m(k, (b) => (cfg.readers > 0 ? b.serverCpuMsPer1kReaderDeliveries : b.serverCpuMsPer1kDeliveries)),
+    cpuPctOfOneCore: m(k, (b) => b.serverCpuPctOfOneCore),
     rssMb: m(k, (b) => b.serverRssMb),
   }));
   const best = (pick: (r: (typeof rows)[number]) => number) => Math.min(...rows.filter((x) => x.server !== 'collaboratory').map(pick));
@@ -616,9 +619,9 @@ async function allRole() {
       [
         '',
         `${cfg.writers} writers x ${cfg.rate}/s + ${cfg.readers} readers, ${cfg.duration}s measured, medians of ${rounds} rounds`,
-        'server          reader deliv/s   p50 ms   p99 ms   saved p99   CPU ms/1k reader deliveries   RSS MB',
+        `server          ${cfg.readers > 0 ? 'reader' : ' every'} deliv/s   p50 ms   p95 ms   p99 ms   saved p99   CPU ms/1k ${cfg.readers > 0 ? 'reader' : ' every'} deliveries   % of a core   RSS MB`,
         ...rows.map((x) =>
-          `${x.server.padEnd(15)} ${String(x.readerDeliveriesPerSec).padStart(14)} ${String(x.p50).padStart(8)} ${String(x.p99).padStart(8)} ${String(x.savedAckP99 ?? '-').padStart(11)} ${String(x.cpuPer1kReader).padStart(29)} ${String(x.rssMb).padStart(8)}`,
+          `${x.server.padEnd(15)} ${String(x.readerDeliveriesPerSec).padStart(14)} ${String(x.p50).padStart(8)} ${String(x.p95).padStart(8)} ${String(x.p99).padStart(8)} ${String(x.savedAckP99 ?? '-').padStart(11)} ${String(x.cpuPer1kReader).padStart(29)} ${String(x.cpuPctOfOneCore).padStart(13)} ${String(x.rssMb).padStart(8)}`,
         ),
         `Collaboratory / best reference: CPU per delivery ${ratios.cpu}x, p99 ${ratios.p99}x`,
         '',

@@ -66,7 +66,7 @@ export function createCollab(deps: CollabDeps): Collab {
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: deps.maxMessageBytes, clientTracking: false });
   const registry = createRoomRegistry({
     log,
-    fanout: opts.fanout ?? opts.relay?.fanout ?? createLocalFanout(),
+    fanout: opts.fanout ?? opts.relay?.fanout ?? createLocalFanout(opts.broadcastPaceMs === undefined ? {} : { paceMs: opts.broadcastPaceMs }),
     ...(opts.relay ? { relay: opts.relay } : {}),
     logger,
     stored: createStoredNotifier(deps.hooks.onStoreDocument?.bind(deps.hooks), opts.storedIntervalMs, now, logger),

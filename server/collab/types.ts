@@ -77,6 +77,11 @@ export interface CollabOptions {
   heartbeatMs?: number;
   /** Store-write attempts before a room gives up and closes its connections with 1013 (default 8, 50 ms doubling to 5 s). */
   writeRetry?: { attempts: number; minMs: number; maxMs: number };
+  /**
+   * A busy document broadcasts at most once per this many ms, merging the keystrokes of the window
+   * (default 10; a quiet document is delivered at the end of the turn). Ignored with `fanout` or `relay`.
+   */
+  broadcastPaceMs?: number;
   /** Replaces the in-process fan-out (tests). */
   fanout?: RoomFanout;
   /** Runs documents across processes (server/cluster/doc-relay.ts): its fan-out, one storing owner per document. */

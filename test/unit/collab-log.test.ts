@@ -236,4 +236,60 @@ describe('fan-out', () => {
     fanout.flush();
     expect(got.a!.length).toBe(1);
   });
+
+  it('paces a busy document: one broadcast per pace with everything that arrived meanwhile, quiet ones at once', async () => {
+    const fanout = createLocalFanout({ paceMs: 60 });
+    const got: Record<string, FanoutBatch[]> = { a: [], b: [] };
+    fanout.subscribe('a', (b) => got.a!.push(b));
+    fanout.subscribe('b', (b) => got.b!.push(b));
+    const src = new Y.Doc();
+    const ups: Uint8Array[] = [];
+    src.on('update', (u: Uint8Array) => ups.push(u));
+    for (let i = 0; i < 4; i++) src.getText('t').insert(i, String(i));
+    const turn = () => new Promise((r) => setImmediate(r));
+
+    // Quiet so far: the first keystroke goes out at the end of the turn.
+    fanout.publish('a', ups[0]!, 'c0');
+    await turn();
+    expect(got.a!.length).toBe(1);
+    // Busy now: the next two wait for the pace and go out together.
+    fanout.publish('a', ups[1]!, 'c1');
+    await turn();
+    fanout.publish('a', ups[2]!, 'c2');
+    // Another document, quiet, is not held back by the busy one.
+    fanout.publish('b', ups[0]!, 'c9');
+    await turn();
+    expect(got.a!.length).toBe(1);
+    expect(got.b!.length).toBe(1);
+    await expect.poll(() => got.a!.length).toBe(2);
+    expect([...got.a![1]!.origins].sort()).toEqual(['c1', 'c2']);
+    const dst = new Y.Doc();
+    Y.applyUpdate(dst, got.a![0]!.update);
+    Y.applyUpdate(dst, got.a![1]!.update);
+    expect(dst.getText('t').toString()).toBe('012');
+
+    // flush() (a room unloading) delivers a paced batch at once.
+    fanout.publish('a', ups[3]!, 'c3');
+    await turn();
+    expect(got.a!.length).toBe(2);
+    fanout.flush();
+    expect(got.a!.length).toBe(3);
+    Y.applyUpdate(dst, got.a![2]!.update);
+    expect(dst.getText('t').toString()).toBe('0123');
+  });
+
+  it('with pace 0 every turn delivers, however busy', async () => {
+    const fanout = createLocalFanout({ paceMs: 0 });
+    const got: FanoutBatch[] = [];
+    fanout.subscribe('a', (b) => got.push(b));
+    const src = new Y.Doc();
+    const ups: Uint8Array[] = [];
+    src.on('update', (u: Uint8Array) => ups.push(u));
+    for (let i = 0; i < 3; i++) src.getText('t').insert(i, 'x');
+    for (const u of ups) {
+      fanout.publish('a', u, 'c0');
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(got.length).toBe(3);
+  });
 });
