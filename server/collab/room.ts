@@ -69,6 +69,13 @@ export class Room {
   private changes = 0;
   /** Updates delivered to connections (for the benchmark and tests). */
   deliveries = 0;
+  /**
+   * In a cluster, per connection that asked for saved acknowledgements: the clocks its edits reach that no
+   * acknowledgement has covered yet (`to`, as Y.parseUpdateMeta gives them), and whether an edit without
+   * new content (deletions only, which a state vector cannot show) waits for the next durable write.
+   * A durable state vector is sent only to the connections it settles, not to everyone at every write.
+   */
+  private readonly awaiting = new Map<string, { to: Map<number, number>; next: boolean }>();
   private readonly unsubscribe: () => void;
 
   constructor(private readonly d: RoomDeps) {
@@ -106,7 +113,7 @@ export class Room {
       doc: this.doc,
       quietOrigin: REMOTE,
       serverOrigin: d.serverOrigin,
-      onOwnerDurable: (sv) => this.sendSaved(sv),
+      onOwnerDurable: (sv) => this.sendSavedCovered(sv),
       // Pending writes under the lost token will be refused: close like a failed write (clients resend).
       onLost: () => this.onWriteFailed(),
       onReconnected: () => this.d.fanout.publish(this.docId, Y.encodeStateAsUpdate(this.doc), this.d.serverOrigin),
@@ -116,10 +123,43 @@ export class Room {
     this.ownership.start();
   }
 
-  /** Sends `sv` as durable to every connection that asked for saved acknowledgements. */
-  private sendSaved(sv: Uint8Array): void {
+  /**
+   * Cluster: sends `sv` (durable) to the connections whose awaited edits it covers, and once to those
+   * waiting for the next durable write; the others hear nothing (their edits are not stored yet, or they
+   * made none).
+   */
+  private sendSavedCovered(sv: Uint8Array, only?: Conn): void {
+    if (this.awaiting.size === 0) return;
+    const have = Y.decodeStateVector(sv);
     let msg: Uint8Array | null = null;
-    for (const c of this.conns.values()) if (c.wantsSaved) c.send((msg ??= savedMessage(sv)));
+    const check = (id: string, a: { to: Map<number, number>; next: boolean }) => {
+      const c = this.conns.get(id);
+      if (!c) return void this.awaiting.delete(id);
+      let covered = true;
+      for (const [client, clock] of a.to) {
+        if ((have.get(client) ?? 0) < clock) {
+          covered = false;
+          break;
+        }
+      }
+      if (!covered && !a.next) return;
+      c.send((msg ??= savedMessage(sv)));
+      if (covered) this.awaiting.delete(id);
+      else a.next = false;
+    };
+    if (only) {
+      const a = this.awaiting.get(only.id);
+      if (a) check(only.id, a);
+    } else for (const [id, a] of [...this.awaiting]) check(id, a);
+  }
+
+  /** Cluster: remembers that `conn` waits for its edit `update` to be durable (`changed`: it added something). */
+  private await(conn: Conn, update: Uint8Array, changed: boolean): void {
+    const { to } = Y.parseUpdateMeta(update);
+    let a = this.awaiting.get(conn.id);
+    if (!a) this.awaiting.set(conn.id, (a = { to: new Map(), next: false }));
+    if (to.size === 0 && changed) a.next = true;
+    for (const [client, clock] of to) a.to.set(client, Math.max(clock, a.to.get(client) ?? 0));
   }
 
   /** Adds a connection and opens the sync: server's step 1, current awareness, durable state if asked. */
@@ -133,6 +173,7 @@ export class Room {
   /** Removes a connection and the awareness states it announced. */
   remove(conn: Conn): void {
     if (!this.conns.delete(conn.id)) return;
+    this.awaiting.delete(conn.id);
     this.presence.forget(conn);
   }
 
@@ -210,11 +251,17 @@ export class Room {
     } catch (err) {
       throw new InvalidMessage('update could not be applied', { cause: err });
     }
-    // Nothing new (already known content): the client still deserves to learn it is saved.
-    // Not the owner: the owner's next durable state vector reaches every connection anyway.
-    if (conn.wantsSaved && this.changes === writesBefore && (!this.ownership.owner || !this.writer.ackWhenDurable(conn.id))) {
-      conn.send(savedMessage(this.ownership.durableStateVector()));
+    if (!conn.wantsSaved) return;
+    const unchanged = this.changes === writesBefore;
+    if (this.d.relay) {
+      // Cluster: acknowledged once a durable state vector (ours or the owner's) covers it. Content this
+      // process already had may be durable already: then at once.
+      this.await(conn, payload, !unchanged);
+      if (unchanged) this.sendSavedCovered(this.ownership.durableStateVector(), conn);
+      return;
     }
+    // Nothing new (already known content): the client still deserves to learn it is saved.
+    if (unchanged && !this.writer.ackWhenDurable(conn.id)) conn.send(savedMessage(this.ownership.durableStateVector()));
   }
 
   /** Every integrated change (client, server edit) is queued for the store and published once. */
@@ -250,9 +297,10 @@ export class Room {
 
   private onDurable(sv: Uint8Array, origins: ReadonlySet<string>): void {
     this.ownership.published(sv);
-    // In a cluster this process may hold edits integrated before it became the owner: tell everyone.
+    // In a cluster this process may hold edits integrated before it became the owner: every connection
+    // whose edits the write covered hears it (origins name only this owner's own batches).
     if (this.d.relay) {
-      this.sendSaved(sv);
+      this.sendSavedCovered(sv);
       this.d.onDurable(this.docId);
       return;
     }

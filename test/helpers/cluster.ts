@@ -15,7 +15,7 @@ import * as Y from 'yjs';
 import { createUpdateLog } from '../../server/collab/updateLog';
 import { openMongoStore } from '../../server/store/mongo';
 import { MONGODB_TEST_URI, withDatabase } from './mongo';
-import { covers, createSpaceWithOwner, spawnServerProcess, type Person, type ServerProcess, type TestClient } from './collab';
+import { createSpaceWithOwner, spawnServerProcess, type Person, type ServerProcess, type TestClient } from './collab';
 import { ApiClient } from './server';
 
 const FERRETDB_BIN = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'collaboratory', 'ferretdb-1.24.2', 'ferretdb');
@@ -212,8 +212,15 @@ export function useTwoProcesses(file: string, cleanup: () => void = () => {}) {
 /** The same login used through another process (sessions live in the shared store). */
 export const viaProcess = (p: Person, url: string): Person => ({ ...p, client: Object.assign(new ApiClient(url), { cookie: p.client.cookie }) });
 
-/** True when the client's latest saved acknowledgement covers everything in its document. */
-export const ackedAll = (c: TestClient) => c.saved.length > 0 && covers(c.saved[c.saved.length - 1]!, c.doc);
+/**
+ * True when a saved acknowledgement the client received covers every edit it made (CONTRACT: an
+ * acknowledgement follows each durable write that covers the connection's own updates; other people's
+ * edits are acknowledged to them).
+ */
+export const ackedAll = (c: TestClient) => {
+  const own = Y.decodeStateVector(Y.encodeStateVector(c.doc)).get(c.doc.clientID) ?? 0;
+  return c.saved.some((sv) => (Y.decodeStateVector(sv).get(c.doc.clientID) ?? 0) >= own);
+};
 
 /** A new blank document made through `url`, its space's owner and a member. */
 export async function newClusterDoc(url: string): Promise<{ docId: string; owner: Person; member: Person }> {

@@ -47,7 +47,13 @@ describe.skipIf(skip)('documents on two processes', () => {
     const { docId, owner, member } = await newClusterDoc(A!.url);
     const a = open(A!.wsUrl, docId, owner);
     const b = open(B!.wsUrl, docId, as(member, B!.url));
-    await Promise.all([synced(a), synced(b)]);
+    // Asks for saved acks but never edits: it hears the durable state while it connects (the server's
+    // greeting, and the answer to its own empty sync reply), and nothing after that.
+    const watcher = open(B!.wsUrl, docId, as(member, B!.url));
+    await Promise.all([synced(a), synced(b), synced(watcher)]);
+    await waitFor(() => watcher.saved.length > 0, 'the watcher’s acknowledgement at connect');
+    await new Promise((r) => setTimeout(r, 300));
+    const watcherAcks = watcher.saved.length;
     // Random interleaved edits from both sides.
     for (let i = 0; i < 40; i++) {
       const c = i % 3 === 0 ? b : a;
@@ -58,6 +64,9 @@ describe.skipIf(skip)('documents on two processes', () => {
     }
     await waitFor(() => text(a) === text(b) && text(a).length > 0, 'convergence', 15_000);
     await waitFor(() => ackedAll(a) && ackedAll(b), 'saved acks on both processes', 15_000);
+    // Acknowledgements go to the connections whose edits a write covered, not to everyone at every write.
+    await waitFor(() => text(watcher) === text(a), 'the watcher sees every edit');
+    expect(watcher.saved.length).toBe(watcherAcks);
 
     a.provider.awareness.setLocalStateField('user', { name: 'Ada on A' });
     await waitFor(() => b.provider.awareness.getStates().get(a.doc.clientID)?.user?.name === 'Ada on A', 'presence across processes', 10_000);
