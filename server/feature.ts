@@ -27,10 +27,31 @@ export interface PeerPorts {
   spaceData?: SpaceDataPort;
 }
 
+/** A facilitator's removal of someone's comment, as the moderation log keeps it (`messageId` is the thread's id). */
+export interface CommentModeration {
+  spaceId: string;
+  docId: string;
+  docTitle: string;
+  messageId: string;
+  commentId: string;
+  actorId: string;
+  authorId: string;
+  text: string;
+  at: Date;
+}
+
 export interface NoticesPort {
   notify(n: Notice): Promise<void>;
-  /** A facilitator removed someone's comment: kept in the space's moderation log. */
-  moderated(m: { spaceId: string; docId: string; docTitle: string; messageId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
+  /**
+   * A facilitator removes someone's comment; the space's moderation log keeps it. Made atomic by order, like
+   * a removed message (server/chat/moderation.ts): `moderated` writes the entry pending (one per comment,
+   * so a retry finds it again), the comment is removed, then `moderationDone` makes the entry final. A
+   * pending entry is not shown; the comments feature finishes pending ones at start.
+   */
+  moderated(m: CommentModeration): Promise<void>;
+  moderationDone(commentId: string): Promise<void>;
+  /** Comment removals a crash cut short (entry written, removal maybe not): for the comments feature's repair. */
+  pendingCommentModerations(): Promise<{ threadId: string; commentId: string }[]>;
   /** Which of `ids` (notifications of `userId`) are still unread: the daily email digest mails only those. */
   unreadAmong(userId: string, ids: string[]): Promise<string[]>;
 }

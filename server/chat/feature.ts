@@ -5,7 +5,7 @@
  */
 import type { Feature } from '../feature';
 import { openGeneral } from './channels';
-import { newSortableId } from '../ids';
+import { DuplicateKeyError } from '../store/port';
 import { chatEvents } from './events';
 import { forgetDeletedAuthors } from './former-member';
 import { repairModeration } from './moderation';
@@ -38,7 +38,17 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
         provides: {
           notices: {
             notify: (n) => notifyNotice(deps, n),
-            moderated: (m) => deps.repo.moderation.insert({ _id: newSortableId(m.at.getTime()), ...m, action: 'comment.delete', channelId: '', reason: '' }),
+            async moderated(m) {
+              try {
+                await deps.repo.moderation.insert({ _id: `cmt-${m.commentId}`, ...m, action: 'comment.delete', channelId: '', reason: '', pending: true });
+              } catch (err) {
+                // A retry (or a second facilitator at once): the first entry stands; the removal goes on.
+                if (!(err instanceof DuplicateKeyError)) throw err;
+              }
+            },
+            moderationDone: async (commentId) => void (await deps.repo.moderation.commit(`cmt-${commentId}`)),
+            pendingCommentModerations: async () =>
+              (await deps.repo.moderation.pending()).flatMap((e) => (e.action === 'comment.delete' && e.commentId ? [{ threadId: e.messageId, commentId: e.commentId }] : [])),
             unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids)).map((n) => n._id),
           },
         },

@@ -63,6 +63,8 @@ export async function shownEntries(deps: ChatDeps, rows: ModerationRecord[]): Pr
   const shown = await Promise.all(
     rows.map(async (r) => {
       if (!r.pending) return true;
+      // A comment's entry waits for the comments feature to make it final (comments/commands.ts).
+      if (r.action !== 'message.delete') return false;
       const m = await deps.repo.messages.byId(r.messageId);
       return !m || m.deletedAt !== null;
     }),
@@ -73,6 +75,7 @@ export async function shownEntries(deps: ChatDeps, rows: ModerationRecord[]): Pr
 /** Rolls forward every moderation a crash cut short (the chat feature's repair at start). */
 export async function repairModeration(deps: ChatDeps): Promise<void> {
   for (const entry of await deps.repo.moderation.pending()) {
+    if (entry.action !== 'message.delete') continue; // comments: the comments feature's repair
     const actor = await deps.ctx.repos.users.byId(entry.actorId);
     await finishModeration(deps, entry, actor?.name ?? '');
     deps.ctx.logger.warn({ cat: 'repair', messageId: entry.messageId }, 'finished a moderation a crash had cut short');

@@ -102,6 +102,8 @@ export interface ModerationRecord {
   action: 'message.delete' | 'comment.delete';
   docId?: string;
   docTitle?: string;
+  /** A removed comment's id (`messageId` is then its thread's). */
+  commentId?: string;
   actorId: string;
   authorId: string;
   /** The removed text, kept for the facilitators' audit. */

@@ -7,6 +7,8 @@ import { accessWithin, type SpaceAccess } from '../commands/access';
 import type { Notice } from '../chat/notify';
 import type { DocInfo } from '../docs/port';
 import type { Ctx } from '../context';
+import { crashPoint } from '../crash';
+import type { CommentModeration } from '../feature';
 import { conflict, forbidden, notFound } from '../errors';
 import { newId } from '../ids';
 import { authorize, can, type Action } from '../policies';
@@ -29,8 +31,12 @@ export interface CommentsDeps {
   changed(spaceId: string, thread: ThreadView): void;
   removed(spaceId: string, docId: string, threadId: string): void;
   notify(n: CommentNotice): Promise<void>;
-  /** A facilitator removed someone else's comment: the space's moderation log keeps it. */
-  moderated(entry: { spaceId: string; docId: string; docTitle: string; messageId: string; actorId: string; authorId: string; text: string; at: Date }): Promise<void>;
+  /**
+   * A facilitator removes someone else's comment: the space's moderation log keeps it. `moderated` writes
+   * the entry pending, `moderationDone` makes it final once the comment is gone (server/feature.ts).
+   */
+  moderated(entry: CommentModeration): Promise<void>;
+  moderationDone(commentId: string): Promise<void>;
   /** Throws rate_limited when `userId` writes (or starts watching documents) too fast. */
   limit(userId: string, kind?: 'write' | 'watch'): Promise<void>;
 }
@@ -174,17 +180,49 @@ export async function deleteComment(d: CommentsDeps, userId: string, threadId: s
   if (doc.archived) throw forbidden('This document is archived: its comments can be read but not changed.');
   await d.limit(userId);
   const at = new Date(d.ctx.now());
-  if (!own) await d.moderated({ spaceId: doc.spaceId, docId: doc.id, docTitle: doc.title, messageId: threadId, actorId: userId, authorId: c.authorId, text: c.text, at });
-  if (t.comments[0]?.id === commentId) {
-    await d.repo.remove(threadId);
+  // A moderation: the log entry first (pending, so not shown yet), then the removal, then the entry made
+  // final. A crash between them leaves a pending entry that the repair at start finishes (repairCommentModerations).
+  if (!own) {
+    await d.moderated({ spaceId: doc.spaceId, docId: doc.id, docTitle: doc.title, messageId: threadId, commentId, actorId: userId, authorId: c.authorId, text: c.text, at });
+    crashPoint('comment.moderation:after-log');
+  }
+  const removed = await removeComment(d.repo, t, commentId, at);
+  if (!own) {
+    crashPoint('comment.moderation:after-removal');
+    await d.moderationDone(commentId);
+  }
+  if (removed === 'thread') {
     d.removed(doc.spaceId, doc.id, threadId);
     return null;
   }
-  const updated = await d.repo.setComments(threadId, t.comments.filter((x) => x.id !== commentId), at);
-  if (!updated) throw notFound('That thread');
-  const view = presentThread(updated);
+  if (!removed) throw notFound('That thread');
+  const view = presentThread(removed);
   d.changed(doc.spaceId, view);
   return view;
+}
+
+/**
+ * Removes one comment of `t` (the whole thread when it is the first: the thread is that comment's
+ * question). Idempotent: a comment already gone changes nothing. Returns 'thread', the updated thread, or
+ * null when the thread is gone.
+ */
+async function removeComment(repo: ThreadsRepo, t: ThreadRecord, commentId: string, at: Date): Promise<'thread' | ThreadRecord | null> {
+  if (t.comments[0]?.id === commentId) {
+    await repo.remove(t._id);
+    return 'thread';
+  }
+  if (!t.comments.some((x) => x.id === commentId)) return t;
+  return repo.setComments(t._id, t.comments.filter((x) => x.id !== commentId), at);
+}
+
+/** Finishes every comment removal a crash cut short (the comments feature's repair at start). */
+export async function repairCommentModerations(d: Pick<CommentsDeps, 'ctx' | 'repo' | 'moderationDone'>, pending: { threadId: string; commentId: string }[]): Promise<void> {
+  for (const p of pending) {
+    const t = await d.repo.byId(p.threadId);
+    if (t) await removeComment(d.repo, t, p.commentId, new Date(d.ctx.now()));
+    await d.moderationDone(p.commentId);
+    d.ctx.logger.warn({ cat: 'repair', threadId: p.threadId, commentId: p.commentId }, 'finished a comment removal a crash had cut short');
+  }
 }
 
 /**

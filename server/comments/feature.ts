@@ -6,7 +6,7 @@
 import { resolveMentions } from '../chat/mentions';
 import type { Feature } from '../feature';
 import { spaceRoom } from '../realtime/rooms';
-import type { CommentsDeps } from './commands';
+import { repairCommentModerations, type CommentsDeps } from './commands';
 import { commentEvents, docRoom } from './events';
 import { forgetDeletedCommenters } from './former-member';
 import { COMMENT_INDEXES, createThreadsRepo } from './records';
@@ -32,6 +32,7 @@ export const commentsFeature: Feature = {
       removed: (spaceId, docId, threadId) => ports.realtime.toRoom([spaceRoom(spaceId), docRoom(docId)], 'thread:removed', { docId, threadId }),
       notify: async (n) => ports.notices?.notify(n),
       moderated: async (m) => ports.notices?.moderated(m),
+      moderationDone: async (commentId) => ports.notices?.moderationDone(commentId),
       limit: (userId, kind = 'write') => (kind === 'write' ? writes : watches).enforce(userId),
     };
     // Exports with `comments=open` list the open threads as numbered notes.
@@ -41,6 +42,12 @@ export const commentsFeature: Feature = {
         .map((t) => ({ to: 'lineId' in t.anchor ? null : t.anchor.to, quote: t.quote, comments: t.comments.map((c) => ({ author: c.authorName, text: c.text })) })),
     );
     const offDeleted = forgetDeletedCommenters(ctx);
-    return { routes: () => commentRoutes(deps), events: commentEvents(deps, watches), close: async () => offDeleted() };
+    return {
+      routes: () => commentRoutes(deps),
+      events: commentEvents(deps, watches),
+      // Comment removals by a facilitator that a crash cut short (log entry written, removal maybe not).
+      repair: async () => repairCommentModerations(deps, (await ports.notices?.pendingCommentModerations()) ?? []),
+      close: async () => offDeleted(),
+    };
   },
 };

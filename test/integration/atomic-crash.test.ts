@@ -1,7 +1,7 @@
 /**
  * Crash safety of the multi-step writes (server/store/README.md, "Atomic by design"), with a real server
  * process killed at every crash point between their steps: creating a space (facilitator, `general`),
- * approving a join request, joining through an invite, and a facilitator removing a message.
+ * approving a join request, joining through an invite, and a facilitator removing a message or a comment.
  *
  * One chain of processes on one data directory: the process started with COLLAB_CRASH_AT=<point k> is
  * asked to do action k and SIGKILLs itself in its gap; the next process (started with point k+1) must
@@ -10,6 +10,7 @@
  * Runs on the embedded store, and on MongoDB in the "integration-mongo" project.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
 import { call, closeSockets, cid, connectSocket, data, sleep } from '../helpers/chat';
 import { databaseFor, MONGO_STORE_SELECTED, MONGODB_TEST_URI, withDatabase } from '../helpers/mongo';
 import { ApiClient, openTestStore, removeTestData, signupUser, spawnServer, tempDir, type ChildServer } from '../helpers/server';
@@ -21,6 +22,8 @@ const POINTS = [
   'invite.accept:after-membership',
   'moderation:after-log',
   'moderation:after-removal',
+  'comment.moderation:after-log',
+  'comment.moderation:after-removal',
   'space.create:after-space',
   'space.create:after-membership',
   'space.create:after-channel',
@@ -73,7 +76,21 @@ const s = {} as {
   requests: string[];
   invites: string[];
   messages: { id: string; text: string }[];
+  docId: string;
+  /** The comments a facilitator removes: a reply (0), and the question that opens a thread (1: the thread goes). */
+  comments: { threadId: string; commentId: string; text: string }[];
 };
+
+/** Two well-formed relative positions into a `default` fragment, as the editor would send. */
+function rangeAnchor() {
+  const ydoc = new Y.Doc();
+  const t = new Y.XmlText('We use tape diagrams in week two.');
+  const p = new Y.XmlElement('paragraph');
+  p.insert(0, [t]);
+  ydoc.getXmlFragment('default').insert(0, [p]);
+  const b64 = (rp: Y.RelativePosition) => Buffer.from(Y.encodeRelativePosition(rp)).toString('base64');
+  return { from: b64(Y.createRelativePositionFromTypeIndex(t, 7)), to: b64(Y.createRelativePositionFromTypeIndex(t, 20)) };
+}
 
 async function setup(): Promise<void> {
   const person = async (name: string) => {
@@ -100,6 +117,17 @@ async function setup(): Promise<void> {
     s.messages.push({ id: sent.message.id, text });
   }
   closeSockets();
+  const doc = await as(s.fac).post(`/api/spaces/${s.spaceId}/docs`, { title: 'Ratios unit', template: 'curriculum-unit' });
+  expect(doc.status).toBe(201);
+  s.docId = doc.body.doc.id;
+  const first = await as(s.author).post(`/api/docs/${s.docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: 'A fair question' });
+  const reply = await as(s.author).post(`/api/threads/${first.body.thread.id}/comments`, { text: 'a rude reply' });
+  const second = await as(s.author).post(`/api/docs/${s.docId}/threads`, { anchor: rangeAnchor(), quote: 'tape diagrams', text: 'a rude question' });
+  expect([first.status, reply.status, second.status]).toEqual([201, 201, 201]);
+  s.comments = [
+    { threadId: first.body.thread.id, commentId: reply.body.comment.id, text: 'a rude reply' },
+    { threadId: second.body.thread.id, commentId: second.body.thread.comments[0].id, text: 'a rude question' },
+  ];
 }
 
 /** The action at each point, by its user, as the client sends it. */
@@ -110,6 +138,8 @@ const ACTS: Record<Point, () => Promise<unknown>> = {
   'invite.accept:after-membership': () => as(s.joiners[1]!).post(`/api/invites/${s.invites[1]}/accept`),
   'moderation:after-log': () => moderate(0),
   'moderation:after-removal': () => moderate(1),
+  'comment.moderation:after-log': () => removeComment(0),
+  'comment.moderation:after-removal': () => removeComment(1),
   'space.create:after-space': () => createSpace('Crash space 1'),
   'space.create:after-membership': () => createSpace('Crash space 2'),
   'space.create:after-channel': () => createSpace('Crash space 3'),
@@ -119,6 +149,7 @@ async function moderate(i: number) {
   const socket = await connectSocket(child!.url, s.fac.cookie);
   return call(socket, 'message:delete', { messageId: s.messages[i]!.id, reason: 'not kind' }, 20_000);
 }
+const removeComment = (i: number) => as(s.fac).delete(`/api/threads/${s.comments[i]!.threadId}/comments/${s.comments[i]!.commentId}`);
 const createSpace = (name: string) => as(s.fac).post('/api/spaces', { name, kind: 'plc' });
 
 /** A join request as its requester and the facilitators see it: either pending (and no member) or approved (member, off the list). */
@@ -161,6 +192,22 @@ async function moderationState(i: number): Promise<'there' | 'removed'> {
   return 'removed';
 }
 
+/** A comment a facilitator removes: either still there with no log entry, or gone with exactly one entry holding its text. */
+async function commentState(i: number): Promise<'there' | 'removed'> {
+  const c = s.comments[i]!;
+  const threads = (await as(s.fac).get(`/api/docs/${s.docId}/threads`)).body.threads as { id: string; comments: { id: string; text: string }[] }[];
+  const shown = threads.find((t) => t.id === c.threadId)?.comments.find((x) => x.id === c.commentId);
+  const entries = (await as(s.fac).get(`/api/spaces/${s.spaceId}/moderation`)).body.entries.filter((e: { messageId: string }) => e.messageId === c.threadId);
+  if (shown) {
+    expect({ text: shown.text, entries: entries.length }).toEqual({ text: c.text, entries: 0 });
+    return 'there';
+  }
+  // The thread of a removed reply stays, with its question.
+  if (i === 0) expect(threads.find((t) => t.id === c.threadId)?.comments.map((x) => x.text)).toEqual(['A fair question']);
+  expect(entries.map((e: { text: string; action: string; actor: { id: string }; docId: string }) => [e.text, e.action, e.actor.id, e.docId])).toEqual([[c.text, 'comment.delete', s.fac.id, s.docId]]);
+  return 'removed';
+}
+
 /** The facilitator's spaces named `name`: each with them as facilitator and a `general` channel. */
 async function spacesNamed(name: string): Promise<number> {
   const mine = (await as(s.fac).get('/api/spaces')).body.spaces.filter((x: { name: string }) => x.name === name);
@@ -181,6 +228,7 @@ async function expectWhole(upTo: number): Promise<void> {
   for (const [i, p] of (['join.approve:after-claim', 'join.approve:after-membership'] as const).entries()) if (done.includes(p)) expect(await joinState(i)).toBe('approved');
   for (const [i, p] of (['invite.accept:after-seat', 'invite.accept:after-membership'] as const).entries()) if (done.includes(p)) expect(await inviteState(i)).toBe('in');
   for (const [i, p] of (['moderation:after-log', 'moderation:after-removal'] as const).entries()) if (done.includes(p)) expect(await moderationState(i)).toBe('removed');
+  for (const [i, p] of (['comment.moderation:after-log', 'comment.moderation:after-removal'] as const).entries()) if (done.includes(p)) expect(await commentState(i)).toBe('removed');
   for (const [i, p] of (['space.create:after-space', 'space.create:after-membership', 'space.create:after-channel'] as const).entries()) {
     if (done.includes(p)) expect(await spacesNamed(`Crash space ${i + 1}`)).toBe(1);
   }
@@ -192,11 +240,13 @@ describe(`SIGKILL between the steps of each multi-step write (${storeEnv.MONGODB
     expect((await (await fetch(`${child!.url}/healthz`)).json()).store).toBe(storeEnv.MONGODB_URI ? 'mongodb' : 'embedded');
     await setup();
     // Before any crash, every action is still to do.
-    expect([await joinState(0), await joinState(1), await inviteState(0), await inviteState(1), await moderationState(0), await moderationState(1)]).toEqual([
+    expect([await joinState(0), await joinState(1), await inviteState(0), await inviteState(1), await moderationState(0), await moderationState(1), await commentState(0), await commentState(1)]).toEqual([
       'pending',
       'pending',
       'out',
       'out',
+      'there',
+      'there',
       'there',
       'there',
     ]);
@@ -222,6 +272,9 @@ describe(`SIGKILL between the steps of each multi-step write (${storeEnv.MONGODB
       const socket = await connectSocket(child!.url, s.fac.cookie);
       expect(data(await call(socket, 'message:delete', { messageId: s.messages[i]!.id, reason: 'not kind' }))).toEqual({ messageId: s.messages[i]!.id });
       expect(await moderationState(i)).toBe('removed');
+      // The crash's repair removed the comment: removing it again finds nothing, and the log keeps one entry.
+      expect((await removeComment(i)).status).toBe(404);
+      expect(await commentState(i)).toBe('removed');
     }
     // The seat each joiner took was taken once: nobody else gets in through the one-use invites.
     const late = await signupUser(child!.url, 'Late Comer');
