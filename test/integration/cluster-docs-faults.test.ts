@@ -53,6 +53,19 @@ const why = `CLUSTER_SEED=${seed}`;
 const text = (c: TestClient) => c.doc.getText('t').toString();
 const count = (haystack: string, needle: string) => haystack.split(needle).length - 1;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** What each client holds when a wait for convergence times out: which part did not come. */
+const state = (cs: TestClient[]) =>
+  cs
+    .map((c, i) => {
+      const own = Y.decodeStateVector(Y.encodeStateVector(c.doc)).get(c.doc.clientID) ?? 0;
+      const acked = Math.max(0, ...c.saved.map((sv) => Y.decodeStateVector(sv).get(c.doc.clientID) ?? 0));
+      return `client ${i}: ${c.provider.wsconnected ? 'connected' : 'disconnected'}, ${text(c).length} chars${text(c) === text(cs[0]!) ? '' : ' (differs)'}, own clock ${own}, acknowledged ${acked} (${c.saved.length} acks)`;
+    })
+    .join('; ');
+const converged = (cs: TestClient[], what: string, ms: number) =>
+  waitFor(() => cs.every((c) => text(c) === text(cs[0]!)) && cs.every(ackedAll), `${what} (${why})`, ms).catch((err: Error) => {
+    throw new Error(`${err.message}: ${state(cs)}`);
+  });
 
 /** True when state vector `sv` includes every clock of state vector `target`. */
 function svCovers(sv: Uint8Array, target: Uint8Array): boolean {
@@ -176,7 +189,7 @@ describe.skipIf(skip)('documents on two processes under faults', () => {
       if (rnd() < 0.3) await sleep(Math.floor(rnd() * 40));
     }
     for (const c of cs) if (!c.provider.shouldConnect) c.provider.connect();
-    await waitFor(() => cs.every((c) => text(c) === text(cs[0]!)) && cs.every(ackedAll), `convergence and saved acks (${why})`, 20_000);
+    await converged(cs, 'convergence and saved acks', 20_000);
     expect(text(cs[0]!).length, why).toBeGreaterThan(0);
 
     // A last burst on every client, then both processes die before acknowledging all of it.
@@ -189,7 +202,8 @@ describe.skipIf(skip)('documents on two processes under faults', () => {
     // Restart: a new process; the clients come back with their documents and resend what was lost.
     const C = await cluster.add();
     cs = cs.map((c, i) => move(c, C, docId, people[i % 2]!));
-    await waitFor(() => cs.every((c) => text(c) === text(cs[0]!)) && cs.every(ackedAll), `convergence after the restart (${why})`, 25_000);
+    // The dead owner's lease must expire first (three claim periods), then the new owner stores everything.
+    await converged(cs, 'convergence after the restart', 40_000);
     const stored = await storedText(cluster, docId);
     expect(stored, why).toBe(text(cs[0]!));
     for (const { marker } of burst) expect(count(stored, marker), `${marker} (${why})`).toBe(1);
