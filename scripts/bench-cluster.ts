@@ -227,6 +227,18 @@ async function main() {
       ratios[what]!.p99.push(b.p99 / a.p99);
       process.stdout.write(`  ${what}: p99 ratio ${(b.p99 / a.p99).toFixed(2)}, CPU per delivery ratio ${(b.cpuMsPer1k / a.cpuMsPer1k).toFixed(2)}\n`);
     };
+    // The fixed cost with nobody connected (Redis stream reads, leases, sweeps): it is spread over the
+    // deliveries of a run, so at a light load it weighs on the per-delivery figures.
+    const idle = async (servers: ServerProcess[]) => {
+      const before = servers.map((x) => cpuSplit(x.proc.pid!));
+      await new Promise((res) => setTimeout(res, 5_000));
+      return servers.map((x, i) => {
+        const now = cpuSplit(x.proc.pid!);
+        return +((now.user + now.sys - before[i]!.user - before[i]!.sys) / 5).toFixed(1);
+      });
+    };
+    const [idleOne, idleTwo] = [await idle(one), await idle(two)];
+    process.stdout.write(`idle CPU, ms per second: single ${idleOne.join(' + ')}, two processes ${idleTwo.join(' + ')}\n`);
     for (let r = 1; r <= ROUNDS; r++) {
       process.stdout.write(`round ${r}\n`);
       if (ONLY !== 'chat') compare('docs', await docsRun('single process', one, solo!.setup.fac), await docsRun('two processes', two, pair!.setup.fac));
