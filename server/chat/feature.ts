@@ -10,7 +10,7 @@ import { chatEvents } from './events';
 import { forgetDeletedAuthors } from './former-member';
 import { repairModeration } from './moderation';
 import { notifyJoinRequests } from './join-notify';
-import { notifyNotice } from './notify';
+import { noticeSpaces, notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
 import { numberOldMessages } from './sequence';
@@ -49,7 +49,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
             moderationDone: async (commentId) => void (await deps.repo.moderation.commit(`cmt-${commentId}`)),
             pendingCommentModerations: async () =>
               (await deps.repo.moderation.pending()).flatMap((e) => (e.action === 'comment.delete' && e.commentId ? [{ threadId: e.messageId, commentId: e.commentId }] : [])),
-            unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids)).map((n) => n._id),
+            unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids, await noticeSpaces(deps, userId))).map((n) => n._id),
           },
         },
         // Messages of an older release get their sequence numbers before history is served (sequence.ts);

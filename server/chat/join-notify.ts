@@ -3,7 +3,7 @@
  * they hear of it without opening the space's Overview (where they approve or decline it).
  */
 import { newSortableId } from '../ids';
-import { storeNotification } from './notify';
+import { storeNotification, unreadNotices } from './notify';
 import { presentNotification } from './presenters';
 import type { NotificationRecord } from './records';
 import type { ChatDeps } from './service';
@@ -35,7 +35,7 @@ async function notifyFacilitators(deps: ChatDeps, e: { spaceId: string; requestI
         readAt: null,
       };
       if (!(await storeNotification(deps, n))) continue;
-      const unread = await deps.repo.notifications.countUnread(f.userId);
+      const unread = await unreadNotices(deps, f.userId);
       const notification = presentNotification(n, space?.name ?? '', '');
       deps.out.toUsers(f.userId, 'notification:new', { notification, unread });
       // The email feature mails it too (issue 17: facilitators hear of requests even away from the app).

@@ -4,6 +4,21 @@ import { presentNotification } from './presenters';
 import type { MessageRecord, NotificationRecord } from './records';
 import { channelById, type ChatDeps } from './service';
 
+/**
+ * The spaces whose notifications `userId` sees: those they are a member of that are not deleted. The bell's
+ * list, its unread badge and the email digest all count these only, so a space left or deleted (until it is
+ * restored) neither shows nor keeps a badge nobody can clear.
+ */
+export async function noticeSpaces(deps: ChatDeps, userId: string): Promise<string[]> {
+  const ids = (await deps.ctx.repos.memberships.ofUser(userId)).map((m) => m.spaceId);
+  return ids.length ? (await deps.ctx.repos.spaces.byIds(ids)).map((sp) => sp._id) : [];
+}
+
+/** The unread count of the bell (see noticeSpaces). */
+export async function unreadNotices(deps: ChatDeps, userId: string): Promise<number> {
+  return deps.repo.notifications.countUnread(userId, await noticeSpaces(deps, userId));
+}
+
 const excerptOf = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);
 
 /**
@@ -52,7 +67,7 @@ export async function notify(
         readAt: null,
       };
       if (!(await storeNotification(deps, n))) continue;
-      const unread = await deps.repo.notifications.countUnread(userId);
+      const unread = await unreadNotices(deps, userId);
       const notification = presentNotification(n, space?.name ?? '', channel?.name ?? '');
       deps.out.toUsers(userId, 'notification:new', { notification, unread });
       deps.ctx.bus.emit('notification:created', { userId, notification });
@@ -94,7 +109,7 @@ export async function notifyNotice(deps: ChatDeps, notice: Notice): Promise<void
     readAt: null,
   };
   if (!(await storeNotification(deps, n))) return;
-  const [space, unread] = await Promise.all([deps.ctx.repos.spaces.byId(notice.spaceId), deps.repo.notifications.countUnread(notice.userId)]);
+  const [space, unread] = await Promise.all([deps.ctx.repos.spaces.byId(notice.spaceId), unreadNotices(deps, notice.userId)]);
   const notification = presentNotification(n, space?.name ?? '', '');
   deps.out.toUsers(notice.userId, 'notification:new', { notification, unread });
   deps.ctx.bus.emit('notification:created', { userId: notice.userId, notification });

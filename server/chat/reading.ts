@@ -9,6 +9,7 @@ import { presentModeration, presentMessage, presentNotification } from './presen
 import { channelUnread } from './channels';
 import type { ChatRepo, MessageRecord, ReadMark } from './records';
 import { shownEntries } from './moderation';
+import { noticeSpaces, unreadNotices } from './notify';
 import { readNotificationsUpTo } from './read-notifications';
 import { accessChannel, type ChatDeps } from './service';
 
@@ -135,11 +136,12 @@ export async function listNotifications(deps: ChatDeps, userId: string, q: { bef
     const c = await deps.repo.channels.byId(id);
     if (c) channels.set(id, c.name);
   }
-  // A notification from a space the user has since left stays out of the list.
-  const mine = new Set((await deps.ctx.repos.memberships.ofUser(userId)).map((m) => m.spaceId));
+  // A notification from a space the user has since left, or that was deleted, stays out of the list (and the count).
+  const mine = await noticeSpaces(deps, userId);
+  const shown = new Set(mine);
   return {
-    notifications: page.filter((n) => mine.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId) ?? '', (n.channelId && channels.get(n.channelId)) || '')),
-    unread: await deps.repo.notifications.countUnread(userId),
+    notifications: page.filter((n) => shown.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId) ?? '', (n.channelId && channels.get(n.channelId)) || '')),
+    unread: await deps.repo.notifications.countUnread(userId, mine),
     hasMore: rows.length > limit,
   };
 }
@@ -147,7 +149,7 @@ export async function listNotifications(deps: ChatDeps, userId: string, q: { bef
 /** Marks some or all of the caller's notifications read; answers the remaining unread count. */
 export async function readNotifications(deps: ChatDeps, userId: string, which: { ids?: string[]; all?: true }) {
   await deps.repo.notifications.markRead(userId, which.all ? 'all' : (which.ids ?? []), new Date(deps.ctx.now()));
-  const unread = await deps.repo.notifications.countUnread(userId);
+  const unread = await unreadNotices(deps, userId);
   deps.out.toUsers(userId, 'notification:read', { unread });
   return { unread };
 }

@@ -203,8 +203,9 @@ export function createChatRepo(store: Store) {
       remove: (id: string) => notifications.deleteOne({ _id: id }),
       ofUser: (userId: string, before: string | undefined, limit: number) =>
         notifications.find({ userId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
-      countUnread: (userId: string) => notifications.count({ userId, readAt: null }),
-      unreadAmong: (userId: string, ids: string[]) => notifications.find({ _id: { $in: ids }, userId, readAt: null }),
+      /** Unread notifications of `userId` from the spaces `spaceIds` (those they belong to and that exist). */
+      countUnread: (userId: string, spaceIds: string[]) => notifications.count({ userId, readAt: null, spaceId: { $in: spaceIds } }),
+      unreadAmong: (userId: string, ids: string[], spaceIds: string[]) => notifications.find({ _id: { $in: ids }, userId, readAt: null, spaceId: { $in: spaceIds } }),
       markRead: (userId: string, ids: string[] | 'all', at: Date) =>
         notifications.updateMany({ userId, readAt: null, ...(ids === 'all' ? {} : { _id: { $in: ids } }) }, { $set: { readAt: at } }),
       /**

@@ -171,6 +171,14 @@ describe('mentions and notifications', () => {
     expect((await nora.client.get('/api/notifications')).body.notifications[0].read).toBe(true);
     expect(data(await call(ns, 'notification:read', { all: true }))).toEqual({ unread: 0 });
     expect((await nora.client.post('/api/notifications/read', {})).status).toBe(400);
+
+    // Nor has one unread mention; removed from the space, it leaves both the list and the badge.
+    const norBell = await nor.client.get('/api/notifications');
+    expect(norBell.body.notifications.map((x: { spaceId: string }) => x.spaceId)).toEqual([spaceId]);
+    expect(norBell.body.unread).toBe(1);
+    expect((await fac.client.delete(`/api/spaces/${spaceId}/members/${nor.user.id}`)).status).toBe(204);
+    const after = await nor.client.get('/api/notifications');
+    expect(after.body).toMatchObject({ notifications: [], unread: 0 });
   });
 });
 

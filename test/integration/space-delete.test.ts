@@ -10,9 +10,10 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { SQLITE_FILE } from '../../server/store/embedded';
-import { call, closeSockets, connectSocket, data } from '../helpers/chat';
+import { call, cid, closeSockets, connectSocket, data } from '../helpers/chat';
 import { ApiClient, signupUser, startServer, type TestServer } from '../helpers/server';
 import { exportSpace, populatedSpace } from '../helpers/space-data';
+import { eventually } from '../helpers/wait';
 
 const ADMIN = `admin.${process.pid}.${Date.now()}@district.test`;
 const env = { ADMIN_EMAILS: ADMIN };
@@ -76,6 +77,11 @@ describe('deleting a space', () => {
     // A named version: its state is kept in chunks of its own (docVersionBlobs), which the erase must find.
     expect((await s.fac.client.post(`/api/docs/${s.lesson}/versions`, { name: 'Before the erase' })).status).toBe(201);
     docIds = (await s.fac.client.get(`/api/spaces/${s.spaceId}/docs`)).body.docs.map((d: { id: string }) => d.id);
+    // A mention for the member: an unread notification in the bell.
+    const socket = await connectSocket(srv.url, s.fac.client.cookie);
+    data(await call(socket, 'message:send', { channelId: s.general, text: 'Could @Mo Member check the lesson?', clientMsgId: cid() }));
+    const bell = await eventually(() => s.member.client.get('/api/notifications'), (r) => r.body.notifications.some((n: { spaceId: string }) => n.spaceId === s.spaceId));
+    expect(bell.body.unread).toBeGreaterThan(0);
     before = await snapshot(s.member.client);
   });
 
@@ -109,6 +115,10 @@ describe('deleting a space', () => {
       }
     }
     expect(JSON.stringify((await s.member.client.get('/api/unread')).body)).not.toContain(s.spaceId);
+    // Its notifications leave the bell, badge included (until a restore brings them back).
+    const bell = await s.member.client.get('/api/notifications');
+    expect(bell.body.notifications.map((n: { spaceId: string }) => n.spaceId)).not.toContain(s.spaceId);
+    expect(bell.body.unread).toBe(0);
     expect((await stranger.client.get('/api/directory')).body.spaces.map((x: { id: string }) => x.id)).not.toContain(s.spaceId);
     expect((await stranger.client.post(`/api/invites/${s.invite}/accept`)).status).toBe(404);
     expect(((await call(socket, 'space:join', { spaceId: s.spaceId })) as { error?: { code: string } }).error?.code).toBe('not_found');
@@ -129,6 +139,9 @@ describe('deleting a space', () => {
     expect(restored.status).toBe(200);
     expect(restored.body).toMatchObject({ space: { id: s.spaceId }, role: 'facilitator' });
     expect(await snapshot(s.member.client)).toEqual(before);
+    const bell = await s.member.client.get('/api/notifications');
+    expect(bell.body.notifications.map((n: { spaceId: string }) => n.spaceId)).toContain(s.spaceId);
+    expect(bell.body.unread).toBeGreaterThan(0);
     expect((await s.fac.client.get('/api/deleted-spaces')).body.spaces).toEqual([]);
 
     // An administrator who is not a member restores it too.
