@@ -230,6 +230,7 @@ async function main() {
     // The fixed cost with nobody connected (Redis stream reads, leases, sweeps): it is spread over the
     // deliveries of a run, so at a light load it weighs on the per-delivery figures.
     const idle = async (servers: ServerProcess[]) => {
+      await new Promise((res) => setTimeout(res, 3_000)); // start-up work (compilation, first sweeps) settles
       const before = servers.map((x) => cpuSplit(x.proc.pid!));
       await new Promise((res) => setTimeout(res, 5_000));
       return servers.map((x, i) => {
