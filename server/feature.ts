@@ -49,9 +49,10 @@ export interface NoticesPort {
    * pending entry is not shown; the comments feature finishes pending ones at start.
    */
   moderated(m: CommentModeration): Promise<void>;
-  moderationDone(commentId: string): Promise<void>;
+  /** Makes the entry final; true for the one call that did (it audits the removal, once). */
+  moderationDone(commentId: string): Promise<boolean>;
   /** Comment removals a crash cut short (entry written, removal maybe not): for the comments feature's repair. */
-  pendingCommentModerations(): Promise<{ threadId: string; commentId: string }[]>;
+  pendingCommentModerations(): Promise<CommentModeration[]>;
   /** Which of `ids` (notifications of `userId`) are still unread: the daily email digest mails only those. */
   unreadAmong(userId: string, ids: string[]): Promise<string[]>;
 }

@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'doc.archived',
   'doc.restored',
   'message.moderated',
+  'comment.moderated',
   'admin.account_disabled',
   'admin.account_enabled',
   'admin.reset_link',
@@ -49,7 +50,7 @@ export interface AuditInput {
   actor?: { id: string; name: string } | null;
   ip?: string | null;
   spaceId?: string | null;
-  target?: { type: 'user' | 'space' | 'invite' | 'doc' | 'message' | 'email'; id: string; label?: string };
+  target?: { type: 'user' | 'space' | 'invite' | 'doc' | 'message' | 'comment' | 'email'; id: string; label?: string };
   details?: AuditDetails;
 }
 

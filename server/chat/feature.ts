@@ -46,9 +46,13 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
                 if (!(err instanceof DuplicateKeyError)) throw err;
               }
             },
-            moderationDone: async (commentId) => void (await deps.repo.moderation.commit(`cmt-${commentId}`)),
+            moderationDone: async (commentId) => (await deps.repo.moderation.commit(`cmt-${commentId}`)) !== null,
             pendingCommentModerations: async () =>
-              (await deps.repo.moderation.pending()).flatMap((e) => (e.action === 'comment.delete' && e.commentId ? [{ threadId: e.messageId, commentId: e.commentId }] : [])),
+              (await deps.repo.moderation.pending()).flatMap((e) =>
+                e.action === 'comment.delete' && e.commentId
+                  ? [{ spaceId: e.spaceId, docId: e.docId ?? '', docTitle: e.docTitle ?? '', messageId: e.messageId, commentId: e.commentId, actorId: e.actorId, authorId: e.authorId, text: e.text, at: e.at }]
+                  : [],
+              ),
             unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids, await noticeSpaces(deps, userId))).map((n) => n._id),
           },
         },

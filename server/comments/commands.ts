@@ -7,6 +7,7 @@ import { accessWithin, type SpaceAccess } from '../commands/access';
 import type { Notice } from '../chat/notify';
 import type { DocInfo } from '../docs/port';
 import type { Ctx } from '../context';
+import { audit } from '../audit/audit';
 import { crashPoint } from '../crash';
 import type { CommentModeration } from '../feature';
 import { conflict, forbidden, notFound } from '../errors';
@@ -36,7 +37,7 @@ export interface CommentsDeps {
    * the entry pending, `moderationDone` makes it final once the comment is gone (server/feature.ts).
    */
   moderated(entry: CommentModeration): Promise<void>;
-  moderationDone(commentId: string): Promise<void>;
+  moderationDone(commentId: string): Promise<boolean>;
   /** Throws rate_limited when `userId` writes (or starts watching documents) too fast. */
   limit(userId: string, kind?: 'write' | 'watch'): Promise<void>;
 }
@@ -189,7 +190,7 @@ export async function deleteComment(d: CommentsDeps, userId: string, threadId: s
   const removed = await removeComment(d.repo, t, commentId, at);
   if (!own) {
     crashPoint('comment.moderation:after-removal');
-    await d.moderationDone(commentId);
+    if (await d.moderationDone(commentId)) await auditRemoval(d, { id: userId, name: await nameOf(d, userId) }, { spaceId: doc.spaceId, docId: doc.id, threadId, commentId, authorId: c.authorId });
   }
   if (removed === 'thread') {
     d.removed(doc.spaceId, doc.id, threadId);
@@ -215,13 +216,25 @@ async function removeComment(repo: ThreadsRepo, t: ThreadRecord, commentId: stri
   return repo.setComments(t._id, t.comments.filter((x) => x.id !== commentId), at);
 }
 
+/** The audit trail's entry for a facilitator's removal of someone's comment. */
+async function auditRemoval(
+  d: Pick<CommentsDeps, 'ctx'>,
+  actor: { id: string; name: string },
+  r: { spaceId: string; docId: string; threadId: string; commentId: string; authorId: string },
+): Promise<void> {
+  await audit(d.ctx, { action: 'comment.moderated', actor, spaceId: r.spaceId, target: { type: 'comment', id: r.commentId }, details: { authorId: r.authorId, threadId: r.threadId, docId: r.docId } });
+}
+
 /** Finishes every comment removal a crash cut short (the comments feature's repair at start). */
-export async function repairCommentModerations(d: Pick<CommentsDeps, 'ctx' | 'repo' | 'moderationDone'>, pending: { threadId: string; commentId: string }[]): Promise<void> {
+export async function repairCommentModerations(d: Pick<CommentsDeps, 'ctx' | 'repo' | 'moderationDone'>, pending: CommentModeration[]): Promise<void> {
   for (const p of pending) {
-    const t = await d.repo.byId(p.threadId);
+    const t = await d.repo.byId(p.messageId);
     if (t) await removeComment(d.repo, t, p.commentId, new Date(d.ctx.now()));
-    await d.moderationDone(p.commentId);
-    d.ctx.logger.warn({ cat: 'repair', threadId: p.threadId, commentId: p.commentId }, 'finished a comment removal a crash had cut short');
+    if (await d.moderationDone(p.commentId)) {
+      const actor = await d.ctx.repos.users.byId(p.actorId);
+      await auditRemoval(d, { id: p.actorId, name: actor?.name ?? '' }, { spaceId: p.spaceId, docId: p.docId, threadId: p.messageId, commentId: p.commentId, authorId: p.authorId });
+    }
+    d.ctx.logger.warn({ cat: 'repair', threadId: p.messageId, commentId: p.commentId }, 'finished a comment removal a crash had cut short');
   }
 }
 

@@ -32,7 +32,7 @@ export const commentsFeature: Feature = {
       removed: (spaceId, docId, threadId) => ports.realtime.toRoom([spaceRoom(spaceId), docRoom(docId)], 'thread:removed', { docId, threadId }),
       notify: async (n) => ports.notices?.notify(n),
       moderated: async (m) => ports.notices?.moderated(m),
-      moderationDone: async (commentId) => ports.notices?.moderationDone(commentId),
+      moderationDone: async (commentId) => (await ports.notices?.moderationDone(commentId)) ?? false,
       limit: (userId, kind = 'write') => (kind === 'write' ? writes : watches).enforce(userId),
     };
     // Exports with `comments=open` list the open threads as numbered notes.

@@ -205,6 +205,9 @@ async function commentState(i: number): Promise<'there' | 'removed'> {
   // The thread of a removed reply stays, with its question.
   if (i === 0) expect(threads.find((t) => t.id === c.threadId)?.comments.map((x) => x.text)).toEqual(['A fair question']);
   expect(entries.map((e: { text: string; action: string; actor: { id: string }; docId: string }) => [e.text, e.action, e.actor.id, e.docId])).toEqual([[c.text, 'comment.delete', s.fac.id, s.docId]]);
+  // Audited once, whoever made the entry final (the request, or the repair after a crash).
+  const trail = (await as(s.fac).get(`/api/spaces/${s.spaceId}/audit?action=comment.moderated`)).body.entries.filter((e: { target: { id: string } }) => e.target.id === c.commentId);
+  expect(trail.map((e: { actor: { id: string } }) => e.actor.id)).toEqual([s.fac.id]);
   return 'removed';
 }
 

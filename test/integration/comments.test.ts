@@ -241,6 +241,11 @@ describe('comment threads', () => {
     expect((await fac.client.delete(`/api/threads/${t.body.thread.id}/comments/${replyId}`)).status).toBe(200);
     const log = (await fac.client.get(`/api/spaces/${spaceId}/moderation`)).body.entries;
     expect(log[0]).toMatchObject({ action: 'comment.delete', docId, docTitle: 'Ratios unit', text: 'Yes, room 12.', author: { id: member.user.id }, actor: { id: fac.user.id } });
+    // And the audit trail keeps that it happened (once), without the text.
+    const trail = (await fac.client.get(`/api/spaces/${spaceId}/audit?action=comment.moderated`)).body.entries;
+    expect(trail).toHaveLength(1);
+    expect(trail[0]).toMatchObject({ action: 'comment.moderated', actor: { id: fac.user.id }, target: { type: 'comment', id: replyId }, details: { authorId: member.user.id, docId, threadId: t.body.thread.id } });
+    expect(JSON.stringify(trail[0])).not.toContain('room 12');
   });
 
   it('someone who left the space hears nothing more of it: a new thread on their document notifies nobody', async () => {

@@ -24,6 +24,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'doc.archived': 'Document archived',
   'doc.restored': 'Document restored',
   'message.moderated': 'Message removed by a facilitator',
+  'comment.moderated': 'Comment removed by a facilitator',
   'admin.account_disabled': 'Account disabled',
   'admin.account_enabled': 'Account enabled',
   'admin.reset_link': 'Reset link issued',
