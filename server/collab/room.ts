@@ -148,17 +148,20 @@ export class Room {
       else a.next = false;
     };
     if (only) {
+      // Asked outside a durable write: a deletion waiting for the next write keeps waiting.
       const a = this.awaiting.get(only.id);
-      if (a) check(only.id, a);
+      if (a && !a.next) check(only.id, a);
     } else for (const [id, a] of [...this.awaiting]) check(id, a);
   }
 
-  /** Cluster: remembers that `conn` waits for its edit `update` to be durable (`changed`: it added something). */
-  private await(conn: Conn, update: Uint8Array, changed: boolean): void {
-    const { to } = Y.parseUpdateMeta(update);
+  /**
+   * Cluster: remembers that `conn` waits until the clocks `to` are durable; `next` also waits for the next
+   * durable write (an edit that only deletes, which clocks cannot show).
+   */
+  private await(conn: Conn, to: Map<number, number>, next: boolean): void {
     let a = this.awaiting.get(conn.id);
     if (!a) this.awaiting.set(conn.id, (a = { to: new Map(), next: false }));
-    if (to.size === 0 && changed) a.next = true;
+    if (next) a.next = true;
     for (const [client, clock] of to) a.to.set(client, Math.max(clock, a.to.get(client) ?? 0));
   }
 
@@ -254,9 +257,12 @@ export class Room {
     if (!conn.wantsSaved) return;
     const unchanged = this.changes === writesBefore;
     if (this.d.relay) {
-      // Cluster: acknowledged once a durable state vector (ours or the owner's) covers it. Content this
-      // process already had may be durable already: then at once.
-      this.await(conn, payload, !unchanged);
+      // Cluster: acknowledged once a durable state vector (ours or the owner's) covers everything the
+      // document holds now. Not just this update's clocks: an update carries only what this process lacked
+      // (a reconnecting client's sync reply is often empty), while the client's own edits may have come in
+      // through other clients and not be stored yet. An edit that only deletes also waits for the next
+      // durable write (clocks cannot show it). Already stored: acknowledged at once.
+      this.await(conn, Y.decodeStateVector(Y.encodeStateVector(this.doc)), !unchanged && decoded.structs.length === 0);
       if (unchanged) this.sendSavedCovered(this.ownership.durableStateVector(), conn);
       return;
     }

@@ -128,6 +128,34 @@ describe.skipIf(skip)('documents on two processes', () => {
     expect(await storedText(cluster, docId)).toBe('typed before the deploy and after');
   });
 
+  it('a client whose edit reached the server through another client is acknowledged once that edit is stored, not before', async () => {
+    const cluster = getCluster();
+    const [A, B] = cluster.nodes;
+    const { docId, owner, member } = await newClusterDoc(A!.url);
+    const a = open(A!.wsUrl, docId, owner); // A opens it first: A owns it
+    await synced(a);
+    const y = open(B!.wsUrl, docId, as(member, B!.url));
+    await synced(y);
+    // X wrote while offline; Y got a copy of that edit (a shared device) before X came back.
+    const xdoc = new Y.Doc();
+    xdoc.getText('t').insert(0, 'written offline');
+    A!.proc.kill('SIGSTOP'); // the owner stores nothing for now
+    let x: TestClient;
+    try {
+      Y.applyUpdate(y.doc, Y.encodeStateAsUpdate(xdoc));
+      await new Promise((r) => setTimeout(r, 300));
+      // B already holds X's edit, so X's sync reply carries nothing: it must still wait for the store.
+      x = open(B!.wsUrl, docId, as(owner, B!.url), xdoc);
+      await synced(x);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(ackedAll(x)).toBe(false);
+    } finally {
+      A!.proc.kill('SIGCONT');
+    }
+    await waitFor(() => ackedAll(x), 'X acknowledged once its edit is stored', 20_000);
+    expect(await storedText(cluster, docId)).toContain('written offline');
+  });
+
   it('a restore made on a process that does not own the document answers only once it is stored, even with the owner paused', async () => {
     const cluster = getCluster();
     const [A, B] = cluster.nodes;
