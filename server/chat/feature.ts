@@ -10,7 +10,7 @@ import { chatEvents } from './events';
 import { forgetDeletedAuthors } from './former-member';
 import { repairModeration } from './moderation';
 import { notifyJoinRequests } from './join-notify';
-import { noticeSpaces, notifyNotice } from './notify';
+import { noticeSpaceIds, notifyNotice } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
 import { numberOldMessages } from './sequence';
@@ -53,7 +53,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
                   ? [{ spaceId: e.spaceId, docId: e.docId ?? '', docTitle: e.docTitle ?? '', messageId: e.messageId, commentId: e.commentId, actorId: e.actorId, authorId: e.authorId, text: e.text, at: e.at }]
                   : [],
               ),
-            unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids, await noticeSpaces(deps, userId))).map((n) => n._id),
+            unreadAmong: async (userId, ids) => (await deps.repo.notifications.unreadAmong(userId, ids, await noticeSpaceIds(deps, userId))).map((n) => n._id),
           },
         },
         // Messages of an older release get their sequence numbers before history is served (sequence.ts);

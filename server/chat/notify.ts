@@ -1,4 +1,5 @@
 /** In-app notifications for mentions and thread replies, stored and pushed to the person's own sockets. */
+import type { SpaceRecord } from '../repos/records';
 import { newSortableId } from '../ids';
 import { presentNotification } from './presenters';
 import type { MessageRecord, NotificationRecord } from './records';
@@ -9,14 +10,17 @@ import { channelById, type ChatDeps } from './service';
  * list, its unread badge and the email digest all count these only, so a space left or deleted (until it is
  * restored) neither shows nor keeps a badge nobody can clear.
  */
-export async function noticeSpaces(deps: ChatDeps, userId: string): Promise<string[]> {
+export async function noticeSpaces(deps: ChatDeps, userId: string): Promise<SpaceRecord[]> {
   const ids = (await deps.ctx.repos.memberships.ofUser(userId)).map((m) => m.spaceId);
-  return ids.length ? (await deps.ctx.repos.spaces.byIds(ids)).map((sp) => sp._id) : [];
+  return ids.length ? deps.ctx.repos.spaces.byIds(ids) : [];
 }
+
+/** The ids of noticeSpaces. */
+export const noticeSpaceIds = async (deps: ChatDeps, userId: string): Promise<string[]> => (await noticeSpaces(deps, userId)).map((sp) => sp._id);
 
 /** The unread count of the bell (see noticeSpaces). */
 export async function unreadNotices(deps: ChatDeps, userId: string): Promise<number> {
-  return deps.repo.notifications.countUnread(userId, await noticeSpaces(deps, userId));
+  return deps.repo.notifications.countUnread(userId, await noticeSpaceIds(deps, userId));
 }
 
 const excerptOf = (text: string) => (text.length > 140 ? `${text.slice(0, 139)}…` : text);

@@ -129,19 +129,17 @@ export async function listNotifications(deps: ChatDeps, userId: string, q: { bef
   const limit = q.limit ?? CHAT_LIMITS.notificationsPage;
   const rows = await deps.repo.notifications.ofUser(userId, q.before, limit + 1);
   const page = rows.slice(0, limit);
-  const spaces = new Map((await deps.ctx.repos.spaces.byIds([...new Set(page.map((n) => n.spaceId))])).map((s) => [s._id, s.name]));
+  // A notification from a space the user has since left, or that was deleted, stays out of the list (and the count).
+  const spaces = new Map((await noticeSpaces(deps, userId)).map((s) => [s._id, s.name]));
   const channelIds = [...new Set(page.flatMap((n) => (n.channelId ? [n.channelId] : [])))];
   const channels = new Map<string, string>();
   for (const id of channelIds) {
     const c = await deps.repo.channels.byId(id);
     if (c) channels.set(id, c.name);
   }
-  // A notification from a space the user has since left, or that was deleted, stays out of the list (and the count).
-  const mine = await noticeSpaces(deps, userId);
-  const shown = new Set(mine);
   return {
-    notifications: page.filter((n) => shown.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId) ?? '', (n.channelId && channels.get(n.channelId)) || '')),
-    unread: await deps.repo.notifications.countUnread(userId, mine),
+    notifications: page.filter((n) => spaces.has(n.spaceId)).map((n) => presentNotification(n, spaces.get(n.spaceId)!, (n.channelId && channels.get(n.channelId)) || '')),
+    unread: await deps.repo.notifications.countUnread(userId, [...spaces.keys()]),
     hasMore: rows.length > limit,
   };
 }
