@@ -4,14 +4,15 @@
  *
  * Usage:
  *   npm run bench -- cluster [--writers 20] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
- *                            [--rounds 2] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
+ *                            [--rounds 2] [--warmup-rounds 1] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
  *
  * Method. Redis (our own redis-server, or REDIS_URL) and MongoDB (FerretDB from the cached binary, or
  * MONGODB_URI) are started once, then the servers, each a real child process (server/index.ts):
  * - single: ONE server process without Redis (a database of its own); every client on it.
  * - two processes: TWO server processes with REDIS_URL (one database); clients alternate between them.
- * Each round measures single then two processes back to back at the same load, so a busy machine
- * slows both alike; the ratios are reported per round and their median at the end.
+ * Each round measures both back to back at the same load (alternating which goes first), so a busy
+ * machine slows both alike; the ratios are reported per round and their median at the end. First come
+ * `--warmup-rounds` rounds that are not counted: each server's first round pays its JIT compilation.
  * Documents: stock y-websocket WebsocketProviders in THIS process, all in one new document. Each writer
  * sets its own key of a Y.Map `rate` times per second; every other client observing the change is one
  * delivery, latency = set -> observed (one clock, same process).
@@ -49,6 +50,7 @@ const RATE = num('rate', 5);
 const DURATION = num('duration', 10) * 1000;
 const WARMUP = num('warmup', 2) * 1000;
 const ROUNDS = num('rounds', 2);
+const WARMUP_ROUNDS = num('warmup-rounds', 1);
 const CHAT_SOCKETS = num('chat-sockets', 200);
 const CHAT_SENDERS = num('chat-senders', 10);
 const ONLY = f.only;
@@ -204,6 +206,9 @@ const median = (xs: number[]) => pct(xs, 50);
 
 async function main() {
   const [redis, mongo] = await Promise.all([startRedis(), startMongo()]);
+  // The servers inherit this environment: the single process must not join the Redis that REDIS_URL names.
+  delete process.env.REDIS_URL;
+  delete process.env.MONGODB_URI;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'collab-bench-cluster-'));
   const base: Record<string, string> = { DATA_DIR: dataDir, SESSION_SECRET: 'bench-cluster-secret-0123456789abcdef-0123', LOG_LEVEL: 'info' };
   const nodeArgs = PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROF)}`] : [];
@@ -240,10 +245,22 @@ async function main() {
     };
     const [idleOne, idleTwo] = [await idle(one), await idle(two)];
     process.stdout.write(`idle CPU, ms per second: single ${idleOne.join(' + ')}, two processes ${idleTwo.join(' + ')}\n`);
-    for (let r = 1; r <= ROUNDS; r++) {
-      process.stdout.write(`round ${r}\n`);
-      if (ONLY !== 'chat') compare('docs', await docsRun('single process', one, solo!.setup.fac), await docsRun('two processes', two, pair!.setup.fac));
-      if (ONLY !== 'docs') compare('chat', await chatRun('single process', one, solo!.setup), await chatRun('two processes', two, pair!.setup));
+    // Rounds alternate which mode goes first (whatever the machine does over a round weighs on both alike);
+    // the warm-up rounds (JIT compilation, first store writes of each server) are measured but not counted.
+    const pairOf = async <T,>(first: 'single' | 'two', a: () => Promise<T>, b: () => Promise<T>): Promise<[T, T]> => {
+      if (first === 'single') {
+        const x = await a();
+        return [x, await b()];
+      }
+      const y = await b();
+      return [await a(), y];
+    };
+    for (let r = 1 - WARMUP_ROUNDS; r <= ROUNDS; r++) {
+      const first = r % 2 === 1 ? 'single' : 'two';
+      process.stdout.write(r < 1 ? `warm-up round (not counted)\n` : `round ${r} (${first === 'single' ? 'single process' : 'two processes'} first)\n`);
+      const count = (what: string, [a, b]: [Row, Row]) => (r < 1 ? undefined : compare(what, a, b));
+      if (ONLY !== 'chat') count('docs', await pairOf(first, () => docsRun('single process', one, solo!.setup.fac), () => docsRun('two processes', two, pair!.setup.fac)));
+      if (ONLY !== 'docs') count('chat', await pairOf(first, () => chatRun('single process', one, solo!.setup), () => chatRun('two processes', two, pair!.setup)));
     }
     for (const [what, r] of Object.entries(ratios)) {
       if (!r.cpu.length) continue;

@@ -10,7 +10,7 @@
  * with a fencing token from INCR (server/collab/ownership.ts uses it). Streams are trimmed by age.
  */
 import { RESP_TYPES } from 'redis';
-import { createLocalFanout, type RoomFanout } from '../collab/fanout';
+import { createLocalFanout, DEFAULT_PACE_MS, type RoomFanout } from '../collab/fanout';
 import type { DocRelay } from '../collab/relay';
 import type { Logger } from '../logger';
 import { Outbox, parseEntry, type StreamEntry } from './doc-stream';
@@ -24,10 +24,17 @@ export interface DocRelayOptions {
   /** Longest blocking read, i.e. the delay before a newly opened document is read (default 200 ms). */
   blockMs?: number;
   /**
-   * How long a process gathers a document's updates and presence into one stream entry: 0 (default) for
-   * one event-loop turn, else this many ms (fewer XADDs under heavy typing, for that much latency).
+   * A document's stream entries go out at most once per `paceMs` (default DEFAULT_PACE_MS, the pace of
+   * the local broadcasts): on a busy document the updates, presence and durable marks of that window share
+   * one XADD; a document with no entry in the last `paceMs` is written at the end of the event-loop turn.
+   * 0 writes every document every turn.
    */
-  flushWindowMs?: number;
+  paceMs?: number;
+  /**
+   * The stream reader issues a read at most once per this many ms (default: `paceMs`): our own entries wake
+   * a blocked read too, so without a pace a busy document costs a read per entry of every process.
+   */
+  readPaceMs?: number;
 }
 
 /** Takes a free lease (a new token above ARGV[3]) or renews ours; -1 when another process holds it. */
@@ -64,7 +71,7 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const claimEveryMs = opts.claimEveryMs ?? 2_000;
   const catchUpMs = opts.catchUpMs ?? 30_000;
   const blockMs = opts.blockMs ?? 200;
-  const flushWindowMs = opts.flushWindowMs ?? 0;
+  const paceMs = opts.paceMs ?? DEFAULT_PACE_MS;
   const { client, instance } = cluster;
   const local = createLocalFanout();
   // docId -> readers (update, presence and durable listeners) and the last stream id seen.
@@ -86,44 +93,71 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     if (s && --s.refs <= 0) subs.delete(docId);
   };
 
-  // What each document's stream gets at the next flush: one XADD per document per flush, whatever
-  // number of updates, presence changes and durable marks it carries (doc-stream.ts).
-  const outboxes = new Map<string, Outbox>();
-  let flushTimer: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  // What each document's stream gets at its next entry: one XADD per document per turn, or per pace on a
+  // busy document, whatever number of updates, presence changes and durable marks it carries (doc-stream.ts).
+  const outboxes = new Map<string, Outbox & { timer?: NodeJS.Timeout }>();
+  /** Documents whose entry goes out at the end of this turn. */
+  const due = new Set<string>();
+  let dueTimer: NodeJS.Immediate | null = null;
+  /** When each document last got an entry from us (only kept with a pace; cleared as it grows). */
+  const lastAt = new Map<string, number>();
   const sending = new Set<Promise<unknown>>();
   // The stream's expiry is pushed back at most once a minute per document, not at every entry.
   const expirySetAt = new Map<string, number>();
 
-  const flush = () => {
-    if (flushTimer) {
-      if (flushWindowMs > 0) clearTimeout(flushTimer as NodeJS.Timeout);
-      else clearImmediate(flushTimer as NodeJS.Immediate);
-      flushTimer = null;
-    }
+  /** Writes `docId`'s queued entry now. */
+  const flushDoc = (docId: string) => {
+    const box = outboxes.get(docId);
+    if (!box) return;
+    outboxes.delete(docId);
+    due.delete(docId);
+    if (box.timer) clearTimeout(box.timer);
     const now = Date.now();
-    const minId = String(now - RETAIN_MS);
-    if (expirySetAt.size > 10_000) expirySetAt.clear();
-    for (const [docId, box] of outboxes) {
-      const key = streamKey(docId);
-      const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
-      if (refresh) expirySetAt.set(docId, now);
-      const sent = Promise.resolve()
-        .then(() => client.sendCommand(['XADD', key, 'MINID', '~', minId, '*', ...box.fields(instance)]))
-        .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
-        .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'))
-        .finally(() => sending.delete(sent));
-      sending.add(sent);
+    if (paceMs > 0) {
+      if (lastAt.size > 10_000) lastAt.clear();
+      lastAt.set(docId, performance.now());
     }
-    outboxes.clear();
+    if (expirySetAt.size > 10_000) expirySetAt.clear();
+    const key = streamKey(docId);
+    const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
+    if (refresh) expirySetAt.set(docId, now);
+    const sent = Promise.resolve()
+      .then(() => client.sendCommand(['XADD', key, 'MINID', '~', String(now - RETAIN_MS), '*', ...box.fields(instance)]))
+      .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
+      .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'))
+      .finally(() => sending.delete(sent));
+    sending.add(sent);
   };
 
-  /** Queues for `docId`'s next entry; the flush follows within one event-loop turn (or the window). */
+  const flushDue = () => {
+    dueTimer = null;
+    const docs = [...due];
+    due.clear();
+    for (const docId of docs) flushDoc(docId);
+  };
+
+  /** Writes every queued entry now (a drain, close). */
+  const flush = () => {
+    if (dueTimer) clearImmediate(dueTimer);
+    dueTimer = null;
+    for (const docId of [...outboxes.keys()]) flushDoc(docId);
+  };
+
+  /** Queues for `docId`'s next entry: at the end of the turn, or when the document's pace allows. */
   const queue = (docId: string, fill: (box: Outbox) => void) => {
     let box = outboxes.get(docId);
-    if (!box) outboxes.set(docId, (box = new Outbox()));
+    if (!box) {
+      outboxes.set(docId, (box = new Outbox()));
+      const last = paceMs > 0 ? lastAt.get(docId) : undefined;
+      const wait = last === undefined ? 0 : last + paceMs - performance.now();
+      if (wait >= 1) box.timer = setTimeout(flushDoc, wait, docId);
+      else {
+        due.add(docId);
+        dueTimer ??= setImmediate(flushDue);
+      }
+    }
     fill(box);
-    if (box.bytes >= MAX_ENTRY_BYTES) return flush();
-    flushTimer ??= flushWindowMs > 0 ? setTimeout(flush, flushWindowMs) : setImmediate(flush);
+    if (box.bytes >= MAX_ENTRY_BYTES) flushDoc(docId);
   };
 
   const deliver = (docId: string, e: StreamEntry, since: number) => {
@@ -138,12 +172,19 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     if (e.released) for (const l of listeners) l.released?.();
   };
 
+  const readPaceMs = opts.readPaceMs ?? paceMs;
+  let lastRead = -Infinity;
   const loop = async () => {
     while (!closed) {
       if (subs.size === 0) {
         await new Promise((r) => setTimeout(r, blockMs));
         continue;
       }
+      // Reads at most once per pace: entries of a busy moment (ours, which wake the read too, and the
+      // others') come back together in one reply instead of one read each.
+      const wait = lastRead + readPaceMs - performance.now();
+      if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+      lastRead = performance.now();
       const docs = [...subs.keys()];
       try {
         const args = ['XREAD', 'COUNT', '500', 'BLOCK', String(blockMs), 'STREAMS', ...docs.map(streamKey), ...docs.map((d) => subs.get(d)!.lastId)];

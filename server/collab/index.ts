@@ -41,6 +41,9 @@ export type { DocRelay } from './relay';
 export type { CollabService, ConnFilter } from './service';
 export type * from './types';
 
+/** Default write pace of a document run by a cluster (see CollabOptions.writePaceMs). */
+export const CLUSTER_WRITE_PACE_MS = 50;
+
 const DEFAULTS = {
   unloadDelayMs: 10_000,
   compactEvery: 500,
@@ -76,6 +79,7 @@ export function createCollab(deps: CollabDeps): Collab {
     compactOnUnloadMin: opts.compactOnUnloadMin,
     unloadDelayMs: opts.unloadDelayMs,
     retry: opts.writeRetry,
+    writePaceMs: opts.writePaceMs ?? (opts.relay ? CLUSTER_WRITE_PACE_MS : 0),
   });
   const { rooms } = registry;
   const onConnection = createMessageLoop({

@@ -22,6 +22,7 @@ export interface RegistryDeps {
   compactOnUnloadMin: number;
   unloadDelayMs: number;
   retry: RetryPolicy;
+  writePaceMs: number;
   relay?: DocRelay;
 }
 
@@ -66,6 +67,7 @@ export function createRoomRegistry(d: RegistryDeps) {
             serverOrigin,
             compactEvery: d.compactEvery,
             retry: d.retry,
+            writePaceMs: d.writePaceMs,
             ...(d.relay ? { relay: d.relay } : {}),
             onDurable: (id) => stored.stored(id),
             onFailed: (r) => {

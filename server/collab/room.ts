@@ -41,6 +41,8 @@ export interface RoomDeps {
   serverOrigin: string;
   compactEvery: number;
   retry: RetryPolicy;
+  /** Minimum spacing of the store writes (writer.ts). */
+  writePaceMs?: number;
   /** Called after each durable write (the core debounces the "stored" hook with it). */
   onDurable(docId: string): void;
   /** Called once the writer failed for good, after the room closed its connections: unload it now. */
@@ -98,6 +100,7 @@ export class Room {
       onDurable: (sv, origins) => this.onDurable(sv, origins),
       onFailed: () => this.onWriteFailed(),
       retry: d.retry,
+      writePaceMs: d.writePaceMs ?? 0,
       lastSeq: d.loaded.lastSeq,
       updatesSinceSnapshot: d.loaded.updatesSinceSnapshot,
       bytesSinceSnapshot: d.loaded.bytesSinceSnapshot,

@@ -82,6 +82,12 @@ export interface CollabOptions {
    * (default 10; a quiet document is delivered at the end of the turn). Ignored with `fanout` or `relay`.
    */
   broadcastPaceMs?: number;
+  /**
+   * A document's consecutive store writes start at least this many ms apart; what arrives meanwhile joins
+   * the next write (a write after a quiet spell starts at once). Default 0 alone, CLUSTER_WRITE_PACE_MS with
+   * a relay, where every write costs two round trips (the insert and the fencing check).
+   */
+  writePaceMs?: number;
   /** Replaces the in-process fan-out (tests). */
   fanout?: RoomFanout;
   /** Runs documents across processes (server/cluster/doc-relay.ts): its fan-out, one storing owner per document. */

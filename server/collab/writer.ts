@@ -37,6 +37,12 @@ export interface WriterDeps {
    * size: a large document is not re-encoded every few hundred keystrokes.
    */
   compactEvery: number;
+  /**
+   * Consecutive writes start at least this many ms apart (0, the default: each write starts as soon as
+   * the previous one landed). What arrives meanwhile joins the next write. A write after a quiet spell
+   * starts at once, so a lone edit is not delayed.
+   */
+  writePaceMs?: number;
 }
 
 /** How a failing write is retried: `attempts` in all, waiting `minMs` doubling up to `maxMs` between them. */
@@ -88,6 +94,8 @@ export class RoomWriter {
   writes = 0;
   /** The fencing token every write carries when the document is run by a cluster (relay.ts). */
   private token: number | undefined;
+  /** When the last write started (performance.now()), for `writePaceMs`. */
+  private lastStart = -Infinity;
 
   constructor(private readonly d: WriterDeps) {
     this.lastSeq = d.lastSeq;
@@ -168,6 +176,12 @@ export class RoomWriter {
   private async run(): Promise<void> {
     try {
       while (this.pending.length) {
+        const pace = this.d.writePaceMs ?? 0;
+        if (pace > 0) {
+          const wait = this.lastStart + pace - performance.now();
+          if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+          this.lastStart = performance.now();
+        }
         const batch = this.pending;
         const origins = this.pendingOrigins;
         this.inflightOrigins = origins;

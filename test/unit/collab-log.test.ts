@@ -3,7 +3,7 @@
  * injected where a test needs the store to misbehave).
  */
 import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as Y from 'yjs';
 import { createLocalFanout, type FanoutBatch } from '../../server/collab/fanout';
 import { createUpdateLog, SNAPSHOTS, UPDATES } from '../../server/collab/updateLog';
@@ -88,6 +88,62 @@ describe('grouped writes', () => {
     const loaded = await log.load('d1');
     expect(loaded.doc.getText('t').toString()).toBe(t.toString());
     expect(loaded.lastSeq).toBe(2);
+  });
+
+  it('with a write pace, writes start at least the pace apart and everything meanwhile joins the next one; after a quiet spell a write starts at once', async () => {
+    // Fake time only (setTimeout and performance.now): the embedded store's commits run on setImmediate.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const s = await store();
+      const starts: number[] = [];
+      const recording: Store = {
+        ...s,
+        kind: s.kind,
+        collection<T extends Doc>(name: string): Collection<T> {
+          const c = s.collection<T>(name);
+          if (name !== UPDATES) return c;
+          return new Proxy(c, {
+            get(target, prop: string) {
+              const v = (target as unknown as Record<string, unknown>)[prop];
+              if (prop !== 'insertOne' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v;
+              return (...args: unknown[]) => {
+                starts.push(performance.now());
+                return (v as (...a: unknown[]) => unknown).apply(target, args);
+              };
+            },
+          });
+        },
+      };
+      const log = createUpdateLog(recording, Date.now);
+      const doc = new Y.Doc();
+      const { w, durable } = writerFor(doc, log, 'dp', { writePaceMs: 100 });
+      const t = doc.getText('t');
+      const turn = () => new Promise((r) => setImmediate(r));
+
+      doc.transact(() => t.insert(0, 'a'), 'c1');
+      await w.flush();
+      expect(starts).toEqual([0]);
+      // Busy: two more edits, in separate turns, wait for the pace and land as one write.
+      doc.transact(() => t.insert(1, 'b'), 'c2');
+      await turn();
+      doc.transact(() => t.insert(2, 'c'), 'c3');
+      await turn();
+      await vi.advanceTimersByTimeAsync(99);
+      expect(starts).toEqual([0]);
+      expect(durable.length).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await w.flush();
+      expect(starts).toEqual([0, 100]);
+      expect(durable[1]!.origins.sort()).toEqual(['c2', 'c3']);
+      // Quiet for longer than the pace: the next edit is written at once.
+      await vi.advanceTimersByTimeAsync(500);
+      doc.transact(() => t.insert(3, 'd'), 'c4');
+      await w.flush();
+      expect(starts).toEqual([0, 100, 600]);
+      expect((await log.load('dp')).doc.getText('t').toString()).toBe('abcd');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a failing store is retried and nothing is acknowledged before it accepts', async () => {
