@@ -42,6 +42,8 @@ export interface CommentModeration {
 
 export interface NoticesPort {
   notify(n: Notice): Promise<void>;
+  /** Removes the notifications about a removed comment thread or comment, and updates the bells showing them. */
+  withdraw(subject: { threadId: string } | { commentId: string }): Promise<void>;
   /**
    * A facilitator removes someone's comment; the space's moderation log keeps it. Made atomic by order, like
    * a removed message (server/chat/moderation.ts): `moderated` writes the entry pending (one per comment,

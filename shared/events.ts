@@ -90,6 +90,8 @@ export interface ServerToClientEvents {
   /** To the user's own sockets. */
   'notification:new': (payload: { notification: ChatNotification; unread: number }) => void;
   'notification:read': (payload: { unread: number }) => void;
+  /** To the user's own sockets: notifications withdrawn because what they were about was removed. */
+  'notification:removed': (payload: { ids: string[]; unread: number }) => void;
 
   // ---- Comments (server/comments) ----
   /** A thread was created or changed (a reply, an edit, a status): to the space's room. */

@@ -10,7 +10,7 @@ import { chatEvents } from './events';
 import { forgetDeletedAuthors } from './former-member';
 import { repairModeration } from './moderation';
 import { notifyJoinRequests } from './join-notify';
-import { noticeSpaceIds, notifyNotice } from './notify';
+import { noticeSpaceIds, notifyNotice, withdrawNotices } from './notify';
 import { CHAT_INDEXES, createChatRepo } from './records';
 import { chatRoutes } from './routes';
 import { numberOldMessages } from './sequence';
@@ -38,6 +38,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
         provides: {
           notices: {
             notify: (n) => notifyNotice(deps, n),
+            withdraw: (subject) => withdrawNotices(deps, subject),
             async moderated(m) {
               try {
                 await deps.repo.moderation.insert({ _id: `cmt-${m.commentId}`, ...m, action: 'comment.delete', channelId: '', reason: '', pending: true });

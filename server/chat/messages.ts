@@ -9,7 +9,7 @@ import { can } from '../policies';
 import { DuplicateKeyError } from '../store/port';
 import { resolveMentions } from './mentions';
 import { moderateMessage, removedFields } from './moderation';
-import { notify } from './notify';
+import { notify, withdrawNotices } from './notify';
 import { presentMessage, presentReactions } from './presenters';
 import { untouchedMessage, type MessageRecord } from './records';
 import { accessChannel, type ChatDeps } from './service';
@@ -115,8 +115,10 @@ export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: st
     throw forbidden('You can only delete your own messages. Facilitators can remove any message.');
   }
   const at = new Date(deps.ctx.now());
-  if (own) await deps.repo.messages.update(m._id, removedFields(at, actor.id));
-  else await moderateMessage(deps, m, actor, reason, at);
+  if (own) {
+    await deps.repo.messages.update(m._id, removedFields(at, actor.id));
+    await withdrawNotices(deps, { messageId: m._id });
+  } else await moderateMessage(deps, m, actor, reason, at);
   deps.out.toSpace(m.spaceId, 'message:deleted', { messageId: m._id, channelId: m.channelId, spaceId: m.spaceId, parentId: m.parentId });
   return { messageId };
 }

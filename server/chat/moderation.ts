@@ -12,6 +12,7 @@ import { crashPoint } from '../crash';
 import { DuplicateKeyError } from '../store/port';
 import type { MessageRecord, ModerationRecord } from './records';
 import type { ChatDeps } from './service';
+import { withdrawNotices } from './notify';
 
 /** What a removed message keeps in history ("message deleted"): its text, words, mentions and reactions go. */
 export const removedFields = (at: Date, by: string): Partial<MessageRecord> => ({ deletedAt: at, deletedBy: by, text: '', words: [], mentions: [], reactions: {} });
@@ -47,6 +48,7 @@ export async function moderateMessage(deps: ChatDeps, m: MessageRecord, actor: {
 /** The steps after the pending entry: remove the message, make the entry final, audit (once: whoever made it final). */
 async function finishModeration(deps: ChatDeps, entry: ModerationRecord, actorName: string, crash: CrashAt = () => {}): Promise<void> {
   await deps.repo.messages.update(entry.messageId, removedFields(entry.at, entry.actorId));
+  await withdrawNotices(deps, { messageId: entry.messageId });
   crash('moderation:after-removal');
   if (!(await deps.repo.moderation.commit(entry._id))) return;
   await audit(deps.ctx, {

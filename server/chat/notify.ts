@@ -2,7 +2,7 @@
 import type { SpaceRecord } from '../repos/records';
 import { newSortableId } from '../ids';
 import { presentNotification } from './presenters';
-import type { MessageRecord, NotificationRecord } from './records';
+import type { MessageRecord, NoticeSubject, NotificationRecord } from './records';
 import { channelById, type ChatDeps } from './service';
 
 /**
@@ -81,6 +81,21 @@ export async function notify(
   }
 }
 
+/**
+ * Removes the notifications about something that was removed (a message, a comment thread, one comment):
+ * their excerpt must not outlive it, and they would lead nowhere. Each person's open bells hear
+ * `notification:removed` with the new unread count. Called before a moderation is made final, so the
+ * repair after a crash withdraws them too.
+ */
+export async function withdrawNotices(deps: ChatDeps, subject: NoticeSubject): Promise<void> {
+  const found = await deps.repo.notifications.about(subject);
+  if (!found.length) return;
+  await deps.repo.notifications.removeIds(found.map((n) => n._id));
+  const byUser = new Map<string, string[]>();
+  for (const n of found) byUser.set(n.userId, [...(byUser.get(n.userId) ?? []), n._id]);
+  for (const [userId, ids] of byUser) deps.out.toUsers(userId, 'notification:removed', { ids, unread: await unreadNotices(deps, userId) });
+}
+
 /** A notification another feature asks for (a comment on a document), shown in the same bell. */
 export interface Notice {
   userId: string;
@@ -89,6 +104,8 @@ export interface Notice {
   docId: string;
   docTitle: string;
   threadId: string;
+  /** The comment it is about (removing it withdraws the notification). */
+  commentId: string;
   actor: { id: string; name: string };
   excerpt: string;
 }
@@ -105,6 +122,7 @@ export async function notifyNotice(deps: ChatDeps, notice: Notice): Promise<void
     docId: notice.docId,
     docTitle: notice.docTitle,
     threadId: notice.threadId,
+    commentId: notice.commentId,
     parentId: null,
     actorId: notice.actor.id,
     actorName: notice.actor.name,

@@ -74,6 +74,9 @@ export type ReadMark = Pick<ReadMarkerRecord, 'lastReadId' | 'lastReadSeq'> | nu
 const afterMark = (mark: ReadMark): Filter =>
   !mark ? {} : typeof mark.lastReadSeq === 'number' ? { seq: { $gt: mark.lastReadSeq } } : { _id: { $gt: mark.lastReadId } };
 
+/** What notifications can be about, for withdrawing them when it is removed. */
+export type NoticeSubject = { messageId: string } | { threadId: string } | { commentId: string };
+
 export interface NotificationRecord {
   _id: string;
   userId: string;
@@ -86,6 +89,8 @@ export interface NotificationRecord {
   docId?: string | null;
   docTitle?: string;
   threadId?: string | null;
+  /** The comment it is about (comment notifications of this release): removing the comment withdraws it. */
+  commentId?: string | null;
   parentId: string | null;
   actorId: string;
   actorName: string;
@@ -129,6 +134,9 @@ export const CHAT_INDEXES: IndexSpec[] = [
   { collection: 'channels', fields: { spaceId: 1, name: 1 }, unique: true },
   { collection: 'channelReads', fields: { userId: 1 } },
   { collection: 'notifications', fields: { userId: 1 } },
+  { collection: 'notifications', fields: { messageId: 1 } },
+  { collection: 'notifications', fields: { threadId: 1 } },
+  { collection: 'notifications', fields: { commentId: 1 } },
   { collection: 'moderationLog', fields: { spaceId: 1 } },
 ];
 
@@ -201,6 +209,9 @@ export function createChatRepo(store: Store) {
     notifications: {
       insert: (n: NotificationRecord) => notifications.insertOne(n),
       remove: (id: string) => notifications.deleteOne({ _id: id }),
+      /** The notifications about `subject` (a message, a comment thread or one comment), whoever received them. */
+      about: (subject: NoticeSubject) => notifications.find({ ...subject }),
+      removeIds: (ids: string[]) => notifications.deleteMany({ _id: { $in: ids } }),
       ofUser: (userId: string, before: string | undefined, limit: number) =>
         notifications.find({ userId, ...(before ? { _id: { $lt: before } } : {}) }, { sort: { _id: -1 }, limit }),
       /** Unread notifications of `userId` from the spaces `spaceIds` (those they belong to and that exist). */

@@ -32,6 +32,8 @@ export interface CommentsDeps {
   changed(spaceId: string, thread: ThreadView): void;
   removed(spaceId: string, docId: string, threadId: string): void;
   notify(n: CommentNotice): Promise<void>;
+  /** Removes the notifications about a removed thread or comment (chat's bell). */
+  withdraw(subject: { threadId: string } | { commentId: string }): Promise<void>;
   /**
    * A facilitator removes someone else's comment: the space's moderation log keeps it. `moderated` writes
    * the entry pending, `moderationDone` makes it final once the comment is gone (server/feature.ts).
@@ -119,7 +121,7 @@ export async function createThread(d: CommentsDeps, userId: string, docId: strin
   await d.repo.insert(t);
   const view = presentThread(t);
   d.changed(doc.spaceId, view);
-  const base = { spaceId: doc.spaceId, docId, docTitle: doc.title, threadId: t._id, actor: { id: userId, name }, excerpt: excerptOf(body.text) };
+  const base = { spaceId: doc.spaceId, docId, docTitle: doc.title, threadId: t._id, commentId: t.comments[0]!.id, actor: { id: userId, name }, excerpt: excerptOf(body.text) };
   const notices: CommentNotice[] = mentions.map((id) => ({ ...base, userId: id, kind: 'comment-mention' }));
   if (doc.createdBy !== userId && !mentions.includes(doc.createdBy)) notices.push({ ...base, userId: doc.createdBy, kind: 'comment-thread' });
   void notifyAll(d, notices);
@@ -141,7 +143,7 @@ export async function addComment(d: CommentsDeps, userId: string, threadId: stri
   }
   const view = presentThread(updated);
   d.changed(doc.spaceId, view);
-  const base = { spaceId: doc.spaceId, docId: doc.id, docTitle: doc.title, threadId, actor: { id: userId, name }, excerpt: excerptOf(text) };
+  const base = { spaceId: doc.spaceId, docId: doc.id, docTitle: doc.title, threadId, commentId: c.id, actor: { id: userId, name }, excerpt: excerptOf(text) };
   const participants = new Set(updated.comments.map((x) => x.authorId));
   participants.add(updated.authorId);
   const notices: CommentNotice[] = mentions.map((id) => ({ ...base, userId: id, kind: 'comment-mention' }));
@@ -188,6 +190,8 @@ export async function deleteComment(d: CommentsDeps, userId: string, threadId: s
     crashPoint('comment.moderation:after-log');
   }
   const removed = await removeComment(d.repo, t, commentId, at);
+  // Before the moderation is final: a crash here leaves it pending, and the repair withdraws them.
+  await d.withdraw(removed === 'thread' ? { threadId } : { commentId });
   if (!own) {
     crashPoint('comment.moderation:after-removal');
     if (await d.moderationDone(commentId)) await auditRemoval(d, { id: userId, name: await nameOf(d, userId) }, { spaceId: doc.spaceId, docId: doc.id, threadId, commentId, authorId: c.authorId });
@@ -226,10 +230,11 @@ async function auditRemoval(
 }
 
 /** Finishes every comment removal a crash cut short (the comments feature's repair at start). */
-export async function repairCommentModerations(d: Pick<CommentsDeps, 'ctx' | 'repo' | 'moderationDone'>, pending: CommentModeration[]): Promise<void> {
+export async function repairCommentModerations(d: Pick<CommentsDeps, 'ctx' | 'repo' | 'moderationDone' | 'withdraw'>, pending: CommentModeration[]): Promise<void> {
   for (const p of pending) {
     const t = await d.repo.byId(p.messageId);
-    if (t) await removeComment(d.repo, t, p.commentId, new Date(d.ctx.now()));
+    const removed = t ? await removeComment(d.repo, t, p.commentId, new Date(d.ctx.now())) : 'thread';
+    await d.withdraw(removed === 'thread' ? { threadId: p.messageId } : { commentId: p.commentId });
     if (await d.moderationDone(p.commentId)) {
       const actor = await d.ctx.repos.users.byId(p.actorId);
       await auditRemoval(d, { id: p.actorId, name: actor?.name ?? '' }, { spaceId: p.spaceId, docId: p.docId, threadId: p.messageId, commentId: p.commentId, authorId: p.authorId });

@@ -31,6 +31,7 @@ export const commentsFeature: Feature = {
       changed: (spaceId, thread) => ports.realtime.toRoom([spaceRoom(spaceId), docRoom(thread.docId)], 'thread:changed', { thread }),
       removed: (spaceId, docId, threadId) => ports.realtime.toRoom([spaceRoom(spaceId), docRoom(docId)], 'thread:removed', { docId, threadId }),
       notify: async (n) => ports.notices?.notify(n),
+      withdraw: async (subject) => ports.notices?.withdraw(subject),
       moderated: async (m) => ports.notices?.moderated(m),
       moderationDone: async (commentId) => (await ports.notices?.moderationDone(commentId)) ?? false,
       limit: (userId, kind = 'write') => (kind === 'write' ? writes : watches).enforce(userId),

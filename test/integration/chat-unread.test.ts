@@ -182,6 +182,41 @@ describe('mentions and notifications', () => {
   });
 });
 
+describe('notifications about removed messages', () => {
+  it('a message deleted by its author or removed by a facilitator takes its notifications with it, live', async () => {
+    clock += 30_000;
+    const { spaceId, general, fac, people } = await spaceWith(srv.url, [{ name: 'Wendy Withdrawn' }, { name: 'Sam Sender' }]);
+    const [wendy, sam] = people as [NonNullable<(typeof people)[0]>, NonNullable<(typeof people)[0]>];
+    const ws = await connectSocket(srv.url, wendy.client.cookie);
+    const ss = await connectSocket(srv.url, sam.client.cookie);
+    const fs = await connectSocket(srv.url, fac.client.cookie);
+    for (const s of [ws, ss, fs]) data(await call(s, 'space:join', { spaceId }));
+
+    const kept = data(await call(fs, 'message:send', { channelId: general, text: 'Thanks @Wendy Withdrawn for the agenda', clientMsgId: cid() })).message;
+    clock += 1_000;
+    const regretted = data(await call(ss, 'message:send', { channelId: general, text: '@Wendy Withdrawn this is unkind', clientMsgId: cid() })).message;
+    clock += 1_000;
+    const harmful = data(await call(ss, 'message:send', { channelId: general, text: '@Wendy Withdrawn something harmful', clientMsgId: cid() })).message;
+    await expect.poll(async () => (await wendy.client.get('/api/notifications')).body.unread).toBe(3);
+    const list = (await wendy.client.get('/api/notifications')).body.notifications as { id: string; messageId: string }[];
+    const idOf = (messageId: string) => list.find((n) => n.messageId === messageId)!.id;
+
+    // The author deletes theirs: Wendy's open bell hears which notification went, and the new count.
+    let removed = next(ws, 'notification:removed');
+    data(await call(ss, 'message:delete', { messageId: regretted.id }));
+    expect(await removed).toEqual({ ids: [idOf(regretted.id)], unread: 2 });
+    // A facilitator removes one: the same, and the excerpt is gone from the bell.
+    removed = next(ws, 'notification:removed');
+    data(await call(fs, 'message:delete', { messageId: harmful.id, reason: 'not kind' }));
+    expect(await removed).toEqual({ ids: [idOf(harmful.id)], unread: 1 });
+    const after = (await wendy.client.get('/api/notifications')).body;
+    expect(after.unread).toBe(1);
+    expect(after.notifications.map((n: { messageId: string }) => n.messageId)).toEqual([kept.id]);
+    expect(JSON.stringify(after)).not.toContain('harmful');
+    expect(JSON.stringify(after)).not.toContain('unkind');
+  });
+});
+
 describe('search', () => {
   it('finds messages containing every word, and document titles, in one space only', async () => {
     clock += 30_000;

@@ -238,7 +238,14 @@ describe('comment threads', () => {
 
     // The facilitator removes Mia's reply: the moderation log says so, with the document.
     const replyId = (await fac.client.get(`/api/docs/${docId}/threads`)).body.threads[0].comments[1].id;
+    const guestBell = await connectSocket(srv.url, guest.client.cookie);
+    const withdrawn = next(guestBell, 'notification:removed');
     expect((await fac.client.delete(`/api/threads/${t.body.thread.id}/comments/${replyId}`)).status).toBe(200);
+    // The removed reply's notification leaves the guest's bell, live, with its excerpt.
+    expect(await withdrawn).toMatchObject({ ids: [expect.any(String)], unread: 0 });
+    expect((await guest.client.get('/api/notifications')).body).toMatchObject({ notifications: [], unread: 0 });
+    // The others' notifications are about the thread's question, which is still there.
+    expect((await member.client.get('/api/notifications')).body.notifications).toHaveLength(1);
     const log = (await fac.client.get(`/api/spaces/${spaceId}/moderation`)).body.entries;
     expect(log[0]).toMatchObject({ action: 'comment.delete', docId, docTitle: 'Ratios unit', text: 'Yes, room 12.', author: { id: member.user.id }, actor: { id: fac.user.id } });
     // And the audit trail keeps that it happened (once), without the text.
@@ -246,6 +253,14 @@ describe('comment threads', () => {
     expect(trail).toHaveLength(1);
     expect(trail[0]).toMatchObject({ action: 'comment.moderated', actor: { id: fac.user.id }, target: { type: 'comment', id: replyId }, details: { authorId: member.user.id, docId, threadId: t.body.thread.id } });
     expect(JSON.stringify(trail[0])).not.toContain('room 12');
+
+    // The guest removes their question, so the whole thread: every notification about it goes.
+    const gone = next(bell, 'notification:removed');
+    const question = t.body.thread.comments[0].id;
+    expect((await guest.client.delete(`/api/threads/${t.body.thread.id}/comments/${question}`)).status).toBe(204);
+    expect((await gone).unread).toBe(0);
+    expect((await member.client.get('/api/notifications')).body.notifications).toEqual([]);
+    expect((await fac.client.get('/api/notifications')).body.notifications).toEqual([]);
   });
 
   it('someone who left the space hears nothing more of it: a new thread on their document notifies nobody', async () => {

@@ -34,6 +34,12 @@ class Notifications {
       // Some were read by reading the channel or a thread: which ones, the list says.
       else if (this.items.filter((n) => !n.read).length !== unread) void this.load();
     });
+    // What they were about was removed (a message, a comment): they leave the list.
+    connection.on('notification:removed', ({ ids, unread }) => {
+      this.items = this.items.filter((n) => !ids.includes(n.id));
+      this.unread = unread;
+      void this.loadUnread();
+    });
     connection.onReconnect(() => void this.load());
     connection.connect();
     void this.load();
