@@ -326,6 +326,21 @@ describe.skipIf(!hasChromium)('discussion in the browser', () => {
     expect(await b.page.getByRole('heading', { name: 'Moderation log' }).count()).toBe(0);
   });
 
+  it('a mention whose message is then deleted leaves the open bell at once, excerpt and count', async () => {
+    await a.page.goto(`/spaces/${spaceId}`);
+    await a.page.getByRole('heading', { name: /^Members/ }).waitFor();
+    await expect.poll(() => bell(a.page).getAttribute('aria-label')).toBe('Notifications');
+    const bens = await connectSocket(server.url, ben.client.cookie);
+    const sent = data(await call(bens, 'message:send', { channelId: general, text: '@Alma Reyes sorry, meant someone else', clientMsgId: cid() })).message;
+    await expect.poll(() => bell(a.page).getAttribute('aria-label')).toBe('Notifications, 1 unread');
+    await bell(a.page).click();
+    const panel = a.page.getByRole('region', { name: 'Notifications' });
+    await panel.getByText('meant someone else').waitFor();
+    data(await call(bens, 'message:delete', { messageId: sent.id }));
+    await expect.poll(() => bell(a.page).getAttribute('aria-label')).toBe('Notifications');
+    await expect.poll(() => panel.getByText('meant someone else').count()).toBe(0);
+  });
+
   it('on a phone the conversation and the composer fit the screen; channels, people and search fold above them', async () => {
     const phone = await newUser(browser, server.url, { width: 390, height: 844 });
     try {
