@@ -47,13 +47,15 @@ export function createSequencer(repo: ChatRepo): Sequencer {
         return record;
       } catch (err) {
         if (!(err instanceof DuplicateKeyError) || attempt >= MAX_ATTEMPTS) throw err;
-        // The other unique index: a retry of this clientMsgId won the race; the caller answers with it.
-        if (await repo.messages.byClientId(m.authorId, m.clientMsgId)) throw err;
         hints.delete(m.channelId);
+        const highest = await repo.messages.maxSeq(m.channelId);
+        // The number is still free, so the clash was on the other unique index: a retry of this clientMsgId
+        // won the race, and the caller answers with it. (Only then is it worth asking.)
+        if (highest < seq && (await repo.messages.byClientId(m.authorId, m.clientMsgId))) throw err;
         // Another process took the number: start again above whatever is there now, after a short random
         // pause once collisions repeat, so two busy writers stop stepping on each other.
         if (attempt > 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, attempt * 5)));
-        seq = (await repo.messages.maxSeq(m.channelId)) + 1;
+        seq = highest + 1;
       }
     }
   };
