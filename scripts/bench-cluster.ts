@@ -4,10 +4,12 @@
  *
  * Usage:
  *   npm run bench -- cluster [--writers 20] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
- *                            [--rounds 2] [--warmup-rounds 1] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
+ *                            [--rounds 2] [--warmup-rounds 1] [--tsx] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
  *
  * Method. Redis (our own redis-server, or REDIS_URL) and MongoDB (FerretDB from the cached binary, or
- * MONGODB_URI) are started once, then the servers, each a real child process (server/index.ts):
+ * MONGODB_URI) are started once, then the servers, each a real child process run as `npm start` runs it
+ * (the production bundle, built first, NODE_ENV=production, start's node flags; --tsx: server/index.ts
+ * through tsx, as the tests run it):
  * - single: ONE server process without Redis (a database of its own); every client on it.
  * - two processes: TWO server processes with REDIS_URL (one database); clients alternate between them.
  * Each round measures both back to back at the same load (alternating which goes first), so a busy
@@ -26,6 +28,7 @@
  * --prof DIR writes a V8 CPU profile of every server process into DIR (node --cpu-prof; the servers are
  * then stopped with SIGTERM so that the profile is written).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -55,6 +58,7 @@ const CHAT_SOCKETS = num('chat-sockets', 200);
 const CHAT_SENDERS = num('chat-senders', 10);
 const ONLY = f.only;
 const PROF = f.prof;
+const TSX = f.tsx !== undefined;
 const TICK = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ on Linux)
 
 /** CPU ms used so far by a process: user and system time. */
@@ -210,13 +214,22 @@ async function main() {
   delete process.env.REDIS_URL;
   delete process.env.MONGODB_URI;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'collab-bench-cluster-'));
+  // The servers run as `npm start` runs them: the production bundle (built here, under node_modules/.cache
+  // so that its imports of packages resolve), NODE_ENV=production and start's node flags. --tsx runs
+  // server/index.ts through tsx instead.
+  let bundle: string | undefined;
+  if (!TSX) {
+    const outdir = path.resolve('node_modules/.cache/bench-cluster-server');
+    execFileSync(process.execPath, ['scripts/build-server.mjs', '--outdir', outdir], { stdio: 'inherit' });
+    bundle = path.join(outdir, 'index.js');
+  }
   const base: Record<string, string> = { DATA_DIR: dataDir, SESSION_SECRET: 'bench-cluster-secret-0123456789abcdef-0123', LOG_LEVEL: 'info' };
   const nodeArgs = PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROF)}`] : [];
   // A profile is only written by a process that exits by itself (the server drains on SIGTERM).
   const kill: NodeJS.Signals = PROF ? 'SIGTERM' : 'SIGKILL';
   const spawned: ServerProcess[] = [];
   const start = async (env: Record<string, string>) => {
-    const p = await spawnServerProcess({ ...base, ...env }, nodeArgs);
+    const p = await spawnServerProcess({ ...base, ...(bundle ? { CLIENT_DIST_DIR: path.resolve('dist/client') } : {}), ...env }, nodeArgs, bundle ? { bundle } : {});
     spawned.push(p);
     return p;
   };

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
@@ -247,14 +247,23 @@ export interface ServerProcess {
   stop(signal: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The node flags of `npm start` (package.json), for a server process started from a production build. */
+export const START_NODE_FLAGS: string[] = (() => {
+  const start = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts.start ?? '';
+  const cmd = start.split('&&').pop()!.trim().split(/\s+/);
+  return cmd.slice(1).filter((a) => a.startsWith('--'));
+})();
+
 /**
  * Starts server/index.ts as ONE node process (`node --import tsx`), so a signal reaches the server
  * itself: through the tsx wrapper, SIGKILL would kill only the wrapper and leave the server running.
  * `nodeArgs` go to node itself (the cluster benchmark's --cpu-prof, which NODE_OPTIONS refuses).
  */
-export async function spawnServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/index.ts'], {
-    env: { ...process.env, NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+export async function spawnServerProcess(env: Record<string, string>, nodeArgs: string[] = [], opts: { bundle?: string } = {}): Promise<ServerProcess> {
+  // `bundle`: a production build's entry (scripts/build-server.mjs), run as `npm start` runs it.
+  const entry = opts.bundle ? [...START_NODE_FLAGS, opts.bundle] : ['--import', 'tsx', 'server/index.ts'];
+  const proc = spawn(process.execPath, [...nodeArgs, ...entry], {
+    env: { ...process.env, NODE_ENV: opts.bundle ? 'production' : 'test', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
