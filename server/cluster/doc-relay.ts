@@ -10,7 +10,7 @@
  * with a fencing token from INCR (server/collab/ownership.ts uses it). Streams are trimmed by age.
  */
 import { RESP_TYPES } from 'redis';
-import { createLocalFanout, DEFAULT_PACE_MS, type RoomFanout } from '../collab/fanout';
+import { createLocalFanout, DEFAULT_PACE_MS, Pacer, type RoomFanout } from '../collab/fanout';
 import type { DocRelay } from '../collab/relay';
 import type { Logger } from '../logger';
 import { Outbox, parseEntry, type StreamEntry } from './doc-stream';
@@ -95,28 +95,17 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
 
   // What each document's stream gets at its next entry: one XADD per document per turn, or per pace on a
   // busy document, whatever number of updates, presence changes and durable marks it carries (doc-stream.ts).
-  const outboxes = new Map<string, Outbox & { timer?: NodeJS.Timeout }>();
-  /** Documents whose entry goes out at the end of this turn. */
-  const due = new Set<string>();
-  let dueTimer: NodeJS.Immediate | null = null;
-  /** When each document last got an entry from us (only kept with a pace; cleared as it grows). */
-  const lastAt = new Map<string, number>();
+  const outboxes = new Map<string, Outbox>();
   const sending = new Set<Promise<unknown>>();
   // The stream's expiry is pushed back at most once a minute per document, not at every entry.
   const expirySetAt = new Map<string, number>();
 
-  /** Writes `docId`'s queued entry now. */
+  /** Writes `docId`'s queued entry (when its pace allows, or at once through `pacer.runNow`). */
   const flushDoc = (docId: string) => {
     const box = outboxes.get(docId);
     if (!box) return;
     outboxes.delete(docId);
-    due.delete(docId);
-    if (box.timer) clearTimeout(box.timer);
     const now = Date.now();
-    if (paceMs > 0) {
-      if (lastAt.size > 10_000) lastAt.clear();
-      lastAt.set(docId, performance.now());
-    }
     if (expirySetAt.size > 10_000) expirySetAt.clear();
     const key = streamKey(docId);
     const refresh = (expirySetAt.get(docId) ?? 0) < now - 60_000;
@@ -128,19 +117,11 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       .finally(() => sending.delete(sent));
     sending.add(sent);
   };
-
-  const flushDue = () => {
-    dueTimer = null;
-    const docs = [...due];
-    due.clear();
-    for (const docId of docs) flushDoc(docId);
-  };
+  const pacer = new Pacer(paceMs, flushDoc);
 
   /** Writes every queued entry now (a drain, close). */
   const flush = () => {
-    if (dueTimer) clearImmediate(dueTimer);
-    dueTimer = null;
-    for (const docId of [...outboxes.keys()]) flushDoc(docId);
+    for (const docId of [...outboxes.keys()]) pacer.runNow(docId);
   };
 
   /** Queues for `docId`'s next entry: at the end of the turn, or when the document's pace allows. */
@@ -148,16 +129,10 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     let box = outboxes.get(docId);
     if (!box) {
       outboxes.set(docId, (box = new Outbox()));
-      const last = paceMs > 0 ? lastAt.get(docId) : undefined;
-      const wait = last === undefined ? 0 : last + paceMs - performance.now();
-      if (wait >= 1) box.timer = setTimeout(flushDoc, wait, docId);
-      else {
-        due.add(docId);
-        dueTimer ??= setImmediate(flushDue);
-      }
+      pacer.schedule(docId);
     }
     fill(box);
-    if (box.bytes >= MAX_ENTRY_BYTES) flushDoc(docId);
+    if (box.bytes >= MAX_ENTRY_BYTES) pacer.runNow(docId);
   };
 
   const deliver = (docId: string, e: StreamEntry, since: number) => {

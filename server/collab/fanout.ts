@@ -46,11 +46,64 @@ export interface LocalFanoutOptions {
 /** Default pace: a busy document broadcasts at most every 10 ms (see LocalFanoutOptions). */
 export const DEFAULT_PACE_MS = 10;
 
+/**
+ * Per-key pacing (a document's broadcasts here, its stream entries in the Redis relay): `schedule(key)` runs
+ * `run(key)` at the end of the current event-loop turn, or, when the key ran less than `paceMs` ago, once
+ * `paceMs` have passed since then. Schedule a key once per batch; `runNow` runs it at once (a flush).
+ */
+export class Pacer {
+  private readonly lastAt = new Map<string, number>();
+  private readonly due = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private immediate: NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly paceMs: number,
+    private readonly run: (key: string) => void,
+  ) {}
+
+  schedule(key: string): void {
+    const last = this.paceMs > 0 ? this.lastAt.get(key) : undefined;
+    const wait = last === undefined ? 0 : last + this.paceMs - performance.now();
+    if (wait >= 1) this.timers.set(key, setTimeout(() => this.runNow(key), wait));
+    else {
+      this.due.add(key);
+      this.immediate ??= setImmediate(() => this.runDue());
+    }
+  }
+
+  /** Runs `key` now, instead of when it was scheduled. */
+  runNow(key: string): void {
+    const t = this.timers.get(key);
+    if (t) {
+      clearTimeout(t);
+      this.timers.delete(key);
+    }
+    this.due.delete(key);
+    if (this.paceMs > 0) {
+      // Bounded: a key forgotten here only loses its pace once.
+      if (this.lastAt.size > 10_000) this.lastAt.clear();
+      this.lastAt.set(key, performance.now());
+    }
+    this.run(key);
+  }
+
+  /** Forgets when `key` last ran (its next run is not held back). */
+  forget(key: string): void {
+    this.lastAt.delete(key);
+  }
+
+  private runDue(): void {
+    this.immediate = null;
+    const keys = [...this.due];
+    this.due.clear();
+    for (const key of keys) this.runNow(key);
+  }
+}
+
 interface Queued {
   updates: Uint8Array[];
   origins: Set<string>;
-  /** Set when the document broadcast less than `paceMs` ago: its delivery waits for the pace. */
-  timer: NodeJS.Timeout | null;
 }
 
 /** The in-process fan-out: batches per document per event-loop turn (setImmediate) or pace, then delivers. */
@@ -59,46 +112,26 @@ export function createLocalFanout(opts: LocalFanoutOptions = {}): RoomFanout {
   const listeners = new Map<string, Set<FanoutListener>>();
   const awarenessListeners = new Map<string, Set<AwarenessListener>>();
   const queued = new Map<string, Queued>();
-  /** Documents due at the end of this turn. */
-  const due = new Set<string>();
-  /** When each subscribed document last broadcast (only kept with a pace). */
-  const lastAt = new Map<string, number>();
-  let scheduled: NodeJS.Immediate | null = null;
 
   function deliverDoc(docId: string) {
     const q = queued.get(docId);
     if (!q) return;
     queued.delete(docId);
-    due.delete(docId);
-    if (q.timer) clearTimeout(q.timer);
     const subs = listeners.get(docId);
     if (!subs || subs.size === 0) return;
-    if (paceMs > 0) lastAt.set(docId, performance.now());
     const update = q.updates.length === 1 ? q.updates[0]! : Y.mergeUpdates(q.updates);
     const batch: FanoutBatch = { update, origins: q.origins };
     for (const l of subs) l(batch);
   }
-
-  function deliverDue() {
-    scheduled = null;
-    const docs = [...due];
-    due.clear();
-    for (const docId of docs) deliverDoc(docId);
-  }
+  const pacer = new Pacer(paceMs, deliverDoc);
 
   return {
     publish(docId, update, origin) {
       let q = queued.get(docId);
       if (!q) {
-        q = { updates: [], origins: new Set(), timer: null };
+        q = { updates: [], origins: new Set() };
         queued.set(docId, q);
-        const last = paceMs > 0 ? lastAt.get(docId) : undefined;
-        const wait = last === undefined ? 0 : last + paceMs - performance.now();
-        if (wait >= 1) q.timer = setTimeout(deliverDoc, wait, docId);
-        else {
-          due.add(docId);
-          scheduled ??= setImmediate(deliverDue);
-        }
+        pacer.schedule(docId);
       }
       q.updates.push(update);
       q.origins.add(origin);
@@ -114,7 +147,7 @@ export function createLocalFanout(opts: LocalFanoutOptions = {}): RoomFanout {
         subs.delete(listener);
         if (subs.size === 0 && listeners.get(docId) === subs) {
           listeners.delete(docId);
-          lastAt.delete(docId);
+          pacer.forget(docId);
         }
       };
     },
@@ -134,9 +167,7 @@ export function createLocalFanout(opts: LocalFanoutOptions = {}): RoomFanout {
       };
     },
     flush() {
-      if (scheduled) clearImmediate(scheduled);
-      scheduled = null;
-      for (const docId of [...queued.keys()]) deliverDoc(docId);
+      for (const docId of [...queued.keys()]) pacer.runNow(docId);
     },
   };
 }
