@@ -37,17 +37,23 @@ async function relay(paceMs: number) {
   return { r, cluster };
 }
 
+/** Two relays (two processes) at `paceMs`, and what the second one's subscriber to `docId` received. */
+async function pair(docId: string, paceMs: number) {
+  const a = await relay(paceMs);
+  const b = await relay(paceMs);
+  const got = new Y.Doc();
+  b.r.fanout.subscribe(docId, (batch) => Y.applyUpdate(got, batch.update));
+  await new Promise((res) => setTimeout(res, 100)); // B's reader picks the document up
+  return { a, got };
+}
+
 const turn = () => new Promise((res) => setImmediate(res));
 const streamLength = (c: Cluster, docId: string) => c.client.xLen(`collab:{${docId}}:stream`);
 
 describe.skipIf(skip)('the document relay pace', () => {
   it('a quiet document is written at once; a busy one waits for the pace and merges what came meanwhile', async () => {
     const docId = `pace-${Date.now()}`;
-    const a = await relay(1_000);
-    const b = await relay(1_000);
-    const got = new Y.Doc();
-    b.r.fanout.subscribe(docId, (batch) => Y.applyUpdate(got, batch.update));
-    await new Promise((res) => setTimeout(res, 100)); // B's reader picks the document up
+    const { a, got } = await pair(docId, 1_000);
 
     const src = new Y.Doc();
     const ups: Uint8Array[] = [];
@@ -71,11 +77,7 @@ describe.skipIf(skip)('the document relay pace', () => {
 
   it('many updates in separate turns cost a few entries, and arrive whole on the other process', async () => {
     const docId = `burst-${Date.now()}`;
-    const a = await relay(20);
-    const b = await relay(20);
-    const got = new Y.Doc();
-    b.r.fanout.subscribe(docId, (batch) => Y.applyUpdate(got, batch.update));
-    await new Promise((res) => setTimeout(res, 100));
+    const { a, got } = await pair(docId, 20);
 
     const src = new Y.Doc();
     src.on('update', (u: Uint8Array) => a.r.fanout.publish(docId, u, 'c0'));
