@@ -117,7 +117,8 @@ export async function deleteMessage(deps: ChatDeps, actor: Author, messageId: st
   const at = new Date(deps.ctx.now());
   if (own) {
     await deps.repo.messages.update(m._id, removedFields(at, actor.id));
-    await withdrawNotices(deps, { messageId: m._id });
+    // The message is gone whatever happens here: a failure is logged, never turned into a failed delete.
+    await withdrawNotices(deps, { messageId: m._id }).catch((err: unknown) => deps.ctx.logger.error({ err, messageId: m._id }, 'withdrawing notifications failed'));
   } else await moderateMessage(deps, m, actor, reason, at);
   deps.out.toSpace(m.spaceId, 'message:deleted', { messageId: m._id, channelId: m.channelId, spaceId: m.spaceId, parentId: m.parentId });
   return { messageId };

@@ -190,8 +190,10 @@ export async function deleteComment(d: CommentsDeps, userId: string, threadId: s
     crashPoint('comment.moderation:after-log');
   }
   const removed = await removeComment(d.repo, t, commentId, at);
-  // Before the moderation is final: a crash here leaves it pending, and the repair withdraws them.
-  await d.withdraw(removed === 'thread' ? { threadId } : { commentId });
+  // Before the moderation is final: a crash (or a failure) here leaves it pending, and the repair withdraws
+  // them. The author's own removal is done whatever happens here: a failure is logged.
+  const withdrawn = d.withdraw(removed === 'thread' ? { threadId } : { commentId });
+  await (own ? withdrawn.catch((err: unknown) => d.ctx.logger.error({ err, threadId, commentId }, 'withdrawing notifications failed')) : withdrawn);
   if (!own) {
     crashPoint('comment.moderation:after-removal');
     if (await d.moderationDone(commentId)) await auditRemoval(d, { id: userId, name: await nameOf(d, userId) }, { spaceId: doc.spaceId, docId: doc.id, threadId, commentId, authorId: c.authorId });
