@@ -11,6 +11,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Router } from 'express';
 import type { Ctx } from './context';
 import type { Notice } from './chat/notify';
+import type { CommentNoticeSubject } from './chat/records';
 import type { DocsPort } from './docs/port';
 import type { EventHandler } from './realtime/kit';
 import type { RealtimePort } from './realtime/port';
@@ -43,7 +44,7 @@ export interface CommentModeration {
 export interface NoticesPort {
   notify(n: Notice): Promise<void>;
   /** Removes the notifications about a removed comment thread or comment, and updates the bells showing them. */
-  withdraw(subject: { threadId: string } | { commentId: string }): Promise<void>;
+  withdraw(subject: CommentNoticeSubject): Promise<void>;
   /**
    * A facilitator removes someone's comment; the space's moderation log keeps it. Made atomic by order, like
    * a removed message (server/chat/moderation.ts): `moderated` writes the entry pending (one per comment,

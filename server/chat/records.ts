@@ -74,8 +74,10 @@ export type ReadMark = Pick<ReadMarkerRecord, 'lastReadId' | 'lastReadSeq'> | nu
 const afterMark = (mark: ReadMark): Filter =>
   !mark ? {} : typeof mark.lastReadSeq === 'number' ? { seq: { $gt: mark.lastReadSeq } } : { _id: { $gt: mark.lastReadId } };
 
+/** What a comment notification is about (a thread, or one comment of it), for withdrawing it when removed. */
+export type CommentNoticeSubject = { threadId: string } | { commentId: string };
 /** What notifications can be about, for withdrawing them when it is removed. */
-export type NoticeSubject = { messageId: string } | { threadId: string } | { commentId: string };
+export type NoticeSubject = { messageId: string } | CommentNoticeSubject;
 
 export interface NotificationRecord {
   _id: string;

@@ -5,6 +5,7 @@
 import { COMMENTS_PER_THREAD_MAX, QUOTE_MAX, type CommentRights, type CreateThreadBody, type ThreadStatus, type ThreadView } from '../../shared/comments';
 import { accessWithin, type SpaceAccess } from '../commands/access';
 import type { Notice } from '../chat/notify';
+import type { CommentNoticeSubject } from '../chat/records';
 import type { DocInfo } from '../docs/port';
 import type { Ctx } from '../context';
 import { audit } from '../audit/audit';
@@ -33,7 +34,7 @@ export interface CommentsDeps {
   removed(spaceId: string, docId: string, threadId: string): void;
   notify(n: CommentNotice): Promise<void>;
   /** Removes the notifications about a removed thread or comment (chat's bell). */
-  withdraw(subject: { threadId: string } | { commentId: string }): Promise<void>;
+  withdraw(subject: CommentNoticeSubject): Promise<void>;
   /**
    * A facilitator removes someone else's comment: the space's moderation log keeps it. `moderated` writes
    * the entry pending, `moderationDone` makes it final once the comment is gone (server/feature.ts).
@@ -190,10 +191,10 @@ export async function deleteComment(d: CommentsDeps, userId: string, threadId: s
     crashPoint('comment.moderation:after-log');
   }
   const removed = await removeComment(d.repo, t, commentId, at);
-  // Before the moderation is final: a crash (or a failure) here leaves it pending, and the repair withdraws
-  // them. The author's own removal is done whatever happens here: a failure is logged.
-  const withdrawn = d.withdraw(removed === 'thread' ? { threadId } : { commentId });
-  await (own ? withdrawn.catch((err: unknown) => d.ctx.logger.error({ err, threadId, commentId }, 'withdrawing notifications failed')) : withdrawn);
+  // Its notifications go. Before a moderation is final, so a crash (or a failure) here leaves it pending and
+  // the repair withdraws them; the author's own removal is done whatever happens here (a failure is logged).
+  if (!own) await d.withdraw(removedSubject(removed, threadId, commentId));
+  else await d.withdraw(removedSubject(removed, threadId, commentId)).catch((err: unknown) => d.ctx.logger.error({ err, threadId, commentId }, 'withdrawing notifications failed'));
   if (!own) {
     crashPoint('comment.moderation:after-removal');
     if (await d.moderationDone(commentId)) await auditRemoval(d, { id: userId, name: await nameOf(d, userId) }, { spaceId: doc.spaceId, docId: doc.id, threadId, commentId, authorId: c.authorId });
@@ -222,6 +223,10 @@ async function removeComment(repo: ThreadsRepo, t: ThreadRecord, commentId: stri
   return repo.setComments(t._id, t.comments.filter((x) => x.id !== commentId), at);
 }
 
+/** What the notifications to withdraw are about, after removeComment: the whole thread when it is gone. */
+const removedSubject = (removed: Awaited<ReturnType<typeof removeComment>>, threadId: string, commentId: string): CommentNoticeSubject =>
+  removed === 'thread' || removed === null ? { threadId } : { commentId };
+
 /** The audit trail's entry for a facilitator's removal of someone's comment. */
 async function auditRemoval(
   d: Pick<CommentsDeps, 'ctx'>,
@@ -235,8 +240,8 @@ async function auditRemoval(
 export async function repairCommentModerations(d: Pick<CommentsDeps, 'ctx' | 'repo' | 'moderationDone' | 'withdraw'>, pending: CommentModeration[]): Promise<void> {
   for (const p of pending) {
     const t = await d.repo.byId(p.messageId);
-    const removed = t ? await removeComment(d.repo, t, p.commentId, new Date(d.ctx.now())) : 'thread';
-    await d.withdraw(removed === 'thread' ? { threadId: p.messageId } : { commentId: p.commentId });
+    const removed = t ? await removeComment(d.repo, t, p.commentId, new Date(d.ctx.now())) : null;
+    await d.withdraw(removedSubject(removed, p.messageId, p.commentId));
     if (await d.moderationDone(p.commentId)) {
       const actor = await d.ctx.repos.users.byId(p.actorId);
       await auditRemoval(d, { id: p.actorId, name: actor?.name ?? '' }, { spaceId: p.spaceId, docId: p.docId, threadId: p.messageId, commentId: p.commentId, authorId: p.authorId });
