@@ -17,23 +17,33 @@ export const AFTER_EDIT_CHECK_MS = 5 * 60 * 1000;
 /** Documents whose last check time is kept (a bound on memory; forgetting one only means an early check). */
 const CHECKED_MAX = 20_000;
 
-/** The hourly check, one at a time per document; a document already being checked is skipped. */
+/**
+ * The hourly check, one at a time per document. A check asked for while one runs is not dropped: it runs
+ * once more when that one ends (an edit stored while the previous hour's check was still thinning would
+ * otherwise wait for the sweep).
+ */
 export function createAutoVersioner(d: DocsDeps) {
-  const running = new Set<string>();
+  /** docId -> whether another check was asked for while this one runs. */
+  const running = new Map<string, boolean>();
   /** docId -> when an edit last ran its check (ctx.now()). */
   const checkedAt = new Map<string, number>();
 
-  /** Runs the check; null when one is already running for the document (nothing was checked). */
+  /** Runs the check; null when one is already running for the document (this one runs after it). */
   async function check(doc: DocRecord): Promise<boolean | null> {
-    if (running.has(doc._id)) return null;
-    running.add(doc._id);
+    if (running.has(doc._id)) {
+      running.set(doc._id, true);
+      return null;
+    }
+    running.set(doc._id, false);
     try {
       return (await maybeAutoVersion(d, doc)) !== null;
     } catch (err) {
       d.ctx.logger.warn({ err, docId: doc._id }, 'automatic version failed');
       return false;
     } finally {
+      const again = running.get(doc._id);
       running.delete(doc._id);
+      if (again) void check(doc);
     }
   }
 
@@ -46,8 +56,8 @@ export function createAutoVersioner(d: DocsDeps) {
       try {
         const doc = await d.docs.byId(docId);
         if (!doc || doc.archived) return;
-        // Only a check that ran counts: one skipped because another was still running (the previous
-        // hour's, finishing its thinning) must not hold the next edit's check back.
+        // A check queued behind a running one (the previous hour's, finishing its thinning) runs later and
+        // is not timed here: the next edit checks again.
         if ((await check(doc)) === null) return;
         if (checkedAt.size >= CHECKED_MAX) checkedAt.clear();
         checkedAt.set(docId, now);

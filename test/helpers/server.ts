@@ -50,12 +50,21 @@ export async function removeTestData(dataDir: string): Promise<void> {
 
 /** Starts the real app on 127.0.0.1:0 with the test store for `dataDir` (a new temp dir by default). */
 export async function startServer(
-  opts: { dataDir?: string; env?: Record<string, string>; now?: () => number; rateLimits?: AppDeps['rateLimits']; sessionSweepMs?: number; features?: AppDeps['features'] } = {},
+  opts: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    now?: () => number;
+    rateLimits?: AppDeps['rateLimits'];
+    sessionSweepMs?: number;
+    features?: AppDeps['features'];
+    /** Puts a network fault between the app and its store (a slow or failing reply); the real store is closed as usual. */
+    storeFault?: (store: Store) => Store;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDir();
   const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...opts.env });
   const store = await openTestStore(dataDir);
-  const app = await createApp({ config, store, logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}), ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}), ...(opts.features ? { features: opts.features } : {}) });
+  const app = await createApp({ config, store: opts.storeFault ? opts.storeFault(store) : store, logger: createLogger(config.logLevel), ...(opts.now ? { now: opts.now } : {}), ...(opts.rateLimits ? { rateLimits: opts.rateLimits } : {}), ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}), ...(opts.features ? { features: opts.features } : {}) });
   await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
   const port = (app.server.address() as AddressInfo).port;
   return {

@@ -5,6 +5,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import { signupUser, startServer, type TestServer } from '../helpers/server';
+import type { Collection, Doc, Filter, Store } from '../../server/store/port';
 
 let srv: TestServer;
 const open = new Set<WebsocketProvider>();
@@ -55,8 +56,50 @@ function setBody(doc: Y.Doc, s: string) {
   });
 }
 
+/**
+ * A slow store reply, switched on by a test: while `thinning.hold` is set, the query that thins old
+ * automatic versions (docVersions, createdAt $lt) waits for it; `thinning.reached` counts those queries,
+ * `docReads` the reads of one document by id, `touches` the updates of its updatedAt.
+ */
+const thinning = { hold: null as Promise<void> | null, reached: 0 };
+const watched = { docId: '', docReads: 0, touches: 0 };
+function slowThinning(store: Store): Store {
+  const wrap = <T extends Doc>(name: string, c: Collection<T>): Collection<T> => {
+    if (name === 'docVersions') {
+      return Object.assign(Object.create(c) as Collection<T>, {
+        async find(filter: Filter, options?: Parameters<Collection<T>['find']>[1]) {
+          const createdAt = filter.createdAt as Record<string, unknown> | undefined;
+          if (createdAt && '$lt' in createdAt && thinning.hold) {
+            thinning.reached++;
+            await thinning.hold;
+          }
+          return c.find(filter, options);
+        },
+      });
+    }
+    if (name === 'docs') {
+      return Object.assign(Object.create(c) as Collection<T>, {
+        async findOne(filter: Filter) {
+          const found = await c.findOne(filter);
+          if (filter._id === watched.docId) watched.docReads++;
+          return found;
+        },
+        async updateOne(filter: Filter, update: Parameters<Collection<T>['updateOne']>[1], options?: { upsert?: boolean }) {
+          const n = await c.updateOne(filter, update, options);
+          if (filter._id === watched.docId) watched.touches++;
+          return n;
+        },
+      });
+    }
+    return c;
+  };
+  return Object.assign(Object.create(store) as Store, {
+    collection: <T extends Doc>(name: string) => wrap(name, store.collection<T>(name)),
+  });
+}
+
 beforeAll(async () => {
-  srv = await startServer({ now: () => clock });
+  srv = await startServer({ now: () => clock, storeFault: slowThinning });
   [fac, guest] = await Promise.all([signupUser(srv.url, 'Fac'), signupUser(srv.url, 'Guest')]);
   spaceId = (await fac!.client.post('/api/spaces', { name: 'History PLC', kind: 'plc' })).body.space.id;
   const inv = await fac!.client.post(`/api/spaces/${spaceId}/invites`, { role: 'guest' });
@@ -138,6 +181,38 @@ describe('versions', () => {
 
     clock += HOUR + 1000;
     expect(await autos()).toHaveLength(2); // nothing changed since, and reads write nothing
+    c.provider.destroy();
+  });
+
+  it('an edit stored while the previous hour\'s check is still thinning still gets its automatic version', async () => {
+    const doc = (await fac.client.post(`/api/spaces/${spaceId}/docs`, { title: 'Slow store', template: 'meeting-notes' })).body.doc;
+    const c = connect(fac, doc.id);
+    await c.synced;
+    const autos = async () => (await fac.client.get(`/api/docs/${doc.id}/versions`)).body.versions.filter((v: { kind: string }) => v.kind === 'auto');
+    let release!: () => void;
+    thinning.hold = new Promise<void>((r) => (release = r));
+    watched.docId = doc.id;
+    try {
+      // Hour one's edit: its automatic version is saved, then its check waits in the (slow) thinning.
+      clock += HOUR + 1000;
+      setBody(c.ydoc, 'Hour one');
+      await waitFor(async () => thinning.reached === 1 && (await autos()).length === 1, 8_000);
+      // Hour two's edit is stored and its check asked for while hour one's still runs.
+      clock += HOUR + 1000;
+      const [touches, reads] = [watched.touches, watched.docReads];
+      setBody(c.ydoc, 'Hour two');
+      await waitFor(() => watched.touches > touches); // stored: updatedAt moved, the hook runs next
+      await waitFor(() => watched.docReads > reads); // the hook read the document for its check
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await autos()).toHaveLength(1);
+    } finally {
+      thinning.hold = null;
+      watched.docId = '';
+      release();
+    }
+    // Hour one's check ends; the check hour two asked for runs then, not at the next sweep.
+    await waitFor(async () => (await autos()).length === 2, 8_000);
+    expect(await exported(doc.id)).toContain('Hour two');
     c.provider.destroy();
   });
 
