@@ -10,7 +10,7 @@
  * with a fencing token from INCR (server/collab/ownership.ts uses it). Streams are trimmed by age.
  */
 import { RESP_TYPES } from 'redis';
-import { createLocalFanout, DEFAULT_PACE_MS, Pacer, type RoomFanout } from '../collab/fanout';
+import { createLocalFanout, DEFAULT_PACE_MS, type RoomFanout } from '../collab/fanout';
 import type { DocRelay } from '../collab/relay';
 import type { Logger } from '../logger';
 import { Outbox, parseEntry, type StreamEntry } from './doc-stream';
@@ -73,7 +73,6 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const blockMs = opts.blockMs ?? 200;
   const paceMs = opts.paceMs ?? DEFAULT_PACE_MS;
   const { client, instance } = cluster;
-  const local = createLocalFanout();
   // docId -> readers (update, presence and durable listeners) and the last stream id seen.
   const subs = new Map<string, { refs: number; lastId: string; since: number }>();
   const durable = new Map<string, Set<{ sv: (sv: Uint8Array) => void; released?: () => void }>>();
@@ -95,16 +94,19 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
 
   // What each document's stream gets at its next entry: one XADD per document per turn, or per pace on a
   // busy document, whatever number of updates, presence changes and durable marks it carries (doc-stream.ts).
+  // The entry is written at the local fan-out's paced moment of the document, right after its broadcast:
+  // one timer for both, and the updates merged once for both (`own`).
   const outboxes = new Map<string, Outbox>();
   const sending = new Set<Promise<unknown>>();
   // The stream's expiry is pushed back at most once a minute per document, not at every entry.
   const expirySetAt = new Map<string, number>();
 
-  /** Writes `docId`'s queued entry (when its pace allows, or at once through `pacer.runNow`). */
-  const flushDoc = (docId: string) => {
+  /** Writes `docId`'s queued entry, `own` being this moment's updates merged (the local fan-out's moment). */
+  const flushDoc = (docId: string, own: Uint8Array | null) => {
     const box = outboxes.get(docId);
     if (!box) return;
     outboxes.delete(docId);
+    box.update = own;
     const now = Date.now();
     if (expirySetAt.size > 10_000) expirySetAt.clear();
     const key = streamKey(docId);
@@ -117,11 +119,11 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       .finally(() => sending.delete(sent));
     sending.add(sent);
   };
-  const pacer = new Pacer(paceMs, flushDoc);
+  const local = createLocalFanout({ paceMs, afterDeliver: flushDoc });
 
   /** Writes every queued entry now (a drain, close). */
   const flush = () => {
-    for (const docId of [...outboxes.keys()]) pacer.runNow(docId);
+    for (const docId of [...outboxes.keys()]) local.deliverNow(docId);
   };
 
   /** Queues for `docId`'s next entry: at the end of the turn, or when the document's pace allows. */
@@ -129,16 +131,16 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     let box = outboxes.get(docId);
     if (!box) {
       outboxes.set(docId, (box = new Outbox()));
-      pacer.schedule(docId);
+      local.touch(docId);
     }
     fill(box);
-    if (box.bytes >= MAX_ENTRY_BYTES) pacer.runNow(docId);
+    if (box.bytes >= MAX_ENTRY_BYTES) local.deliverNow(docId);
   };
 
   const deliver = (docId: string, e: StreamEntry, since: number) => {
     const own = e.instance === instance;
     // Our own updates reached our rooms directly, except those published before this room existed.
-    if (e.update && (!own || e.at < since)) local.publish(docId, e.update, own ? 'replay' : `relay:${e.instance}`);
+    if (e.update && (!own || e.at < since)) local.publishForeign(docId, e.update, own ? 'replay' : `relay:${e.instance}`);
     if (own) return;
     for (const a of e.awareness) local.publishAwareness(docId, a, `relay:${e.instance}`);
     const listeners = durable.get(docId);
@@ -197,11 +199,9 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
 
   const fanout: RoomFanout = {
     publish(docId, update, origin) {
+      // The entry gets the merged update at the fan-out's moment (flushDoc); the box counts its bytes.
       local.publish(docId, update, origin);
-      queue(docId, (box) => {
-        box.updates.push(update);
-        box.bytes += update.byteLength;
-      });
+      queue(docId, (box) => (box.bytes += update.byteLength));
     },
     subscribe: (docId, listener) => reading(docId, local.subscribe(docId, listener)),
     publishAwareness(docId, update, origin) {

@@ -3,7 +3,7 @@
  * process had for the document at one flush, so a burst of keystrokes costs one XADD and one entry to
  * read, not one per keystroke. Fields (each optional but `n`):
  *   n  the publishing process's instance id
- *   u  its document updates since the last flush, merged into one Yjs update (Y.mergeUpdates)
+ *   u  its document updates since the last flush, merged into one Yjs update (by the local fan-out)
  *   a  its awareness updates, each a lib0 var-length byte array, concatenated in order
  *   d  the owner's latest durable state vector (a later one covers an earlier one)
  *   r  present when the owner gave the document up (a drain)
@@ -11,11 +11,11 @@
  */
 import * as decoding from 'lib0/decoding';
 import * as encoding from 'lib0/encoding';
-import * as Y from 'yjs';
 
 /** What a process queued for one document's stream until its next flush. */
 export class Outbox {
-  updates: Uint8Array[] = [];
+  /** This process's updates since the last entry, merged (set when the entry is written). */
+  update: Uint8Array | null = null;
   awareness: Uint8Array[] = [];
   durable: Uint8Array | null = null;
   released = false;
@@ -25,7 +25,7 @@ export class Outbox {
   /** The XADD field-value pairs of this outbox (binary values as Buffers, no base64). */
   fields(instance: string): (string | Buffer)[] {
     const out: (string | Buffer)[] = ['n', instance];
-    if (this.updates.length) out.push('u', buf(this.updates.length === 1 ? this.updates[0]! : Y.mergeUpdates(this.updates)));
+    if (this.update) out.push('u', buf(this.update));
     if (this.awareness.length) {
       const e = encoding.createEncoder();
       for (const a of this.awareness) encoding.writeVarUint8Array(e, a);

@@ -11,6 +11,11 @@ import * as Y from 'yjs';
 export interface FanoutBatch {
   update: Uint8Array;
   origins: ReadonlySet<string>;
+  /**
+   * The updates of this batch that came from other processes (a relay): the room applies these, not the
+   * whole batch, whose other updates it already holds.
+   */
+  foreign: readonly Uint8Array[];
 }
 
 export type FanoutListener = (batch: FanoutBatch) => void;
@@ -41,6 +46,23 @@ export interface LocalFanoutOptions {
    * turn, so a quiet document gains no latency. 0 delivers every document every turn.
    */
   paceMs?: number;
+  /**
+   * Runs at each of a document's paced moments (after its broadcast, if any), with this process's own
+   * updates of the moment merged (null when none): a relay writes its stream entry then, so one timer and
+   * one merge serve the broadcast and the entry. `touch(docId)` asks for such a moment with nothing to
+   * broadcast.
+   */
+  afterDeliver?: (docId: string, own: Uint8Array | null) => void;
+}
+
+/** The in-process fan-out, plus what a relay built on it uses. */
+export interface LocalFanout extends RoomFanout {
+  /** Like `publish`, for an update from another process: subscribers apply it (FanoutBatch.foreign). */
+  publishForeign(docId: string, update: Uint8Array, origin: string): void;
+  /** Schedules `docId`'s next paced moment (`afterDeliver`) even with nothing queued to broadcast. */
+  touch(docId: string): void;
+  /** Runs `docId`'s paced moment now (its broadcast and `afterDeliver`). */
+  deliverNow(docId: string): void;
 }
 
 /** Default pace: a busy document broadcasts at most every 10 ms (see LocalFanoutOptions). */
@@ -102,12 +124,16 @@ export class Pacer {
 }
 
 interface Queued {
-  updates: Uint8Array[];
+  /** This process's updates, then (kept apart: subscribers apply only these) other processes'. */
+  own: Uint8Array[];
+  foreign: Uint8Array[];
   origins: Set<string>;
 }
 
+const merged = (updates: Uint8Array[]): Uint8Array | null => (updates.length === 0 ? null : updates.length === 1 ? updates[0]! : Y.mergeUpdates(updates));
+
 /** The in-process fan-out: batches per document per event-loop turn (setImmediate) or pace, then delivers. */
-export function createLocalFanout(opts: LocalFanoutOptions = {}): RoomFanout {
+export function createLocalFanout(opts: LocalFanoutOptions = {}): LocalFanout {
   const paceMs = opts.paceMs ?? DEFAULT_PACE_MS;
   const listeners = new Map<string, Set<FanoutListener>>();
   const awarenessListeners = new Map<string, Set<AwarenessListener>>();
@@ -115,26 +141,44 @@ export function createLocalFanout(opts: LocalFanoutOptions = {}): RoomFanout {
 
   function deliverDoc(docId: string) {
     const q = queued.get(docId);
-    if (!q) return;
     queued.delete(docId);
     const subs = listeners.get(docId);
-    if (!subs || subs.size === 0) return;
-    const update = q.updates.length === 1 ? q.updates[0]! : Y.mergeUpdates(q.updates);
-    const batch: FanoutBatch = { update, origins: q.origins };
-    for (const l of subs) l(batch);
+    const own = q && (subs?.size || opts.afterDeliver) ? merged(q.own) : null;
+    if (q && subs && subs.size > 0 && (own || q.foreign.length > 0)) {
+      const update = own && q.foreign.length === 0 ? own : merged(own ? [own, ...q.foreign] : q.foreign)!;
+      const batch: FanoutBatch = { update, origins: q.origins, foreign: q.foreign };
+      for (const l of subs) l(batch);
+    }
+    opts.afterDeliver?.(docId, own);
   }
   const pacer = new Pacer(paceMs, deliverDoc);
 
+  const queue = (docId: string): Queued => {
+    let q = queued.get(docId);
+    if (!q) {
+      q = { own: [], foreign: [], origins: new Set() };
+      queued.set(docId, q);
+      pacer.schedule(docId);
+    }
+    return q;
+  };
+
   return {
     publish(docId, update, origin) {
-      let q = queued.get(docId);
-      if (!q) {
-        q = { updates: [], origins: new Set() };
-        queued.set(docId, q);
-        pacer.schedule(docId);
-      }
-      q.updates.push(update);
+      const q = queue(docId);
+      q.own.push(update);
       q.origins.add(origin);
+    },
+    publishForeign(docId, update, origin) {
+      const q = queue(docId);
+      q.foreign.push(update);
+      q.origins.add(origin);
+    },
+    touch(docId) {
+      queue(docId);
+    },
+    deliverNow(docId) {
+      pacer.runNow(docId);
     },
     subscribe(docId, listener) {
       let subs = listeners.get(docId);

@@ -286,12 +286,15 @@ export class Room {
     this.d.fanout.publish(this.docId, update, originId);
   };
 
-  /** A batch from the fan-out: encode once, send to every connection but a lone origin. */
+  /**
+   * A batch from the fan-out: applies what other processes sent (not the whole batch: the rest is this
+   * room's own, already applied), then encodes once and sends to every connection but a lone origin.
+   */
   private onBatch = (batch: FanoutBatch): void => {
     try {
-      let remote = false;
-      for (const o of batch.origins) if (!o.startsWith(this.d.originPrefix)) remote = true;
-      if (remote) Y.applyUpdate(this.doc, batch.update, REMOTE);
+      const foreign = batch.foreign;
+      if (foreign.length === 1) Y.applyUpdate(this.doc, foreign[0]!, REMOTE);
+      else if (foreign.length > 1) this.doc.transact(() => foreign.forEach((u) => Y.applyUpdate(this.doc, u, REMOTE)), REMOTE);
       const msg = updateMessage(batch.update);
       const skip = batch.origins.size === 1 ? batch.origins.values().next().value : undefined;
       for (const c of this.conns.values()) {

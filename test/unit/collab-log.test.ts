@@ -334,6 +334,44 @@ describe('fan-out', () => {
     expect(dst.getText('t').toString()).toBe('0123');
   });
 
+  it('keeps other processes\' updates apart in a batch, and hands a relay this process\'s own, merged once, at the same moment', async () => {
+    const moments: { docId: string; own: Uint8Array | null; delivered: number }[] = [];
+    const got: FanoutBatch[] = [];
+    const fanout = createLocalFanout({ afterDeliver: (docId, own) => moments.push({ docId, own, delivered: got.length }) });
+    fanout.subscribe('a', (b) => got.push(b));
+    const mine = new Y.Doc();
+    const theirs = new Y.Doc();
+    const ups: Uint8Array[] = [];
+    const foreign: Uint8Array[] = [];
+    mine.on('update', (u: Uint8Array) => ups.push(u));
+    theirs.on('update', (u: Uint8Array) => foreign.push(u));
+    mine.getText('t').insert(0, 'ab');
+    mine.getText('t').insert(2, 'cd');
+    theirs.getText('u').insert(0, 'zz');
+
+    fanout.publish('a', ups[0]!, 'c0');
+    fanout.publishForeign('a', foreign[0]!, 'relay:x');
+    fanout.publish('a', ups[1]!, 'c1');
+    await new Promise((r) => setImmediate(r));
+    // One broadcast with everything; only the other process's update is marked for applying.
+    expect(got).toHaveLength(1);
+    expect(got[0]!.foreign).toEqual([foreign[0]]);
+    const all = new Y.Doc();
+    Y.applyUpdate(all, got[0]!.update);
+    expect([all.getText('t').toString(), all.getText('u').toString()]).toEqual(['abcd', 'zz']);
+    // The relay's moment comes right after that broadcast, with only this process's updates, merged.
+    expect(moments).toHaveLength(1);
+    expect(moments[0]!.delivered).toBe(1);
+    const own = new Y.Doc();
+    Y.applyUpdate(own, moments[0]!.own!);
+    expect([own.getText('t').toString(), own.getText('u').toString()]).toEqual(['abcd', '']);
+
+    // touch: a moment with nothing to broadcast (a relay's presence or durable mark).
+    fanout.touch('b');
+    await new Promise((r) => setImmediate(r));
+    expect(moments[1]).toEqual({ docId: 'b', own: null, delivered: 1 });
+  });
+
   it('with pace 0 every turn delivers, however busy', async () => {
     const fanout = createLocalFanout({ paceMs: 0 });
     const got: FanoutBatch[] = [];

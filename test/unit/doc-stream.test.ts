@@ -10,13 +10,13 @@ import { Outbox, parseEntry } from '../../server/cluster/doc-stream';
 const asReply = (fields: (string | Buffer)[]) => fields.map((f) => (typeof f === 'string' ? Buffer.from(f, 'latin1') : Buffer.from(f)));
 
 describe('document stream entries', () => {
-  it('carry a burst of updates as one merged update, presence in order, the durable mark and the release', () => {
+  it('carry a burst of updates (merged by the fan-out) as one update, presence in order, the durable mark and the release', () => {
     const source = new Y.Doc();
     const updates: Uint8Array[] = [];
     source.on('update', (u: Uint8Array) => updates.push(u));
     for (const word of ['one ', 'two ', 'three']) source.getText('t').insert(source.getText('t').length, word);
     const box = new Outbox();
-    box.updates.push(...updates);
+    box.update = Y.mergeUpdates(updates);
     box.awareness.push(new Uint8Array([1, 2, 3]), new Uint8Array([]), new Uint8Array([250, 0, 7]));
     box.durable = Y.encodeStateVector(source);
     box.released = true;
