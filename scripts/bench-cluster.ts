@@ -4,7 +4,7 @@
  *
  * Usage:
  *   npm run bench -- cluster [--writers 20] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
- *                            [--rounds 2] [--warmup-rounds 1] [--tsx] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
+ *                            [--rounds 2] [--warmup-rounds 3] [--tsx] [--chat-sockets 200] [--chat-senders 10] [--only docs|chat] [--prof DIR]
  *
  * Method. Redis (our own redis-server, or REDIS_URL) and MongoDB (FerretDB from the cached binary, or
  * MONGODB_URI) are started once, then the servers, each a real child process run as `npm start` runs it
@@ -14,7 +14,9 @@
  * - two processes: TWO server processes with REDIS_URL (one database); clients alternate between them.
  * Each round measures both back to back at the same load (alternating which goes first), so a busy
  * machine slows both alike; the ratios are reported per round and their median at the end. First come
- * `--warmup-rounds` rounds that are not counted: each server's first round pays its JIT compilation.
+ * `--warmup-rounds` rounds that are not counted: a server's first minutes under load pay its JIT compilation
+ * (V8's helper threads alone then burn 40-60 ms/s per process, twice over with two processes), and its cost
+ * per delivery falls by a third over the first three rounds.
  * Documents: stock y-websocket WebsocketProviders in THIS process, all in one new document. Each writer
  * sets its own key of a Y.Map `rate` times per second; every other client observing the change is one
  * delivery, latency = set -> observed (one clock, same process).
@@ -53,7 +55,7 @@ const RATE = num('rate', 5);
 const DURATION = num('duration', 10) * 1000;
 const WARMUP = num('warmup', 2) * 1000;
 const ROUNDS = num('rounds', 2);
-const WARMUP_ROUNDS = num('warmup-rounds', 1);
+const WARMUP_ROUNDS = num('warmup-rounds', 3);
 const CHAT_SOCKETS = num('chat-sockets', 200);
 const CHAT_SENDERS = num('chat-senders', 10);
 const ONLY = f.only;
@@ -122,6 +124,9 @@ async function docsRun(label: string, servers: ServerProcess[], owner: { client:
   const sent = new Map<string, number>();
   const counter = { deliveries: 0, lat: [] as number[], measuring: false };
   const clients: { doc: Y.Doc; provider: WebsocketProvider }[] = [];
+  // Deliveries per observing client and per writer, to name who fell short of the expected count.
+  const byObserver = new Array<number>(WRITERS + READERS).fill(0);
+  const byWriter = new Map<string, number>();
   for (let i = 0; i < WRITERS + READERS; i++) {
     const s = servers[i % servers.length]!;
     const cookie = Object.assign(new ApiClient(s.url), { cookie: owner.client.cookie }).cookie;
@@ -139,6 +144,8 @@ async function docsRun(label: string, servers: ServerProcess[], owner: { client:
         if (at === undefined) continue;
         counter.deliveries++;
         counter.lat.push(performance.now() - at);
+        byObserver[i]!++;
+        byWriter.set(key, (byWriter.get(key) ?? 0) + 1);
       }
     });
     clients.push({ doc: ydoc, provider });
@@ -157,7 +164,16 @@ async function docsRun(label: string, servers: ServerProcess[], owner: { client:
     }, 1000 / RATE);
   });
   try {
-    return await measure(`docs, ${label}`, servers, counter);
+    const row = await measure(`docs, ${label}`, servers, counter);
+    // Each writer's change reaches every other client: anything well short of that is named (a slow or
+    // stalled client, or a writer whose timer lagged), since it raises the CPU per delivery of its run.
+    const perWriter = RATE * (DURATION / 1000);
+    const shortWriters = Array.from({ length: WRITERS }, (_, i) => [`w${i}`, byWriter.get(`w${i}`) ?? 0] as const).filter(([, n]) => n < 0.95 * perWriter * (WRITERS + READERS - 1));
+    const shortObservers = byObserver.map((n, i) => [i, n, i < WRITERS ? (WRITERS - 1) * perWriter : WRITERS * perWriter] as const).filter(([, n, want]) => n < 0.95 * want);
+    if (shortWriters.length || shortObservers.length) {
+      process.stdout.write(`  short of the expected deliveries: writers ${JSON.stringify(shortWriters)}, observers [client, got, expected] ${JSON.stringify(shortObservers)}\n`);
+    }
+    return row;
   } finally {
     for (const t of timers) clearInterval(t);
     for (const c of clients) c.provider.destroy();

@@ -41,8 +41,12 @@ export type { DocRelay } from './relay';
 export type { CollabService, ConnFilter } from './service';
 export type * from './types';
 
-/** Default write pace of a document run by a cluster (see CollabOptions.writePaceMs). */
-export const CLUSTER_WRITE_PACE_MS = 50;
+/**
+ * Default write pace of a document run by a cluster (see CollabOptions.writePaceMs): at most 10 fenced
+ * writes a second per busy document. At 50 ms the owner's store writes cost it about what the whole single
+ * process costs (docs/BENCHMARKS.md, "One moment for the broadcast and the stream entry").
+ */
+export const CLUSTER_WRITE_PACE_MS = 100;
 
 const DEFAULTS = {
   unloadDelayMs: 10_000,
