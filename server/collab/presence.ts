@@ -54,12 +54,21 @@ export class RoomPresence {
     return awarenessMessage(this.awareness, [...this.awareness.getStates().keys()]);
   }
 
-  /** Applies an update `conn` sent; throws for garbage or a flood of client ids (the caller closes with 4400). */
+  /**
+   * Applies an update `conn` sent; throws for garbage or a flood of client ids (the caller closes with 4400).
+   * The stock client re-sends every presence change it hears, other people's included (y-websocket's awareness
+   * handler does not look at where a change came from), so one message may carry every state of the room.
+   * Those echoes change nothing here (same clocks). What is capped is what a connection announces as its own.
+   */
   apply(conn: Conn, update: Uint8Array): void {
-    // A client announces itself (the stock client: one id); a flood of ids is not presence.
     const count = decoding.readVarUint(decoding.createDecoder(update));
-    if (count > MAX_AWARENESS_IDS || conn.awarenessIds.size > MAX_AWARENESS_IDS) throw new Error('too many awareness states');
+    if (count > this.size + MAX_AWARENESS_IDS) throw new Error('too many awareness states');
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, conn);
+    if (conn.awarenessIds.size > MAX_AWARENESS_IDS) {
+      // A flood of ids of its own: withdrawn at once (before the end-of-turn relay), then the caller closes.
+      awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], null);
+      throw new Error('too many awareness states');
+    }
   }
 
   /** Removes the states `conn` announced (it left). */

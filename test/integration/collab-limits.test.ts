@@ -142,6 +142,42 @@ describe('hostile messages', () => {
     expect(witness.provider.awareness.getStates().has(1000)).toBe(false);
   });
 
+  it('many stock clients changing their presence at once all stay: their echoes of everyone\'s presence are not a flood', async () => {
+    // The stock client re-sends every presence change it hears, other people's too: one relayed batch of 24
+    // changes comes back from each client as a message with 24 states (more than one connection may own).
+    const room = await insertDoc(s.docs, space.spaceId, space.owner.user.id);
+    const crowd = Array.from({ length: 24 }, () => connect(s.wsUrl, room, space.owner));
+    try {
+      await Promise.all(crowd.map((c) => synced(c)));
+      for (const [i, c] of crowd.entries()) c.provider.awareness.setLocalStateField('user', { name: `Teacher ${i}` });
+      await waitFor(() => crowd.every((c) => c.provider.awareness.getStates().size === crowd.length), 'everyone sees everyone');
+      await new Promise((r) => setTimeout(r, 300)); // the echoes arrive and are applied
+      expect(crowd.flatMap((c) => c.closes)).toEqual([]);
+      expect(crowd.every((c) => c.provider.wsconnected)).toBe(true);
+    } finally {
+      for (const c of crowd) c.destroy();
+    }
+  });
+
+  it('a connection announcing more than 16 presence states of its own closes with 4400, and none of them spread', async () => {
+    const { ws, closed } = await raw();
+    const inner = encoding.createEncoder();
+    encoding.writeVarUint(inner, 17);
+    for (let i = 0; i < 17; i++) {
+      encoding.writeVarUint(inner, 2000 + i);
+      encoding.writeVarUint(inner, 1);
+      encoding.writeVarString(inner, '{"user":{"name":"x"}}');
+    }
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, messageAwareness);
+    encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+    ws.send(encoding.toUint8Array(e));
+    expect(await closed).toBe(CLOSE_INVALID_MESSAGE);
+    await new Promise((r) => setTimeout(r, 100));
+    expect([...witness.provider.awareness.getStates().keys()].filter((id) => id >= 2000 && id < 2017)).toEqual([]);
+    await stillHealthy('[p]');
+  });
+
   it('a text frame closes with 4400', async () => {
     const { ws, closed } = await raw();
     ws.send('hello');
