@@ -19,7 +19,7 @@ class Notifications {
     if (this.#started) {
       // Mounted again (after logging in anew): the connection may have been closed with the old session.
       connection.connect();
-      void this.load();
+      this.#loadAndCatchUp();
       return;
     }
     this.#started = true;
@@ -42,7 +42,16 @@ class Notifications {
     });
     connection.onReconnect(() => void this.load());
     connection.connect();
+    this.#loadAndCatchUp();
+  }
+
+  /**
+   * Loads now, and again once the socket is connected: a notification made between this load and the
+   * socket joining the user's room came with no live event (a join request just after the page opened).
+   */
+  #loadAndCatchUp(): void {
     void this.load();
+    void connection.whenConnected().then(() => this.load());
   }
 
   async load(): Promise<void> {
