@@ -53,6 +53,21 @@ function syncUpdate(payload: Uint8Array, sub = 2): Uint8Array {
   return encoding.toUint8Array(e);
 }
 
+/** An awareness message announcing `count` states with client ids from `firstId` on (clock 1 each). */
+function awarenessStates(firstId: number, count: number): Uint8Array {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, count);
+  for (let i = 0; i < count; i++) {
+    encoding.writeVarUint(inner, firstId + i);
+    encoding.writeVarUint(inner, 1);
+    encoding.writeVarString(inner, '{"user":{"name":"x"}}');
+  }
+  const e = encoding.createEncoder();
+  encoding.writeVarUint(e, messageAwareness);
+  encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
+  return encoding.toUint8Array(e);
+}
+
 /** The document and the other clients still work after each hostile connection. */
 async function stillHealthy(mark: string) {
   writer.doc.getText('t').insert(writer.doc.getText('t').length, mark);
@@ -127,17 +142,7 @@ describe('hostile messages', () => {
 
   it('an awareness update announcing a flood of client ids closes with 4400', async () => {
     const { ws, closed } = await raw();
-    const inner = encoding.createEncoder();
-    encoding.writeVarUint(inner, 500);
-    for (let i = 0; i < 500; i++) {
-      encoding.writeVarUint(inner, 1000 + i);
-      encoding.writeVarUint(inner, 1);
-      encoding.writeVarString(inner, '{"user":{"name":"x"}}');
-    }
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, messageAwareness);
-    encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
-    ws.send(encoding.toUint8Array(e));
+    ws.send(awarenessStates(1000, 500));
     expect(await closed).toBe(CLOSE_INVALID_MESSAGE);
     expect(witness.provider.awareness.getStates().has(1000)).toBe(false);
   });
@@ -161,17 +166,7 @@ describe('hostile messages', () => {
 
   it('a connection announcing more than 16 presence states of its own closes with 4400, and none of them spread', async () => {
     const { ws, closed } = await raw();
-    const inner = encoding.createEncoder();
-    encoding.writeVarUint(inner, 17);
-    for (let i = 0; i < 17; i++) {
-      encoding.writeVarUint(inner, 2000 + i);
-      encoding.writeVarUint(inner, 1);
-      encoding.writeVarString(inner, '{"user":{"name":"x"}}');
-    }
-    const e = encoding.createEncoder();
-    encoding.writeVarUint(e, messageAwareness);
-    encoding.writeVarUint8Array(e, encoding.toUint8Array(inner));
-    ws.send(encoding.toUint8Array(e));
+    ws.send(awarenessStates(2000, 17));
     expect(await closed).toBe(CLOSE_INVALID_MESSAGE);
     await new Promise((r) => setTimeout(r, 100));
     expect([...witness.provider.awareness.getStates().keys()].filter((id) => id >= 2000 && id < 2017)).toEqual([]);
