@@ -110,6 +110,15 @@ export class Pacer {
     this.run(key);
   }
 
+  /** Cancels every scheduled run (the owner is going away). */
+  stop(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.due.clear();
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
+  }
+
   /** Forgets when `key` last ran (its next run is not held back). */
   forget(key: string): void {
     this.lastAt.delete(key);

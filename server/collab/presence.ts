@@ -1,6 +1,7 @@
 /**
  * A room's presence (y-protocols awareness): what each connection announces, relayed to the room's
- * connections once per event-loop turn and to rooms of the same document elsewhere through the fan-out.
+ * connections and to rooms of the same document elsewhere (through the fan-out) at the end of the event-loop
+ * turn, or, on a busy document, at most every PRESENCE_PACE_MS with the changes of that window merged.
  * The server is not a participant: it announces no presence of its own.
  */
 import * as decoding from 'lib0/decoding';
@@ -8,11 +9,19 @@ import * as awarenessProtocol from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 import type { Logger } from '../logger';
 import type { Conn } from './connection';
-import type { RoomFanout } from './fanout';
+import { Pacer, type RoomFanout } from './fanout';
 import { awarenessMessage } from './messages';
 
 /** Awareness client ids one connection may announce. */
 const MAX_AWARENESS_IDS = 16;
+
+/**
+ * A busy document relays presence at most every 50 ms (carets at 20 frames a second). Every caret move is a
+ * presence change, and the stock y-websocket client sends back every change it hears: unpaced, 20 people
+ * typing would have each stock client echo ~100 messages a second, the per-connection rate limit. A quiet
+ * document's change still goes out at the end of the turn.
+ */
+export const PRESENCE_PACE_MS = 50;
 
 /** Origin of presence that arrived from another process through the fan-out. */
 const REMOTE = Symbol('remote');
@@ -31,7 +40,8 @@ export class RoomPresence {
   readonly awareness: awarenessProtocol.Awareness;
   private dirty = new Set<number>();
   private localDirty = new Set<number>();
-  private scheduled: NodeJS.Immediate | null = null;
+  private scheduled = false;
+  private readonly pacer = new Pacer(PRESENCE_PACE_MS, () => this.flush());
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -76,10 +86,11 @@ export class RoomPresence {
     if (conn.awarenessIds.size > 0) awarenessProtocol.removeAwarenessStates(this.awareness, [...conn.awarenessIds], null);
   }
 
-  /** Stops relaying and releases the awareness. */
+  /** Relays what is still waiting for its pace (the last leaver's goodbye), stops, releases the awareness. */
   destroy(): void {
+    this.pacer.stop();
+    if (this.scheduled) this.flush();
     this.unsubscribe();
-    if (this.scheduled) clearImmediate(this.scheduled);
     this.awareness.destroy();
   }
 
@@ -108,12 +119,15 @@ export class RoomPresence {
         if (local) this.localDirty.add(id);
       }
     }
-    // Presence changes of one turn go out as one message.
-    this.scheduled ??= setImmediate(this.flush);
+    // Presence changes of one turn (of one pace, on a busy document) go out as one message.
+    if (!this.scheduled) {
+      this.scheduled = true;
+      this.pacer.schedule('');
+    }
   };
 
-  private flush = (): void => {
-    this.scheduled = null;
+  private flush(): void {
+    this.scheduled = false;
     if (this.dirty.size === 0) return;
     try {
       const msg = awarenessMessage(this.awareness, [...this.dirty]);
@@ -129,5 +143,5 @@ export class RoomPresence {
       this.localDirty.clear();
       this.d.logger.error({ err, docId: this.d.docId }, 'broadcasting awareness failed');
     }
-  };
+  }
 }

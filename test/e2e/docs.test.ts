@@ -8,7 +8,8 @@
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
 import { existsSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import * as decoding from 'lib0/decoding';
+import type { Browser, Page, WebSocket } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_DIST } from '../../server/http/static';
 import { checkA11y, hasChromium, launchBrowser, newUser, warnIfNoChromium, type UserBrowser } from '../helpers/browser';
@@ -24,6 +25,19 @@ async function logIn(u: UserBrowser, acc: Account) {
   await u.page.getByLabel('Password').fill(acc.password);
   await u.page.getByRole('button', { name: 'Log in' }).click();
   await u.page.waitForURL((url) => !url.pathname.startsWith('/login'));
+}
+
+/** Adds the client ids of a y-websocket presence (awareness) message to `into`; other frames are skipped. */
+function awarenessIds(payload: string | Buffer, into: Set<number>) {
+  if (typeof payload === 'string') return;
+  const dec = decoding.createDecoder(new Uint8Array(payload));
+  if (decoding.readVarUint(dec) !== 1) return; // 1: awareness (0 is sync, others are ours)
+  const update = decoding.createDecoder(decoding.readVarUint8Array(dec));
+  for (let n = decoding.readVarUint(update); n > 0; n--) {
+    into.add(decoding.readVarUint(update));
+    decoding.readVarUint(update); // clock
+    decoding.readVarString(update); // state (JSON)
+  }
 }
 
 const body = (p: Page) => p.getByRole('textbox', { name: 'Document body' });
@@ -94,6 +108,13 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
   });
 
   it('both type in the unit and see each other’s text and named carets', async () => {
+    // Every presence message Ben's page sends names its client ids: it must send only its own, never echo
+    // Alma's caret moves back to the server (the stock provider does).
+    const benSentIds = new Set<number>();
+    const watch = (ws: WebSocket) => {
+      if (new URL(ws.url()).pathname.startsWith('/yjs')) ws.on('framesent', ({ payload }) => awarenessIds(payload, benSentIds));
+    };
+    b.page.on('websocket', watch);
     await b.page.goto(unitUrl);
     await body(b.page).getByText('Stage 3: Learning plan').waitFor();
     await b.page.getByRole('list', { name: 'Viewing now' }).getByText('Alma Reyes').waitFor();
@@ -108,6 +129,10 @@ describe.skipIf(!hasChromium)('documents in the browser', () => {
     await body(a.page).getByText('Ben adds the evidence.').waitFor();
     await a.page.locator('.collaboration-carets__label', { hasText: 'Ben Okafor' }).waitFor();
     await expect.poll(() => status(b.page).textContent()).toContain('All changes saved');
+    b.page.off('websocket', watch);
+    // Ben's caret and name went out (Alma sees them), and nothing else did: Alma's caret moved with every
+    // letter she typed while Ben watched.
+    expect(benSentIds.size).toBe(1);
   });
 
   it('links follow the safe-link rule: a javascript: address is refused, an https one is kept and exported', async () => {

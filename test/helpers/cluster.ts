@@ -102,11 +102,14 @@ export interface MongoHandle {
   stop(): Promise<void>;
 }
 
-/** The run's MongoDB (a fresh database in it) or a FerretDB of ours with a temporary data directory. */
-export async function startMongo(): Promise<MongoHandle> {
+/**
+ * The run's MongoDB (a fresh database in it) or a FerretDB of ours with a temporary data directory (under
+ * `parentDir`, the system's temporary directory by default).
+ */
+export async function startMongo(opts: { parentDir?: string } = {}): Promise<MongoHandle> {
   const db = `collab_cluster_${process.pid}_${Date.now().toString(36)}`;
   if (MONGODB_TEST_URI) return { uri: withDatabase(MONGODB_TEST_URI, db), stop: async () => {} };
-  const dir = mkdtempSync(path.join(tmpdir(), 'collab-ferretdb-'));
+  const dir = mkdtempSync(path.join(opts.parentDir ?? tmpdir(), 'collab-ferretdb-'));
   const uriFile = path.join(dir, 'uri');
   const proc = spawn(FERRETDB_BIN, ['-listen', '127.0.0.1:0', '-sqlite-dir', dir, '-uri-file', uriFile], { stdio: 'ignore' });
   await waitUntil('FerretDB', () => existsSync(uriFile) && readFileSync(uriFile, 'utf8').trim().length > 0, 20_000);

@@ -17,6 +17,12 @@ export interface Viewer {
   color: string;
 }
 
+interface AwarenessChanges {
+  added: number[];
+  updated: number[];
+  removed: number[];
+}
+
 export type SaveStatus = 'connecting' | 'offline' | 'saving' | 'saved';
 
 /** The local user as announced in awareness (the caret extension reads `user`). */
@@ -48,6 +54,8 @@ export class CollabDoc {
   private pending = new Map<number, number>();
   private awaitingAck = false;
   private cleanup: (() => void)[] = [];
+  /** Sends this page's own presence changes (see the constructor). */
+  private readonly ownAwareness: (changes: AwarenessChanges, origin: unknown) => void;
 
   constructor(
     readonly docId: string,
@@ -68,6 +76,16 @@ export class CollabDoc {
       disableBc: true,
     });
     this.provider.messageHandlers[messageSaved] = (_enc, dec) => this.onSaved(decoding.readVarUint8Array(dec));
+    // The stock provider re-sends every presence change it hears, other people's carets included, so each
+    // change would come back to the server from every other viewer (and a busy document's echoes can pass the
+    // per-connection rate limit). This page sends its own presence only, encoded by the stock handler.
+    const stockAwareness = this.provider._awarenessUpdateHandler;
+    this.provider.awareness.off('update', stockAwareness);
+    this.ownAwareness = ({ added, updated, removed }: AwarenessChanges, origin: unknown) => {
+      const me = this.doc.clientID;
+      if (added.includes(me) || updated.includes(me) || removed.includes(me)) stockAwareness({ added: [me], updated: [], removed: [] }, origin);
+    };
+    this.provider.awareness.on('update', this.ownAwareness);
     this.provider.awareness.setLocalStateField('user', { id: this.user.id, name: this.user.name, color: this.user.color });
 
     const onStatus = ({ status }: { status: string }) => {
@@ -160,7 +178,8 @@ export class CollabDoc {
   /** Closes the connection and the local copy (the IndexedDB data stays for next time, until logout). */
   destroy(): void {
     for (const fn of this.cleanup) fn();
-    this.provider.awareness.setLocalState(null);
+    this.provider.awareness.setLocalState(null); // goes out before the connection closes
+    this.provider.awareness.off('update', this.ownAwareness);
     this.provider.destroy();
     void this.local.destroy();
     this.doc.destroy();
