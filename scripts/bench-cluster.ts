@@ -224,6 +224,10 @@ async function chatRun(label: string, servers: ServerProcess[], setup: Awaited<R
   const counter = { deliveries: 0, lat: [] as number[], measuring: false, since: 0 };
   const sockets: ChatSocket[] = [];
   const logins = setup.people;
+  // The joins are not part of the measured window; their cost is printed apart ("Online now" is asked of
+  // every process at each join).
+  const joinCpu0 = servers.map((x) => cpuSplit(x.proc.pid!));
+  const joinStart = performance.now();
   for (let i = 0; i < CHAT_SOCKETS; i++) {
     const s = await connectSocket(servers[i % servers.length]!.url, logins[i % logins.length]!.client.cookie);
     const ack = await call(s, 'space:join', { spaceId: setup.spaceId });
@@ -235,6 +239,11 @@ async function chatRun(label: string, servers: ServerProcess[], setup: Awaited<R
     });
     sockets.push(s);
   }
+  const joinCpu = servers.reduce((sum, x, i) => {
+    const now = cpuSplit(x.proc.pid!);
+    return sum + now.user + now.sys - joinCpu0[i]!.user - joinCpu0[i]!.sys;
+  }, 0);
+  process.stdout.write(`  chat, ${label}: ${CHAT_SOCKETS} sockets connected and joined in ${((performance.now() - joinStart) / 1000).toFixed(1)} s, server CPU ${joinCpu.toFixed(0)} ms\n`);
   // Sender k sends on socket k: on process k % 2, so half of every message's readers are elsewhere.
   let seq = 0;
   const errors: Record<string, number> = {};

@@ -7,7 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Cluster } from '../cluster/redis';
 import type { Ctx } from '../context';
 import { connOf, SpaceRooms } from './connection';
-import { createIo } from './io';
+import { createIo, type PersonHere } from './io';
 import type { EventHandler } from './kit';
 import type { RealtimePort } from './port';
 import { spaceRoom, userRoom } from './rooms';
@@ -36,6 +36,16 @@ export function createRealtime(httpServer: HttpServer, ctx: Ctx, cluster?: Clust
   const spaceRooms = new SpaceRooms();
   const handlers = new Map<string, EventHandler>();
 
+  /** Who is connected to this process in `room`: one entry per socket. */
+  const peopleHere = (room: string): PersonHere[] => {
+    const out: PersonHere[] = [];
+    for (const id of io.sockets.adapter.rooms.get(room) ?? []) {
+      const s = io.sockets.sockets.get(id);
+      if (s) out.push({ userId: s.data.userId, name: s.data.name });
+    }
+    return out;
+  };
+
   const port: RealtimePort = {
     toSpace: (spaceId, event, ...args) => void io.to(spaceRoom(spaceId)).emit(event, ...args),
     toUsers(userIds, event, ...args) {
@@ -44,16 +54,26 @@ export function createRealtime(httpServer: HttpServer, ctx: Ctx, cluster?: Clust
     },
     toRoom: (room, event, ...args) => void io.to(room).emit(event, ...args),
     async peopleIn(room) {
-      // A process that stopped answering (killed a moment ago) must not fail the caller: this process's
-      // own sockets are then the best answer there is.
-      const sockets = await io
-        .timeout(FETCH_TIMEOUT_MS)
-        .in(room)
-        .fetchSockets()
-        .catch(() => io.local.in(room).fetchSockets());
-      return sockets.map((s) => ({ userId: s.data.userId, name: s.data.name }));
+      const here = peopleHere(room);
+      if (!cluster) return here;
+      // A process that stopped answering (killed a moment ago) must not fail or hold up the caller: this
+      // process's own sockets are then the best answer there is.
+      const elsewhere = await new Promise<PersonHere[][]>((resolve) => {
+        const timer = setTimeout(() => resolve([]), FETCH_TIMEOUT_MS);
+        io.serverSideEmit('people-in', room, (err: Error | null, answers: PersonHere[][]) => {
+          clearTimeout(timer);
+          resolve(err ? [] : answers);
+        });
+      });
+      return [...here, ...elsewhere.flat().filter((p) => typeof p?.userId === 'string' && typeof p.name === 'string')];
     },
   };
+  // The other processes ask the same of this one (another process is trusted, its question still checked).
+  if (cluster) {
+    io.on('people-in', (room, ack) => {
+      if (typeof room === 'string' && typeof ack === 'function') ack(peopleHere(room));
+    });
+  }
 
   // Membership removals arrive on every process (the cluster bus); each acts on its own sockets.
   const spaces = createSpacesLayer(ctx, port, {

@@ -22,8 +22,23 @@ import { loginRoom, userRoom } from './rooms';
 const requireLazily = createRequire(import.meta.url);
 const redisStreamsAdapter = (): typeof import('@socket.io/redis-streams-adapter') => requireLazily('@socket.io/redis-streams-adapter');
 
-export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
-export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+/** Someone connected to a process, as the others are told. */
+export interface PersonHere {
+  userId: string;
+  name: string;
+}
+
+/**
+ * What one process asks the others (with a cluster, through the adapter): who is connected there in a room.
+ * Each answers from its own sockets, one small entry per socket (asking with `fetchSockets` would serialize
+ * every socket's handshake, its headers included, for every join of a big space).
+ */
+export interface InterServerEvents {
+  'people-in': (room: string, ack: (people: PersonHere[]) => void) => void;
+}
+
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type IoSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /** Creates the Socket.IO server; it never listens by itself. */
 export function createIo(httpServer: HttpServer, ctx: Ctx, cluster?: Cluster): IoServer {
