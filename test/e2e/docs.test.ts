@@ -1,9 +1,9 @@
 /**
  * Co-writing in a real browser: two users in two browser CONTEXTS (separate cookies and IndexedDB; two
  * pages of one context would sync through the browser and prove nothing) type in one curriculum unit and
- * see each other's text and carets; a link is refused or kept by the safe-link rule; one goes offline,
- * keeps typing, comes back and both converge; a version is named, viewed and restored; a budget line is
- * edited by both in different cells; a guest reads along. axe-core runs on the documents list and the
+ * see each other's text and carets (each page sending only its own presence); a link is refused or kept by
+ * the safe-link rule; one goes offline, keeps typing, comes back and both converge; a version is named,
+ * viewed and restored; a budget line is edited by both in different cells; a guest reads along. axe-core runs on the documents list and the
  * document pages.
  * Needs a built client: `npx vite build` (npm run test:e2e does it).
  */
