@@ -100,6 +100,8 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const sending = new Set<Promise<unknown>>();
   // The stream's expiry is pushed back at most once a minute per document, not at every entry.
   const expirySetAt = new Map<string, number>();
+  // Documents whose entry was lost (takePublishFailure): their rooms publish their whole state again.
+  const lostEntries = new Set<string>();
 
   /** Writes `docId`'s queued entry, `own` being this moment's updates merged (the local fan-out's moment). */
   const flushDoc = (docId: string, own: Uint8Array | null) => {
@@ -115,7 +117,10 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     const sent = Promise.resolve()
       .then(() => client.sendCommand(['XADD', key, 'MINID', '~', String(now - RETAIN_MS), '*', ...box.fields(instance)]))
       .then(() => (refresh ? client.pExpire(key, RETAIN_MS) : undefined))
-      .catch((err: unknown) => log.warn({ err, docId }, 'publishing to a document stream failed'))
+      .catch((err: unknown) => {
+        if (lostEntries.size < 100_000) lostEntries.add(docId);
+        log.warn({ err, docId }, 'publishing to a document stream failed; the document will be published whole again');
+      })
       .finally(() => sending.delete(sent));
     sending.add(sent);
   };
@@ -235,6 +240,7 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       queue(docId, (box) => (box.released = true));
     },
     publishDurable: (docId, sv) => queue(docId, (box) => (box.durable = sv)),
+    takePublishFailure: (docId) => lostEntries.delete(docId),
     subscribeDurable(docId, listener, released) {
       let set = durable.get(docId);
       if (!set) durable.set(docId, (set = new Set()));

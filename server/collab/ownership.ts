@@ -119,8 +119,11 @@ export class RoomOwnership {
       for (let attempt = 0; attempt < 2 && !this.stopped; attempt++) {
         const asked = Date.now();
         const token = await relay.claim(this.d.docId, this.minToken);
-        // A claim that failed, or waited in the client's offline queue, means Redis was away.
-        if (this.failing || Date.now() - asked > relay.claimEveryMs) {
+        // A claim that failed, or waited in the client's offline queue, means Redis was away; a lost stream
+        // entry (refused, or sent as the connection dropped) lost what it carried. Either way the room
+        // publishes its whole state again (the other processes apply only what they lack).
+        const lostEntry = relay.takePublishFailure?.(this.d.docId) ?? false;
+        if (this.failing || Date.now() - asked > relay.claimEveryMs || lostEntry) {
           this.failing = false;
           this.d.onReconnected();
         }

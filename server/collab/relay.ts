@@ -20,6 +20,11 @@ export interface DocRelay {
   claim(docId: string, minToken?: number): Promise<number | null>;
   /** Gives the ownership up (unload, drain); no-op when not ours. */
   release(docId: string): Promise<void>;
+  /**
+   * True once after a publication of `docId` was lost (Redis refused it or was away): the room then
+   * publishes its whole state again, so what the lost entry carried still reaches the other processes.
+   */
+  takePublishFailure?(docId: string): boolean;
   /** The owner tells every process which state is durable now. */
   publishDurable(docId: string, stateVector: Uint8Array): void;
   /**

@@ -1,8 +1,10 @@
 /**
  * Redis stopped and started again under two live server processes: /healthz says so meanwhile, and chat
- * and co-editing recover by themselves with nothing acknowledged lost. Needs a Redis of our own (one
- * named by REDIS_URL is shared and is not restarted).
+ * and co-editing recover by themselves with nothing acknowledged lost. Redis refusing a document's stream
+ * entries for a moment loses nothing either: each process publishes its whole state again. Needs a Redis of
+ * our own (one named by REDIS_URL is shared and is not restarted or reconfigured).
  */
+import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { call, cid, closeSockets, connectSocket, data, next, sleep, spaceWith } from '../helpers/chat';
 import { ackedAll, clusterSkipReason, storedText, useCluster, viaProcess as as } from '../helpers/cluster';
@@ -65,6 +67,41 @@ describe.skipIf(skip)('Redis restarts', () => {
     const t = (c: TestClient) => c.doc.getText('t').toString();
     await waitFor(() => t(da) === t(db) && t(da).includes('after') && t(da).includes('[B]') && t(da).includes('during'), 'documents converge', 20_000);
     await waitFor(() => ackedAll(da) && ackedAll(db), 'acknowledged after the restart', 20_000);
+    expect(await storedText(cluster, docId)).toBe(t(da));
+  });
+
+  it('edits whose stream entries Redis refused still reach the other process: the whole state is published again', async () => {
+    const cluster = getCluster();
+    const [A, B] = [cluster.nodes[0]!, cluster.nodes[1]!];
+    const space = await createSpaceWithOwner(A.url);
+    const created = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title: 'Lost entries', template: 'blank' });
+    const docId: string = created.body.doc.id;
+    const member = await space.addPerson('member');
+    const da = connect(A.wsUrl, docId, space.owner, { saved: true });
+    const db = connect(B.wsUrl, docId, as(member, B.url), { saved: true });
+    clients.push(da, db);
+    await Promise.all([synced(da), synced(db)]);
+    const t = (c: TestClient) => c.doc.getText('t').toString();
+    da.doc.getText('t').insert(0, 'before');
+    await waitFor(() => t(db) === 'before', 'the first edit crosses');
+
+    // Redis stays up but refuses every XADD (a fault on the stream writes only: the connections stay).
+    const admin = createClient({ url: cluster.redis.url });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['ACL', 'SETUSER', 'default', '-xadd']);
+      db.doc.getText('t').insert(0, '[B] ');
+      da.doc.getText('t').insert(t(da).length, ' [A]');
+      await sleep(500); // both processes tried to publish, and were refused
+      expect(t(da).includes('[B]') || t(db).includes('[A]')).toBe(false);
+      await admin.sendCommand(['ACL', 'SETUSER', 'default', '+xadd']);
+    } finally {
+      await admin.sendCommand(['ACL', 'SETUSER', 'default', '+xadd']).catch(() => undefined);
+      await admin.quit();
+    }
+    // Nothing more is typed: only the republished state can bring the edits across.
+    await waitFor(() => t(da) === t(db) && t(da).includes('[B]') && t(da).includes('[A]'), 'both edits reach both processes', 15_000);
+    await waitFor(() => ackedAll(da) && ackedAll(db), 'both edits acknowledged', 15_000);
     expect(await storedText(cluster, docId)).toBe(t(da));
   });
 });
