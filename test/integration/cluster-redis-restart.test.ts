@@ -8,7 +8,7 @@ import { createClient } from 'redis';
 import { describe, expect, it } from 'vitest';
 import { call, cid, closeSockets, connectSocket, data, next, sleep, spaceWith } from '../helpers/chat';
 import { ackedAll, clusterSkipReason, storedText, useCluster, viaProcess as as } from '../helpers/cluster';
-import { connect, createSpaceWithOwner, synced, waitFor, type TestClient } from '../helpers/collab';
+import { connect, createSpaceWithOwner, synced, waitFor, type ServerProcess, type TestClient } from '../helpers/collab';
 import { ApiClient } from '../helpers/server';
 import { eventually } from '../helpers/wait';
 
@@ -21,6 +21,19 @@ const getCluster = useCluster(2, skip, () => {
   closeSockets();
 });
 
+/** A new document with a client asking for saved acks on each process (its owner on A, a member on B), synced. */
+async function docOnBoth(A: ServerProcess, B: ServerProcess, title: string) {
+  const space = await createSpaceWithOwner(A.url);
+  const created = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title, template: 'blank' });
+  const docId: string = created.body.doc.id;
+  const member = await space.addPerson('member');
+  const da = connect(A.wsUrl, docId, space.owner, { saved: true });
+  const db = connect(B.wsUrl, docId, as(member, B.url), { saved: true });
+  clients.push(da, db);
+  await Promise.all([synced(da), synced(db)]);
+  return { docId, da, db };
+}
+
 describe.skipIf(skip)('Redis restarts', () => {
   it('chat and co-editing recover with nothing acknowledged lost', async () => {
     const cluster = getCluster();
@@ -31,14 +44,7 @@ describe.skipIf(skip)('Redis restarts', () => {
     data(await call(a, 'space:join', { spaceId }));
     data(await call(b, 'space:join', { spaceId }));
 
-    const space = await createSpaceWithOwner(A.url);
-    const created = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title: 'Restart plan', template: 'blank' });
-    const docId: string = created.body.doc.id;
-    const member = await space.addPerson('member');
-    const da = connect(A.wsUrl, docId, space.owner, { saved: true });
-    const db = connect(B.wsUrl, docId, as(member, B.url), { saved: true });
-    clients.push(da, db);
-    await Promise.all([synced(da), synced(db)]);
+    const { docId, da, db } = await docOnBoth(A, B, 'Restart plan');
     da.doc.getText('t').insert(0, 'before ');
     await waitFor(() => db.doc.getText('t').toString() === 'before ' && ackedAll(da), 'edit before the restart');
 
@@ -73,14 +79,7 @@ describe.skipIf(skip)('Redis restarts', () => {
   it('edits whose stream entries Redis refused still reach the other process: the whole state is published again', async () => {
     const cluster = getCluster();
     const [A, B] = [cluster.nodes[0]!, cluster.nodes[1]!];
-    const space = await createSpaceWithOwner(A.url);
-    const created = await space.owner.client.post(`/api/spaces/${space.spaceId}/docs`, { title: 'Lost entries', template: 'blank' });
-    const docId: string = created.body.doc.id;
-    const member = await space.addPerson('member');
-    const da = connect(A.wsUrl, docId, space.owner, { saved: true });
-    const db = connect(B.wsUrl, docId, as(member, B.url), { saved: true });
-    clients.push(da, db);
-    await Promise.all([synced(da), synced(db)]);
+    const { docId, da, db } = await docOnBoth(A, B, 'Lost entries');
     const t = (c: TestClient) => c.doc.getText('t').toString();
     da.doc.getText('t').insert(0, 'before');
     await waitFor(() => t(db) === 'before', 'the first edit crosses');
