@@ -268,8 +268,8 @@ async function chatRun(label: string, servers: ServerProcess[], setup: Awaited<R
 const median = (xs: number[]) => pct(xs, 50);
 
 async function main() {
-  // FerretDB keeps its SQLite files in memory (/dev/shm) when it can: the bench measures our servers, and
-  // with its files on this machine's disk every chat round was bounded by FerretDB's fsyncs.
+  // FerretDB keeps its SQLite files in memory (/dev/shm) when it can: the bench measures our servers, not this
+  // machine's disk. (What slowed the chat rounds was FerretDB scanning the messages: see clearMessages.)
   const [redis, mongo] = await Promise.all([startRedis(), startMongo(existsSync('/dev/shm') ? { parentDir: '/dev/shm' } : {})]);
   // The servers inherit this environment: the single process must not join the Redis that REDIS_URL names.
   delete process.env.REDIS_URL;

@@ -40,7 +40,6 @@ export class RoomPresence {
   readonly awareness: awarenessProtocol.Awareness;
   private dirty = new Set<number>();
   private localDirty = new Set<number>();
-  private scheduled = false;
   private readonly pacer = new Pacer(PRESENCE_PACE_MS, () => this.flush());
   private readonly unsubscribe: () => void;
 
@@ -89,7 +88,7 @@ export class RoomPresence {
   /** Relays what is still waiting for its pace (the last leaver's goodbye), stops, releases the awareness. */
   destroy(): void {
     this.pacer.stop();
-    if (this.scheduled) this.flush();
+    if (this.dirty.size > 0) this.flush();
     this.unsubscribe();
     this.awareness.destroy();
   }
@@ -113,21 +112,19 @@ export class RoomPresence {
     }
     // Changes from other processes and local timeouts are not published again (no echo between processes).
     const local = origin !== REMOTE && origin !== 'timeout';
+    const pending = this.dirty.size > 0;
     for (const list of [added, updated, removed]) {
       for (const id of list) {
         this.dirty.add(id);
         if (local) this.localDirty.add(id);
       }
     }
-    // Presence changes of one turn (of one pace, on a busy document) go out as one message.
-    if (!this.scheduled) {
-      this.scheduled = true;
-      this.pacer.schedule('');
-    }
+    // Presence changes of one turn (of one pace, on a busy document) go out as one message: the first change
+    // of a batch schedules it, the flush empties it.
+    if (!pending && this.dirty.size > 0) this.pacer.schedule('');
   };
 
   private flush(): void {
-    this.scheduled = false;
     if (this.dirty.size === 0) return;
     try {
       const msg = awarenessMessage(this.awareness, [...this.dirty]);
