@@ -30,6 +30,9 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
       const offJoin = notifyJoinRequests(deps);
       const offDeleted = forgetDeletedAuthors(deps);
       const off = ctx.bus.on('space:created', ({ spaceId, userId, at }) => openGeneral(deps, spaceId, userId, at));
+      // In a cluster, a message stored by another process is heard as it is broadcast: sends here number
+      // above it at once instead of first colliding with it (sequence.ts).
+      const offHeard = ports.realtime.heard('message:new', (p) => deps.sequencer.learn(String(p?.message?.channelId), Number(p?.message?.seq)));
       ports.spaceData?.register(chatSpaceData(ctx.store));
       return {
         routes: () => chatRoutes(deps),
@@ -68,6 +71,7 @@ export function createChatFeature(options: ChatOptions = {}): Feature {
           offJoin();
           offDeleted();
           off();
+          offHeard();
           deps.channelCache.close();
         },
       };

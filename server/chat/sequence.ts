@@ -11,6 +11,8 @@
  * Within one process the sends to one channel are queued, so only writers on other processes collide;
  * the last number this process saw is kept as a hint (a number known to be stored), which saves the
  * read of the highest in the common case: if hint + 1 is free, nothing above the hint can exist yet.
+ * In a cluster the hint also follows the other processes' messages as their broadcasts arrive (`learn`),
+ * so a channel busy on two processes does not pay a refused insert and a read for every other message.
  */
 import type { Logger } from '../logger';
 import { DuplicateKeyError, type IndexSpec, type Store } from '../store/port';
@@ -29,6 +31,12 @@ export interface Sequencer {
    * not about the number (the same author's clientMsgId stored meanwhile) is rethrown for the caller.
    */
   insert(m: Omit<MessageRecord, 'seq'>): Promise<MessageRecord>;
+  /**
+   * Number `seq` of `channelId` is stored (another process's message, heard as it was broadcast): the
+   * next insert here starts above it. Only channels this process has sent to are followed; anything that
+   * is not a plausible number is ignored (the hint must name a stored message, or an insert fails once).
+   */
+  learn(channelId: string, seq: number): void;
 }
 
 /** The sequencer of one process over the chat repository (one per app, like its caches). */
@@ -43,7 +51,8 @@ export function createSequencer(repo: ChatRepo): Sequencer {
       try {
         await repo.messages.insert(record);
         if (hints.size >= HINTS_MAX) hints.clear();
-        hints.set(m.channelId, seq);
+        // Never lowered: a higher number heard meanwhile is just as stored.
+        hints.set(m.channelId, Math.max(seq, hints.get(m.channelId) ?? 0));
         return record;
       } catch (err) {
         if (!(err instanceof DuplicateKeyError) || attempt >= MAX_ATTEMPTS) throw err;
@@ -73,6 +82,10 @@ export function createSequencer(repo: ChatRepo): Sequencer {
       };
       run.then(done, done);
       return run;
+    },
+    learn(channelId, seq) {
+      const hint = hints.get(channelId);
+      if (hint !== undefined && Number.isSafeInteger(seq) && seq > hint) hints.set(channelId, seq);
     },
   };
 }

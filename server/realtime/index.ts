@@ -7,7 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Cluster } from '../cluster/redis';
 import type { Ctx } from '../context';
 import { connOf, SpaceRooms } from './connection';
-import { createIo, type PersonHere } from './io';
+import { askOtherProcesses, createIo, hearBroadcasts, type PersonHere } from './io';
 import type { EventHandler } from './kit';
 import type { RealtimePort } from './port';
 import { spaceRoom, userRoom } from './rooms';
@@ -46,6 +46,20 @@ export function createRealtime(httpServer: HttpServer, ctx: Ctx, cluster?: Clust
     return out;
   };
 
+  // Listeners of other processes' broadcasts, by event (RealtimePort.heard).
+  const hearers = new Map<string, Set<(...args: unknown[]) => void>>();
+  if (cluster) {
+    hearBroadcasts(io, (event, args) => {
+      for (const listener of hearers.get(event) ?? []) {
+        try {
+          listener(...args);
+        } catch (err) {
+          log.warn({ err, event }, 'a listener of another process broadcast failed');
+        }
+      }
+    });
+  }
+
   const port: RealtimePort = {
     toSpace: (spaceId, event, ...args) => void io.to(spaceRoom(spaceId)).emit(event, ...args),
     toUsers(userIds, event, ...args) {
@@ -56,16 +70,28 @@ export function createRealtime(httpServer: HttpServer, ctx: Ctx, cluster?: Clust
     async peopleIn(room) {
       const here = peopleHere(room);
       if (!cluster) return here;
-      // A process that stopped answering (killed a moment ago) must not fail or hold up the caller: this
-      // process's own sockets are then the best answer there is.
+      // A process that stopped answering (killed a moment ago), or Redis failing the question, must not fail
+      // or hold up the caller: this process's own sockets are then the best answer there is.
       const elsewhere = await new Promise<PersonHere[][]>((resolve) => {
-        const timer = setTimeout(() => resolve([]), FETCH_TIMEOUT_MS);
-        io.serverSideEmit('people-in', room, (err: Error | null, answers: PersonHere[][]) => {
+        const done = (answers: PersonHere[][]) => {
           clearTimeout(timer);
-          resolve(err ? [] : answers);
+          resolve(answers);
+        };
+        const timer = setTimeout(() => done([]), FETCH_TIMEOUT_MS);
+        askOtherProcesses(io, 'people-in', room, (err: Error | null, answers: PersonHere[][]) => done(err ? [] : answers)).catch((err: unknown) => {
+          log.warn({ err, room }, 'could not ask the other processes who is in a room');
+          done([]);
         });
       });
       return [...here, ...elsewhere.flat().filter((p) => typeof p?.userId === 'string' && typeof p.name === 'string')];
+    },
+    heard(event, listener) {
+      const set = hearers.get(event) ?? new Set();
+      hearers.set(event, set);
+      // The arguments come from another process: the listener checks their shape (see the port).
+      const untyped = listener as (...args: unknown[]) => void;
+      set.add(untyped);
+      return () => void set.delete(untyped);
     },
   };
   // The other processes ask the same of this one (another process is trusted, its question still checked).

@@ -11,6 +11,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { Server, type Socket } from 'socket.io';
+import { MessageType, type ClusterMessage } from 'socket.io-adapter';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '../../shared/events';
 import type { Cluster } from '../cluster/redis';
 import type { Ctx } from '../context';
@@ -88,4 +89,39 @@ export function createIo(httpServer: HttpServer, ctx: Ctx, cluster?: Cluster): I
   });
 
   return io;
+}
+
+/**
+ * `io.serverSideEmit` with an acknowledgement, but with the adapter's promise kept: the cluster adapter
+ * first asks Redis how many processes there are, and when that fails (a connection dropped with the
+ * question in flight, a client already closed at shutdown) `io.serverSideEmit` leaves the rejection
+ * unhandled, which ends the process. Here the caller gets it.
+ */
+export async function askOtherProcesses<E extends keyof InterServerEvents>(
+  io: IoServer,
+  event: E,
+  question: Parameters<InterServerEvents[E]>[0],
+  answered: (err: Error | null, answers: Parameters<Parameters<InterServerEvents[E]>[1]>[0][]) => void,
+): Promise<void> {
+  const adapter = io.of('/').adapter as unknown as { serverSideEmit(packet: unknown[]): Promise<void> | void };
+  await adapter.serverSideEmit([event, question, answered]);
+}
+
+/**
+ * Calls `hear` with the event and arguments of each broadcast another process sends through the adapter,
+ * just before this process delivers it to its own sockets (RealtimePort.heard). The adapter has no hook
+ * for this: every message read from the stream goes through its `onMessage` (socket.io-adapter's
+ * ClusterAdapter), which is wrapped here. This process's own broadcasts come back from the stream too;
+ * they are skipped, as the adapter skips them.
+ */
+export function hearBroadcasts(io: IoServer, hear: (event: string, args: unknown[]) => void): void {
+  const adapter = io.of('/').adapter as unknown as { uid: string; onMessage(message: ClusterMessage, offset?: string): void };
+  const deliver = adapter.onMessage.bind(adapter);
+  adapter.onMessage = (message, offset) => {
+    if (message.type === MessageType.BROADCAST && message.uid !== adapter.uid) {
+      const args: unknown = (message.data as { packet?: { data?: unknown } }).packet?.data;
+      if (Array.isArray(args) && typeof args[0] === 'string') hear(args[0], args.slice(1));
+    }
+    deliver(message, offset);
+  };
 }

@@ -19,4 +19,12 @@ export interface RealtimePort {
   toRoom<E extends keyof ServerToClientEvents>(room: string | string[], event: E, ...args: ServerArgs<E>): void;
   /** The people with a socket in `room` right now, one entry per socket. */
   peopleIn(room: string): Promise<Person[]>;
+  /**
+   * Calls `listener` with each `event` another process of the cluster broadcast, as it reaches this
+   * process (never for this process's own broadcasts, and never without a cluster). A feature keeps what
+   * the others did without asking the store for it: the discussion learns each channel's last message
+   * number. The payload comes from another process of this deployment: check its shape before use.
+   * Returns the function that stops listening.
+   */
+  heard<E extends keyof ServerToClientEvents>(event: E, listener: (...args: ServerArgs<E>) => void): () => void;
 }

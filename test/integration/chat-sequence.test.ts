@@ -168,6 +168,36 @@ function suite(open: () => Promise<ScratchStore>) {
     for (const mine of stored) expect(mine.map((m) => m.seq)).toEqual([...mine.map((m) => m.seq)].sort((x, y) => x - y));
   });
 
+  it('a number heard from another process is learned: the next insert goes above it, with no refused insert and no read', async () => {
+    const c = channel();
+    const calls = { insert: 0, maxSeq: 0 };
+    const counted: ChatRepo = {
+      ...repo,
+      messages: {
+        ...repo.messages,
+        insert: (m) => (calls.insert++, repo.messages.insert(m)),
+        maxSeq: (id) => (calls.maxSeq++, repo.messages.maxSeq(id)),
+      },
+    };
+    const here = createSequencer(counted);
+    const there = createSequencer(repo);
+    expect((await here.insert(draft(c, 'here'))).seq).toBe(1);
+    const heard = await there.insert(draft(c, 'there'));
+    here.learn(c, heard.seq);
+    // A lower number, or no number at all, changes nothing.
+    here.learn(c, 1);
+    here.learn(c, Number.NaN);
+    Object.assign(calls, { insert: 0, maxSeq: 0 });
+    expect((await here.insert(draft(c, 'here again'))).seq).toBe(3);
+    expect(calls).toEqual({ insert: 1, maxSeq: 0 });
+
+    // Not heard (what happened before): the stale number is refused first, then the highest is read.
+    await there.insert(draft(c, 'there again'));
+    Object.assign(calls, { insert: 0, maxSeq: 0 });
+    expect((await here.insert(draft(c, 'here at last'))).seq).toBe(5);
+    expect(calls).toEqual({ insert: 2, maxSeq: 1 });
+  });
+
   it('pages back with before and never past the stored top', async () => {
     const seq = createSequencer(repo);
     const c = channel();
