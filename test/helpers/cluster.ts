@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient } from 'redis';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import * as Y from 'yjs';
 import { createUpdateLog } from '../../server/collab/updateLog';
 import { openMongoStore } from '../../server/store/mongo';
@@ -194,12 +194,23 @@ export function useCluster(n: number, skip: string | null, cleanup: () => void =
   beforeAll(async () => {
     if (!skip) cluster = await startCluster(n);
   }, 60_000);
+  // A failing test prints what the servers logged (the end of it): a cluster test's failure usually lies in
+  // the processes, which the test cannot see.
+  afterEach((ctx) => {
+    if (ctx.task.result?.state !== 'fail' || !cluster) return;
+    for (const [i, node] of cluster.nodes.entries()) {
+      console.error(`--- server process ${i + 1} (pid ${node.proc.pid}, ${node.url}), the last ${LOG_TAIL / 1024} KB of its output ---\n${node.output().slice(-LOG_TAIL)}`);
+    }
+  });
   afterAll(async () => {
     cleanup();
     await cluster?.stop();
   });
   return () => cluster!;
 }
+
+/** How much of each server's log a failing cluster test prints. */
+const LOG_TAIL = 24 * 1024;
 
 /**
  * A two-process cluster for a test file: prints why it skips (`skip`), else starts before the tests and

@@ -245,7 +245,12 @@ export interface ServerProcess {
   proc: ChildProcess;
   /** Sends `signal` and resolves with the exit code (null when a signal ended it). */
   stop(signal: NodeJS.Signals): Promise<number | null>;
+  /** What the process wrote to stdout and stderr, its last OUTPUT_KEPT characters: its log, for a failing test. */
+  output(): string;
 }
+
+/** How much of a server process's output is kept (the start of a long run's log is dropped). */
+const OUTPUT_KEPT = 512 * 1024;
 
 /** The node flags of `npm start` (package.json), for a server process started from a production build. */
 export const START_NODE_FLAGS: string[] = (() => {
@@ -267,20 +272,26 @@ export async function spawnServerProcess(env: Record<string, string>, nodeArgs: 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  const keep = (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.length > 2 * OUTPUT_KEPT) out = out.slice(-OUTPUT_KEPT);
+  };
+  // Read for the process's whole life (a pipe nobody reads would fill and stall its logging).
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`server did not start:\n${out}`));
     }, 20_000);
-    proc.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
+    const started = () => {
       const m = out.match(/"port":(\d+)/);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout!.off('data', started);
+      resolve(Number(m[1]));
+    };
+    proc.stdout!.on('data', started);
     proc.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}:\n${out}`));
@@ -297,5 +308,6 @@ export async function spawnServerProcess(env: Record<string, string>, nodeArgs: 
         proc.kill(signal);
       });
     },
+    output: () => out.slice(-OUTPUT_KEPT),
   };
 }
