@@ -75,7 +75,7 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const { client, instance } = cluster;
   // docId -> readers (update, presence and durable listeners) and the last stream id seen.
   const subs = new Map<string, { refs: number; lastId: string; since: number }>();
-  const durable = new Map<string, Set<{ sv: (sv: Uint8Array) => void; released?: () => void }>>();
+  const durable = new Map<string, Set<{ sv: (sv: Uint8Array, applied?: ReadonlyMap<string, number>) => void; released?: () => void }>>();
   const held = new Map<string, string>();
   const reader: RedisClient = client.duplicate();
   reader.on('error', () => {}); // reported by the command connection; the loop below retries
@@ -89,7 +89,10 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   };
   const remove = (docId: string) => {
     const s = subs.get(docId);
-    if (s && --s.refs <= 0) subs.delete(docId);
+    if (s && --s.refs <= 0) {
+      subs.delete(docId);
+      lastEntry.delete(docId);
+    }
   };
 
   // What each document's stream gets at its next entry: one XADD per document per turn, or per pace on a
@@ -97,6 +100,10 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   // The entry is written at the local fan-out's paced moment of the document, right after its broadcast:
   // one timer for both, and the updates merged once for both (`own`).
   const outboxes = new Map<string, Outbox>();
+  // Every entry of this process gets the next number (one counter for all documents, so a number is never
+  // handed out twice, even to a document opened again); per open document, the number of its latest one.
+  let entries = 0;
+  const lastEntry = new Map<string, number>();
   const sending = new Set<Promise<unknown>>();
   // The stream's expiry is pushed back at most once a minute per document, not at every entry.
   const expirySetAt = new Map<string, number>();
@@ -136,6 +143,8 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     let box = outboxes.get(docId);
     if (!box) {
       outboxes.set(docId, (box = new Outbox()));
+      box.entry = ++entries;
+      lastEntry.set(docId, box.entry);
       local.touch(docId);
     }
     fill(box);
@@ -145,12 +154,13 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
   const deliver = (docId: string, e: StreamEntry, since: number) => {
     const own = e.instance === instance;
     // Our own updates reached our rooms directly, except those published before this room existed.
-    if (e.update && (!own || e.at < since)) local.publishForeign(docId, e.update, own ? 'replay' : `relay:${e.instance}`);
+    // The origin names the entry (instance#number): the owner's room reports which entries its writes included.
+    if (e.update && (!own || e.at < since)) local.publishForeign(docId, e.update, own ? 'replay' : `relay:${e.instance}${e.entry ? `#${e.entry}` : ''}`);
     if (own) return;
     for (const a of e.awareness) local.publishAwareness(docId, a, `relay:${e.instance}`);
     const listeners = durable.get(docId);
     if (!listeners) return;
-    if (e.durable) for (const l of listeners) l.sv(e.durable);
+    if (e.durable) for (const l of listeners) l.sv(e.durable, e.applied);
     if (e.released) for (const l of listeners) l.released?.();
   };
 
@@ -239,7 +249,15 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
       await client.eval(RELEASE, { keys: [ownerKey(docId)], arguments: [value] });
       queue(docId, (box) => (box.released = true));
     },
-    publishDurable: (docId, sv) => queue(docId, (box) => (box.durable = sv)),
+    publishDurable: (docId, sv, applied) =>
+      queue(docId, (box) => {
+        box.durable = sv;
+        box.applied = applied ?? null;
+      }),
+    entryFor(docId) {
+      const entry = lastEntry.get(docId);
+      return entry === undefined ? undefined : { instance, entry };
+    },
     takePublishFailure: (docId) => lostEntries.delete(docId),
     subscribeDurable(docId, listener, released) {
       let set = durable.get(docId);

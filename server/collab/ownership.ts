@@ -23,8 +23,10 @@ export interface OwnershipDeps {
   quietOrigin: unknown;
   /** Writer origin of the whole-state write a new owner makes. */
   serverOrigin: string;
-  /** The owner (another process) made `sv` durable. */
-  onOwnerDurable(sv: Uint8Array): void;
+  /** The owner (another process) made `sv` durable; `applied`: per process, its last entry that includes. */
+  onOwnerDurable(sv: Uint8Array, applied?: ReadonlyMap<string, number>): void;
+  /** This process just became the owner and queued its whole state for its first write. */
+  onPromoted?(): void;
   /** This process was the owner and is no longer: the room must close (its pending writes will be refused). */
   onLost(): void;
   /**
@@ -61,10 +63,10 @@ export class RoomOwnership {
     if (!relay) return;
     this.unsubscribe = relay.subscribeDurable(
       this.d.docId,
-      (sv) => {
+      (sv, applied) => {
         if (this.owner) return;
         this.ownerDurable = sv;
-        this.d.onOwnerDurable(sv);
+        this.d.onOwnerDurable(sv, applied);
         this.settle((w) => covers(sv, w.target));
       },
       () => void this.tick(),
@@ -106,9 +108,9 @@ export class RoomOwnership {
     });
   }
 
-  /** The owner's writer made `sv` durable: every process hears it. */
-  published(sv: Uint8Array): void {
-    if (this.owner && this.d.relay) this.d.relay.publishDurable(this.d.docId, sv);
+  /** The owner's writer made `sv` durable (and the other processes' entries `applied`): every process hears it. */
+  published(sv: Uint8Array, applied?: ReadonlyMap<string, number>): void {
+    if (this.owner && this.d.relay) this.d.relay.publishDurable(this.d.docId, sv, applied);
   }
 
   private async tick(): Promise<void> {
@@ -162,6 +164,7 @@ export class RoomOwnership {
     this.d.logger.info({ docId, token }, 'document ownership taken');
     // Whatever this process integrated as a follower (its own clients' edits, the stream) is stored now.
     writer.push(Y.encodeStateAsUpdate(doc), this.d.serverOrigin);
+    this.d.onPromoted?.();
     writer.flush().then(
       () => this.settle(() => true),
       (err: Error) => this.settle(() => true, err),

@@ -25,11 +25,21 @@ export interface DocRelay {
    * publishes its whole state again, so what the lost entry carried still reaches the other processes.
    */
   takePublishFailure?(docId: string): boolean;
-  /** The owner tells every process which state is durable now. */
-  publishDurable(docId: string, stateVector: Uint8Array): void;
   /**
-   * Receives the owner's durable state vectors for `docId`, and `released` when an owner gave the
-   * document up (a drain), so another process claims it at once; returns the unsubscribe function.
+   * The owner tells every process which state is durable now, and (`applied`) per process the number of
+   * the last of its entries that state includes: a deletion shows in no state vector, so that is how the
+   * process that took it knows it is stored.
    */
-  subscribeDurable(docId: string, listener: (stateVector: Uint8Array) => void, released?: () => void): () => void;
+  publishDurable(docId: string, stateVector: Uint8Array, applied?: ReadonlyMap<string, number>): void;
+  /**
+   * Receives the owner's durable state vectors for `docId` (with `applied`, unless the owner runs an older
+   * release), and `released` when an owner gave the document up (a drain), so another process claims it
+   * at once; returns the unsubscribe function.
+   */
+  subscribeDurable(docId: string, listener: (stateVector: Uint8Array, applied?: ReadonlyMap<string, number>) => void, released?: () => void): () => void;
+  /**
+   * This process's id and the number of the entry that carries what it published for `docId` last (asked
+   * right after publishing); undefined when nothing was published for it since it was opened.
+   */
+  entryFor?(docId: string): { instance: string; entry: number } | undefined;
 }

@@ -29,6 +29,18 @@ export class InvalidMessage extends Error {
 /** Transaction origin of updates that arrived from another process through the fan-out. */
 const REMOTE = Symbol('remote');
 
+/**
+ * In a cluster, a deletion a connection made that no acknowledgement has covered yet (a deletion shows in no
+ * state vector). On the owner: the writer origin `token` that rides with the write carrying it. Elsewhere: the
+ * stream entry that carried it (`instance`, `entry`), until the owner says a durable state includes that entry.
+ * `next`: the next durable write, whatever it holds (only with a relay that numbers no entries, or an owner of
+ * an older release that reports none).
+ */
+type PendingDeletion = { token: string } | { instance: string; entry: number } | { next: true };
+
+/** Origins of updates relayed from another process: `relay:<instance>#<entry>` (doc-relay.ts). */
+const RELAYED_ENTRY = /^relay:(.+)#(\d+)$/;
+
 export interface RoomDeps {
   docId: string;
   loaded: LoadedLog;
@@ -77,7 +89,11 @@ export class Room {
    * new content (deletions only, which a state vector cannot show) waits for the next durable write.
    * A durable state vector is sent only to the connections it settles, not to everyone at every write.
    */
-  private readonly awaiting = new Map<string, { to: Map<number, number>; next: boolean }>();
+  private readonly awaiting = new Map<string, { to: Map<number, number>; deletion: PendingDeletion | null }>();
+  /** Owner in a cluster: per process, its last stream entry that a durable write of this room included. */
+  private readonly applied = new Map<string, number>();
+  /** Numbers the writer origins of deletions (PendingDeletion.token). */
+  private deletionTokens = 0;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly d: RoomDeps) {
@@ -116,7 +132,11 @@ export class Room {
       doc: this.doc,
       quietOrigin: REMOTE,
       serverOrigin: d.serverOrigin,
-      onOwnerDurable: (sv) => this.sendSavedCovered(sv),
+      onOwnerDurable: (sv, applied) =>
+        this.sendSavedCovered(sv, (del) =>
+          'entry' in del ? (applied ? (applied.get(del.instance) ?? 0) >= del.entry : true) : 'next' in del,
+        ),
+      onPromoted: () => this.promoted(),
       // Pending writes under the lost token will be refused: close like a failed write (clients resend).
       onLost: () => this.onWriteFailed(),
       onReconnected: () => this.d.fanout.publish(this.docId, Y.encodeStateAsUpdate(this.doc), this.d.serverOrigin),
@@ -127,15 +147,16 @@ export class Room {
   }
 
   /**
-   * Cluster: sends `sv` (durable) to the connections whose awaited edits it covers, and once to those
-   * waiting for the next durable write; the others hear nothing (their edits are not stored yet, or they
-   * made none).
+   * Cluster: sends `sv` (durable) to the connections whose awaited edits it covers, and to those whose
+   * awaited deletion it stored (`stored`); the others hear nothing (their edits are not stored yet, or they
+   * made none). A connection whose deletion is stored but whose clocks are not yet covered still hears `sv`
+   * (its client counts the deletion saved) and keeps waiting for the clocks.
    */
-  private sendSavedCovered(sv: Uint8Array, only?: Conn): void {
+  private sendSavedCovered(sv: Uint8Array, stored: (d: PendingDeletion) => boolean, only?: Conn): void {
     if (this.awaiting.size === 0) return;
     const have = Y.decodeStateVector(sv);
     let msg: Uint8Array | null = null;
-    const check = (id: string, a: { to: Map<number, number>; next: boolean }) => {
+    const check = (id: string, a: { to: Map<number, number>; deletion: PendingDeletion | null }) => {
       const c = this.conns.get(id);
       if (!c) return void this.awaiting.delete(id);
       let covered = true;
@@ -145,27 +166,54 @@ export class Room {
           break;
         }
       }
-      if (!covered && !a.next) return;
+      const deletionStored = a.deletion !== null && stored(a.deletion);
+      if (deletionStored) a.deletion = null;
+      if (a.deletion !== null || (!covered && !deletionStored)) return;
       c.send((msg ??= savedMessage(sv)));
       if (covered) this.awaiting.delete(id);
-      else a.next = false;
     };
     if (only) {
-      // Asked outside a durable write: a deletion waiting for the next write keeps waiting.
       const a = this.awaiting.get(only.id);
-      if (a && !a.next) check(only.id, a);
+      if (a) check(only.id, a);
     } else for (const [id, a] of [...this.awaiting]) check(id, a);
   }
 
   /**
-   * Cluster: remembers that `conn` waits until the clocks `to` are durable; `next` also waits for the next
-   * durable write (an edit that only deletes, which clocks cannot show).
+   * Cluster: remembers that `conn` waits until the clocks `to` are durable, and until `deletion` is stored
+   * when it made one (a later deletion replaces an earlier one: it is stored with it or after it).
    */
-  private await(conn: Conn, to: Map<number, number>, next: boolean): void {
+  private await(conn: Conn, to: Map<number, number>, deletion: PendingDeletion | null): void {
     let a = this.awaiting.get(conn.id);
-    if (!a) this.awaiting.set(conn.id, (a = { to: new Map(), next: false }));
-    if (next) a.next = true;
+    if (!a) this.awaiting.set(conn.id, (a = { to: new Map(), deletion: null }));
+    if (deletion) a.deletion = deletion;
     for (const [client, clock] of to) a.to.set(client, Math.max(clock, a.to.get(client) ?? 0));
+  }
+
+  /**
+   * Cluster: the deletion `conn` just made, as this process can follow it to the store: a token riding with
+   * the owner's next write, or the stream entry that carries it to the owner.
+   */
+  private pendingDeletion(): PendingDeletion {
+    if (this.ownership.owner) {
+      const token = `deletion#${++this.deletionTokens}`;
+      // The update was just queued for the store: the token joins that write's origins.
+      this.writer.ackWhenDurable(token);
+      return { token };
+    }
+    return this.d.relay?.entryFor?.(this.docId) ?? { next: true };
+  }
+
+  /**
+   * Cluster: this process just became the owner and queued its whole state, which holds every deletion its
+   * connections wait for: they now wait for that write.
+   */
+  private promoted(): void {
+    for (const a of this.awaiting.values()) {
+      if (!a.deletion || 'token' in a.deletion) continue;
+      const token = `deletion#${++this.deletionTokens}`;
+      this.writer.ackWhenDurable(token);
+      a.deletion = { token };
+    }
   }
 
   /** Adds a connection and opens the sync: server's step 1, current awareness, durable state if asked. */
@@ -263,10 +311,11 @@ export class Room {
       // Cluster: acknowledged once a durable state vector (ours or the owner's) covers everything the
       // document holds now. Not just this update's clocks: an update carries only what this process lacked
       // (a reconnecting client's sync reply is often empty), while the client's own edits may have come in
-      // through other clients and not be stored yet. An edit that only deletes also waits for the next
-      // durable write (clocks cannot show it). Already stored: acknowledged at once.
-      this.await(conn, Y.decodeStateVector(Y.encodeStateVector(this.doc)), !unchanged && decoded.structs.length === 0);
-      if (unchanged) this.sendSavedCovered(this.ownership.durableStateVector(), conn);
+      // through other clients and not be stored yet. An edit that only deletes also waits until that
+      // deletion is stored (clocks cannot show it: see PendingDeletion). Already stored: acknowledged at once.
+      const deletion = !unchanged && decoded.structs.length === 0 ? this.pendingDeletion() : null;
+      this.await(conn, Y.decodeStateVector(Y.encodeStateVector(this.doc)), deletion);
+      if (unchanged) this.sendSavedCovered(this.ownership.durableStateVector(), () => false, conn);
       return;
     }
     // Nothing new (already known content): the client still deserves to learn it is saved.
@@ -287,6 +336,29 @@ export class Room {
   };
 
   /**
+   * Owner: the stream entries just applied ride with the write that stores what they brought (their origins
+   * join its origins; onDurable reports them). When there is nothing to write (they brought nothing new), all
+   * they hold is stored already: the owner says so at once, or their processes' deletions would wait.
+   */
+  private trackRelayed(origins: ReadonlySet<string>): void {
+    let settled = false;
+    for (const origin of origins) {
+      if (!RELAYED_ENTRY.test(origin) || this.writer.ackWhenDurable(origin)) continue;
+      settled = this.noteApplied(origin) || settled;
+    }
+    if (settled) this.ownership.published(this.writer.durableStateVector, this.applied);
+  }
+
+  /** Owner: `origin`, if it names another process's stream entry, is included in durable state now. */
+  private noteApplied(origin: string): boolean {
+    const m = RELAYED_ENTRY.exec(origin);
+    if (!m) return false;
+    const entry = Number(m[2]);
+    if (entry > (this.applied.get(m[1]!) ?? 0)) this.applied.set(m[1]!, entry);
+    return true;
+  }
+
+  /**
    * A batch from the fan-out: applies what other processes sent (not the whole batch: the rest is this
    * room's own, already applied), then encodes once and sends to every connection but a lone origin.
    */
@@ -295,6 +367,7 @@ export class Room {
       const foreign = batch.foreign;
       if (foreign.length === 1) Y.applyUpdate(this.doc, foreign[0]!, REMOTE);
       else if (foreign.length > 1) this.doc.transact(() => foreign.forEach((u) => Y.applyUpdate(this.doc, u, REMOTE)), REMOTE);
+      if (foreign.length > 0 && this.d.relay && this.ownership.owner) this.trackRelayed(batch.origins);
       const msg = updateMessage(batch.update);
       const skip = batch.origins.size === 1 ? batch.origins.values().next().value : undefined;
       for (const c of this.conns.values()) {
@@ -308,14 +381,17 @@ export class Room {
   };
 
   private onDurable(sv: Uint8Array, origins: ReadonlySet<string>): void {
-    this.ownership.published(sv);
-    // In a cluster this process may hold edits integrated before it became the owner: every connection
-    // whose edits the write covered hears it (origins name only this owner's own batches).
     if (this.d.relay) {
-      this.sendSavedCovered(sv);
+      // The other processes' entries this write included: their deletions are stored now.
+      for (const origin of origins) this.noteApplied(origin);
+      this.ownership.published(sv, this.applied);
+      // This process may hold edits integrated before it became the owner: every connection whose edits
+      // the write covered hears it (origins name only this owner's own batches).
+      this.sendSavedCovered(sv, (del) => ('token' in del ? origins.has(del.token) : 'next' in del));
       this.d.onDurable(this.docId);
       return;
     }
+    this.ownership.published(sv);
     let msg: Uint8Array | null = null;
     for (const c of this.conns.values()) {
       if (!c.wantsSaved || !origins.has(c.id)) continue;

@@ -7,28 +7,13 @@
  * answers a join with its own people instead of failing the question unhandled. Skips with a printed
  * reason when Redis is missing.
  */
-import { spawnSync } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../server/app';
-import { openCluster, type Cluster } from '../../server/cluster/redis';
-import { loadConfig } from '../../server/config';
+import { describe, expect, it } from 'vitest';
 import type { Feature } from '../../server/feature';
-import { FEATURES } from '../../server/features';
-import { createLogger } from '../../server/logger';
 import type { Collection, Doc, Store } from '../../server/store/port';
 import { call, cid, closeSockets, connectSocket, data, spaceWith, type ChatSocket } from '../helpers/chat';
-import { startRedis, type RedisHandle } from '../helpers/cluster';
-import { openTestStore, removeTestData, tempDir } from '../helpers/server';
+import { useInProcessCluster } from '../helpers/inprocess-cluster';
 
-const skip = !process.env.REDIS_URL && spawnSync('redis-server', ['--version']).status !== 0 ? 'redis-server is not installed and REDIS_URL is not set' : null;
-if (skip) console.warn(`[cluster-heard] skipped: ${skip}`);
-
-const logger = createLogger('silent');
-let redis: RedisHandle;
-let dataDir: string;
-let store: Store;
-const running: { app: App; cluster: Cluster }[] = [];
+const { skip, cluster } = useInProcessCluster('cluster-heard', closeSockets);
 
 /** What one app stored and heard: message inserts it made, and the texts of the messages it heard. */
 interface Seen {
@@ -51,7 +36,7 @@ function counting(inner: Store, seen: Seen): Store {
 }
 
 /** One "process": every feature, plus one that records the `message:new` broadcasts it hears. */
-async function startApp(seen: Seen): Promise<string> {
+async function startApp(seen: Seen) {
   const probe: Feature = {
     name: 'probe',
     create(_ctx, ports) {
@@ -59,37 +44,14 @@ async function startApp(seen: Seen): Promise<string> {
       return { close: async () => off() };
     },
   };
-  const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: dataDir, LOG_LEVEL: 'silent', REDIS_URL: redis.url });
-  const cluster = await openCluster(redis.url, logger);
-  const app = await createApp({ config, store: counting(store, seen), logger, cluster, features: [...FEATURES, probe] });
-  running.push({ app, cluster });
-  await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return cluster.start({ storeView: (store) => counting(store, seen), extra: [probe] });
 }
-
-beforeAll(async () => {
-  if (skip) return;
-  redis = await startRedis();
-  dataDir = tempDir();
-  store = await openTestStore(dataDir);
-}, 30_000);
-afterAll(async () => {
-  closeSockets();
-  for (const { app, cluster } of running) {
-    app.server.close();
-    await app.close();
-    await cluster.close();
-  }
-  await store?.close();
-  if (dataDir) await removeTestData(dataDir);
-  await redis?.stop();
-}, 30_000);
 
 describe.skipIf(skip)('broadcasts heard from another process', () => {
   it('A message sent on A is heard on B only, and B numbers its next message above it with one insert', async () => {
     const a: Seen = { inserts: 0, heard: [] };
     const b: Seen = { inserts: 0, heard: [] };
-    const [urlA, urlB] = [await startApp(a), await startApp(b)];
+    const [urlA, urlB] = [(await startApp(a)).url, (await startApp(b)).url];
     const { spaceId, general, people } = await spaceWith(urlA, [{ name: 'Ann Onprocess-A' }, { name: 'Ben Onprocess-B' }]);
     const [ann, ben] = people as [(typeof people)[0], (typeof people)[0]];
     const annSocket: ChatSocket = await connectSocket(urlA, ann.client.cookie);
@@ -113,11 +75,12 @@ describe.skipIf(skip)('broadcasts heard from another process', () => {
 
   it('Redis closed under a process: joining a space still answers with the people there, and the process lives on', async () => {
     const c: Seen = { inserts: 0, heard: [] };
-    const url = await startApp(c);
+    const node = await startApp(c);
+    const url = node.url;
     const { spaceId, people } = await spaceWith(url, [{ name: 'Cleo Alone' }]);
     // The connection the adapter asks "how many processes are there?" on is gone (as at shutdown, or when it
     // drops with the question in flight). The question used to fail unhandled, which ends a process.
-    await running[running.length - 1]!.cluster.client.close();
+    await node.cluster.client.close();
     const socket = await connectSocket(url, people[0]!.client.cookie);
     const joined = data(await call(socket, 'space:join', { spaceId }));
     expect(joined.online.map((p) => p.name)).toEqual(['Cleo Alone']);
