@@ -1,6 +1,7 @@
 /**
  * Documents across processes over Redis, in the manner of y-redis: one Redis stream per document carries
- * its updates, presence and the owner's durable state vectors. A process appends at most one binary entry
+ * its updates, presence and the owner's durable state vectors (each with the numbered entries of every
+ * process that state includes: how a deletion is known to be stored). A process appends at most one binary entry
  * per document per event-loop turn (doc-stream.ts: a burst of keystrokes is one merged update, one XADD,
  * one entry for every reader to parse and apply). Each process reads the streams of the
  * documents it has open from the last entry it saw (one blocking XREAD on its own connection), so a
@@ -115,6 +116,8 @@ export async function createRedisDocRelay(cluster: Cluster, logger: Logger, opts
     const box = outboxes.get(docId);
     if (!box) return;
     outboxes.delete(docId);
+    // A document no room reads any more (its last entry was a release) needs no entry number kept.
+    if (!subs.has(docId)) lastEntry.delete(docId);
     box.update = own;
     const now = Date.now();
     if (expirySetAt.size > 10_000) expirySetAt.clear();

@@ -85,13 +85,15 @@ export class Room {
   deliveries = 0;
   /**
    * In a cluster, per connection that asked for saved acknowledgements: the clocks its edits reach that no
-   * acknowledgement has covered yet (`to`, as Y.parseUpdateMeta gives them), and whether an edit without
-   * new content (deletions only, which a state vector cannot show) waits for the next durable write.
+   * acknowledgement has covered yet (`to`, as Y.parseUpdateMeta gives them), and its deletion that no
+   * acknowledgement has covered yet (PendingDeletion: a state vector cannot show one).
    * A durable state vector is sent only to the connections it settles, not to everyone at every write.
    */
   private readonly awaiting = new Map<string, { to: Map<number, number>; deletion: PendingDeletion | null }>();
   /** Owner in a cluster: per process, its last stream entry that a durable write of this room included. */
   private readonly applied = new Map<string, number>();
+  /** In a cluster: per process, its last stream entry this room applied (what a promotion's write holds). */
+  private readonly received = new Map<string, number>();
   /** Numbers the writer origins of deletions (PendingDeletion.token). */
   private deletionTokens = 0;
   private readonly unsubscribe: () => void;
@@ -208,6 +210,9 @@ export class Room {
    * connections wait for: they now wait for that write.
    */
   private promoted(): void {
+    // That write also holds every other process's entry this room applied while it did not store: the
+    // owner reports them once it lands (their processes' deletions wait for that).
+    for (const [instance, entry] of this.received) this.writer.ackWhenDurable(`relay:${instance}#${entry}`);
     for (const a of this.awaiting.values()) {
       if (!a.deletion || 'token' in a.deletion) continue;
       const token = `deletion#${++this.deletionTokens}`;
@@ -336,26 +341,21 @@ export class Room {
   };
 
   /**
-   * Owner: the stream entries just applied ride with the write that stores what they brought (their origins
-   * join its origins; onDurable reports them). When there is nothing to write (they brought nothing new), all
-   * they hold is stored already: the owner says so at once, or their processes' deletions would wait.
+   * The other processes' stream entries just applied: every room remembers the last of each process (a
+   * promotion's write holds them). On the owner they ride with the write that stores what they brought
+   * (their origins join its origins; onDurable reports them); when there is nothing to write (they brought
+   * nothing new), all they hold is stored already: the owner says so at once, or their processes' deletions
+   * would wait.
    */
   private trackRelayed(origins: ReadonlySet<string>): void {
     let settled = false;
     for (const origin of origins) {
-      if (!RELAYED_ENTRY.test(origin) || this.writer.ackWhenDurable(origin)) continue;
-      settled = this.noteApplied(origin) || settled;
+      if (!noteEntry(this.received, origin)) continue;
+      // A writer that failed stores nothing more: what it was handed is not stored (the room is closing).
+      if (!this.ownership.owner || this.writer.failed || this.writer.ackWhenDurable(origin)) continue;
+      settled = noteEntry(this.applied, origin) || settled;
     }
     if (settled) this.ownership.published(this.writer.durableStateVector, this.applied);
-  }
-
-  /** Owner: `origin`, if it names another process's stream entry, is included in durable state now. */
-  private noteApplied(origin: string): boolean {
-    const m = RELAYED_ENTRY.exec(origin);
-    if (!m) return false;
-    const entry = Number(m[2]);
-    if (entry > (this.applied.get(m[1]!) ?? 0)) this.applied.set(m[1]!, entry);
-    return true;
   }
 
   /**
@@ -367,7 +367,7 @@ export class Room {
       const foreign = batch.foreign;
       if (foreign.length === 1) Y.applyUpdate(this.doc, foreign[0]!, REMOTE);
       else if (foreign.length > 1) this.doc.transact(() => foreign.forEach((u) => Y.applyUpdate(this.doc, u, REMOTE)), REMOTE);
-      if (foreign.length > 0 && this.d.relay && this.ownership.owner) this.trackRelayed(batch.origins);
+      if (foreign.length > 0 && this.d.relay) this.trackRelayed(batch.origins);
       const msg = updateMessage(batch.update);
       const skip = batch.origins.size === 1 ? batch.origins.values().next().value : undefined;
       for (const c of this.conns.values()) {
@@ -383,7 +383,7 @@ export class Room {
   private onDurable(sv: Uint8Array, origins: ReadonlySet<string>): void {
     if (this.d.relay) {
       // The other processes' entries this write included: their deletions are stored now.
-      for (const origin of origins) this.noteApplied(origin);
+      for (const origin of origins) noteEntry(this.applied, origin);
       this.ownership.published(sv, this.applied);
       // This process may hold edits integrated before it became the owner: every connection whose edits
       // the write covered hears it (origins name only this owner's own batches).
@@ -437,4 +437,13 @@ export class Room {
       this.doc.destroy();
     }
   }
+}
+
+/** When `origin` names another process's stream entry (RELAYED_ENTRY), raises that process's number in `to`. */
+function noteEntry(to: Map<string, number>, origin: string): boolean {
+  const m = RELAYED_ENTRY.exec(origin);
+  if (!m) return false;
+  const entry = Number(m[2]);
+  if (entry > (to.get(m[1]!) ?? 0)) to.set(m[1]!, entry);
+  return true;
 }

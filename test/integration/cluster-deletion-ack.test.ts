@@ -14,14 +14,27 @@ import { ackedAll, newClusterDoc, viaProcess } from '../helpers/cluster';
 import { useInProcessCluster, type InProcessNode } from '../helpers/inprocess-cluster';
 
 const clients: TestClient[] = [];
+const gates: Gate[] = [];
 const { skip, cluster } = useInProcessCluster('cluster-deletion-ack', () => {
   for (const c of clients.splice(0)) c.destroy();
+  // Whatever a failed test left held goes through, so the apps can close.
+  for (const g of gates) {
+    g.held = false;
+    while (g.waiting.length) g.release();
+  }
 });
 
+interface Gate {
+  held: boolean;
+  waiting: (() => void)[];
+  release(): void;
+  view(inner: Store): Store;
+}
+
 /** Holds one app's document writes (docUpdates inserts) while `held` is set; `release()` lets the oldest go. */
-function gate() {
+function gate(): Gate {
   const waiting: (() => void)[] = [];
-  const g = {
+  const g: Gate = {
     held: false,
     waiting,
     release: () => waiting.shift()?.(),
@@ -38,6 +51,7 @@ function gate() {
       return Object.assign(Object.create(inner) as Store, { collection: <T extends Doc>(name: string) => wrap(name, inner.collection<T>(name)) });
     },
   };
+  gates.push(g);
   return g;
 }
 
@@ -62,7 +76,7 @@ async function setUp() {
   await synced(ben);
   alma.doc.getText('t').insert(0, 'hello');
   await waitFor(() => ben.doc.getText('t').toString() === 'hello' && ackedAll(alma), 'hello on B, saved for Alma', 10_000);
-  return { docId, ownerGate, alma, ben };
+  return { docId, ownerGate, alma, ben, a };
 }
 
 /** Resolves once `node` holds the document's ownership lease in Redis. */
@@ -97,6 +111,24 @@ describe.skipIf(skip)('deletions are acknowledged once stored, in a cluster', ()
     await waitFor(() => ben.saved.length > before, 'a saved acknowledgement for Ben');
     expect(await storedText(docId)).toBe('!');
   });
+
+  it('when the owner stops (paused, its lease expires) and this process takes over, its first write acknowledges the deletion', async () => {
+    const { docId, ownerGate, alma, ben, a } = await setUp();
+    ownerGate.held = true;
+    alma.doc.getText('t').insert(5, '!');
+    await waitFor(() => ownerGate.waiting.length === 1, 'a held owner write');
+    const before = ben.saved.length;
+    ben.doc.getText('t').delete(0, 5);
+    await waitFor(() => alma.doc.getText('t').toString() === '!', 'the deletion on the owner');
+    // The owner stalls (its write never lands) and loses Redis: its lease runs out (6 s) and B takes over,
+    // fencing the store, loading it and storing its whole state, deletion included.
+    await a.cluster.client.destroy();
+    await waitFor(() => ben.saved.length > before, 'a saved acknowledgement for Ben from the new owner', 15_000);
+    expect(await storedText(docId)).toBe('!');
+    // The stalled write lands late and is refused (a stale owner); nothing it held is lost.
+    ownerGate.held = false;
+    while (ownerGate.waiting.length) ownerGate.release();
+  }, 30_000);
 
   it('on the owner itself: not by the write in flight when the deletion came, but by the one that holds it', async () => {
     const { docId, ownerGate, alma, ben } = await setUp();
