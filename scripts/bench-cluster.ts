@@ -4,7 +4,7 @@
  *
  * Usage:
  *   npm run bench -- cluster [--writers 20] [--readers 20] [--rate 5] [--duration 10] [--warmup 2]
- *                            [--rounds 2] [--warmup-rounds 3] [--tsx] [--chat-sockets 200] [--chat-senders 20] [--chat-rate 0.5] [--only docs|chat] [--prof DIR]
+ *                            [--rounds 4] [--warmup-rounds 3] [--tsx] [--chat-sockets 200] [--chat-senders 20] [--chat-rate 0.5] [--only docs|chat] [--prof DIR]
  *
  * Method. Redis (our own redis-server, or REDIS_URL) and MongoDB (FerretDB from the cached binary, or
  * MONGODB_URI) are started once, then the servers, each a real child process run as `npm start` runs it
@@ -13,7 +13,10 @@
  * - single: ONE server process without Redis (a database of its own); every client on it.
  * - two processes: TWO server processes with REDIS_URL (one database); clients alternate between them.
  * Each round measures both back to back at the same load (alternating which goes first), so a busy
- * machine slows both alike; the ratios are reported per round and their median at the end. First come
+ * machine slows both alike; the ratios are reported per round and their median at the end. The mode that
+ * goes first in a round has just run at the end of the round before, while the other sat idle and pays that
+ * back in its first measured seconds: an even number of rounds (the default, 4) gives both modes that
+ * advantage equally often. First come
  * `--warmup-rounds` rounds that are not counted: a server's first minutes under load pay its JIT compilation
  * (V8's helper threads alone then burn 40-60 ms/s per process, twice over with two processes), and its cost
  * per delivery falls by a third over the first three rounds.
@@ -59,7 +62,7 @@ const READERS = num('readers', 20);
 const RATE = num('rate', 5);
 const DURATION = num('duration', 10) * 1000;
 const WARMUP = num('warmup', 2) * 1000;
-const ROUNDS = num('rounds', 2);
+const ROUNDS = num('rounds', 4);
 const WARMUP_ROUNDS = num('warmup-rounds', 3);
 const CHAT_SOCKETS = num('chat-sockets', 200);
 const CHAT_SENDERS = num('chat-senders', 20);
