@@ -21,9 +21,15 @@ import { ApiClient } from './server';
 const FERRETDB_BIN = path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'collaboratory', 'ferretdb-1.24.2', 'ferretdb');
 const hasRedisServer = () => spawnSync('redis-server', ['--version']).status === 0;
 
+/** Why the tests that need Redis cannot run here, or null when they can. */
+export function redisSkipReason(): string | null {
+  return !process.env.REDIS_URL && !hasRedisServer() ? 'redis-server is not installed and REDIS_URL is not set' : null;
+}
+
 /** Why the multi-process tests cannot run here, or null when they can. */
 export function clusterSkipReason(): string | null {
-  if (!process.env.REDIS_URL && !hasRedisServer()) return 'redis-server is not installed and REDIS_URL is not set';
+  const noRedis = redisSkipReason();
+  if (noRedis) return noRedis;
   if (!MONGODB_TEST_URI && !existsSync(FERRETDB_BIN)) return `no MongoDB: MONGODB_URI is not set and FerretDB is not built (scripts/ferretdb.sh build makes ${FERRETDB_BIN})`;
   return null;
 }

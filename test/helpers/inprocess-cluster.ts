@@ -4,7 +4,6 @@
  * or hold what one process does with the store, which a child process would hide. Each app gets its own
  * view of the shared store (`storeView`), e.g. one that counts or holds its writes.
  */
-import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { createApp, type App } from '../../server/app';
@@ -14,7 +13,7 @@ import type { Feature } from '../../server/feature';
 import { FEATURES } from '../../server/features';
 import { createLogger } from '../../server/logger';
 import type { Store } from '../../server/store/port';
-import { startRedis, type RedisHandle } from './cluster';
+import { redisSkipReason, startRedis, type RedisHandle } from './cluster';
 import { openTestStore, removeTestData, tempDir } from './server';
 
 export interface InProcessNode {
@@ -36,7 +35,7 @@ export interface InProcessCluster {
  * returned as `skip`), every app started closed after them (`cleanup` first: close the clients).
  */
 export function useInProcessCluster(file: string, cleanup: () => void = () => {}): { skip: string | null; cluster: InProcessCluster } {
-  const skip = !process.env.REDIS_URL && spawnSync('redis-server', ['--version']).status !== 0 ? 'redis-server is not installed and REDIS_URL is not set' : null;
+  const skip = redisSkipReason();
   if (skip) console.warn(`[${file}] skipped: ${skip}`);
   const logger = createLogger('silent');
   let redis: RedisHandle | undefined;

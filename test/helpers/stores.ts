@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { openEmbeddedStore } from '../../server/store/embedded';
 import { openMongoStore } from '../../server/store/mongo';
-import type { Store } from '../../server/store/port';
+import type { Collection, Doc, Store } from '../../server/store/port';
 import { afterAll, beforeAll } from 'vitest';
 import { dropDatabase, MONGODB_TEST_URI, withDatabase } from './mongo';
 import { tempDir } from './server';
@@ -62,4 +62,17 @@ export function useScratchStore(open: () => Promise<ScratchStore>): () => Store 
     await opened?.cleanup();
   });
   return () => opened!.store;
+}
+
+/**
+ * `inner` as one app sees it: `wrap` may hand back a collection with some methods of its own (counting,
+ * holding or slowing them: a network fault or an observation, never a fake store).
+ */
+export function viewOfStore(inner: Store, wrap: <T extends Doc>(name: string, c: Collection<T>) => Collection<T>): Store {
+  return Object.assign(Object.create(inner) as Store, { collection: <T extends Doc>(name: string) => wrap(name, inner.collection<T>(name)) });
+}
+
+/** `c` with `methods` in place of its own (the others are still its). */
+export function withMethods<T extends Doc>(c: Collection<T>, methods: Partial<Collection<T>>): Collection<T> {
+  return Object.assign(Object.create(c) as Collection<T>, methods);
 }

@@ -8,10 +8,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createUpdateLog } from '../../server/collab/updateLog';
-import type { Collection, Doc, Store } from '../../server/store/port';
+import type { Store } from '../../server/store/port';
 import { connect, synced, waitFor, type TestClient } from '../helpers/collab';
 import { ackedAll, newClusterDoc, viaProcess } from '../helpers/cluster';
 import { useInProcessCluster, type InProcessNode } from '../helpers/inprocess-cluster';
+import { viewOfStore, withMethods } from '../helpers/stores';
 
 const clients: TestClient[] = [];
 const gates: Gate[] = [];
@@ -38,18 +39,17 @@ function gate(): Gate {
     held: false,
     waiting,
     release: () => waiting.shift()?.(),
-    view(inner: Store): Store {
-      const wrap = <T extends Doc>(name: string, c: Collection<T>): Collection<T> =>
+    view: (inner) =>
+      viewOfStore(inner, (name, c) =>
         name !== 'docUpdates'
           ? c
-          : Object.assign(Object.create(c) as Collection<T>, {
-              async insertOne(doc: T) {
+          : withMethods(c, {
+              async insertOne(doc) {
                 if (g.held) await new Promise<void>((go) => waiting.push(go));
                 return c.insertOne(doc);
               },
-            });
-      return Object.assign(Object.create(inner) as Store, { collection: <T extends Doc>(name: string) => wrap(name, inner.collection<T>(name)) });
-    },
+            }),
+      ),
   };
   gates.push(g);
   return g;

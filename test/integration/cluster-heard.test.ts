@@ -9,9 +9,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Feature } from '../../server/feature';
-import type { Collection, Doc, Store } from '../../server/store/port';
+import type { Store } from '../../server/store/port';
 import { call, cid, closeSockets, connectSocket, data, spaceWith, type ChatSocket } from '../helpers/chat';
 import { useInProcessCluster } from '../helpers/inprocess-cluster';
+import { viewOfStore, withMethods } from '../helpers/stores';
 
 const { skip, cluster } = useInProcessCluster('cluster-heard', closeSockets);
 
@@ -23,16 +24,16 @@ interface Seen {
 
 /** The shared store, seen by one app: its message inserts are counted (each one that reaches the store). */
 function counting(inner: Store, seen: Seen): Store {
-  const wrap = <T extends Doc>(name: string, c: Collection<T>): Collection<T> =>
+  return viewOfStore(inner, (name, c) =>
     name !== 'messages'
       ? c
-      : Object.assign(Object.create(c) as Collection<T>, {
-          insertOne(doc: T) {
+      : withMethods(c, {
+          insertOne(doc) {
             seen.inserts++;
             return c.insertOne(doc);
           },
-        });
-  return Object.assign(Object.create(inner) as Store, { collection: <T extends Doc>(name: string) => wrap(name, inner.collection<T>(name)) });
+        }),
+  );
 }
 
 /** One "process": every feature, plus one that records the `message:new` broadcasts it hears. */

@@ -3,15 +3,14 @@
  * document's updates share one stream entry per pace, a quiet document's first update goes out at once,
  * and the other process receives everything, in one piece.
  */
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { createRedisDocRelay } from '../../server/cluster/doc-relay';
 import { openCluster, type Cluster } from '../../server/cluster/redis';
 import { createLogger } from '../../server/logger';
-import { startRedis, type RedisHandle } from '../helpers/cluster';
+import { redisSkipReason, startRedis, type RedisHandle } from '../helpers/cluster';
 
-const skip = !process.env.REDIS_URL && spawnSync('redis-server', ['--version']).status !== 0 ? 'redis-server is not installed and REDIS_URL is not set' : null;
+const skip = redisSkipReason();
 if (skip) console.warn(`[cluster-relay-pace] skipped: ${skip}`);
 
 const logger = createLogger('silent');

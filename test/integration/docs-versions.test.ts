@@ -5,6 +5,7 @@ import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import * as decoding from 'lib0/decoding';
 import { signupUser, startServer, type TestServer } from '../helpers/server';
+import { viewOfStore, withMethods } from '../helpers/stores';
 import type { Collection, Doc, Filter, Store } from '../../server/store/port';
 
 let srv: TestServer;
@@ -64,9 +65,9 @@ function setBody(doc: Y.Doc, s: string) {
 const thinning = { hold: null as Promise<void> | null, reached: 0 };
 const watched = { docId: '', docReads: 0, touches: 0 };
 function slowThinning(store: Store): Store {
-  const wrap = <T extends Doc>(name: string, c: Collection<T>): Collection<T> => {
+  return viewOfStore(store, <T extends Doc>(name: string, c: Collection<T>): Collection<T> => {
     if (name === 'docVersions') {
-      return Object.assign(Object.create(c) as Collection<T>, {
+      return withMethods(c, {
         async find(filter: Filter, options?: Parameters<Collection<T>['find']>[1]) {
           const createdAt = filter.createdAt as Record<string, unknown> | undefined;
           if (createdAt && '$lt' in createdAt && thinning.hold) {
@@ -78,7 +79,7 @@ function slowThinning(store: Store): Store {
       });
     }
     if (name === 'docs') {
-      return Object.assign(Object.create(c) as Collection<T>, {
+      return withMethods(c, {
         async findOne(filter: Filter) {
           const found = await c.findOne(filter);
           if (filter._id === watched.docId) watched.docReads++;
@@ -92,9 +93,6 @@ function slowThinning(store: Store): Store {
       });
     }
     return c;
-  };
-  return Object.assign(Object.create(store) as Store, {
-    collection: <T extends Doc>(name: string) => wrap(name, store.collection<T>(name)),
   });
 }
 
